@@ -1,0 +1,140 @@
+"""Owner campaign API: POST/GET /campaigns, GET/PATCH/DELETE /campaigns/{id},
+GET /campaigns/{id}/qr.svg; and the public GET /health and GET /openapi.json."""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from typing import Annotated
+
+import segno
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from soundlink.campaigns import (
+    CampaignCreate,
+    CampaignList,
+    CampaignOut,
+    CampaignService,
+    CampaignStatus,
+    CampaignUpdate,
+    tracker_url,
+)
+from soundlink.health import run_checks
+from soundlink.http import api_url, make_resolver, owner_id
+from soundlink.models import CampaignItem, bind_tables
+from soundlink.observability import logger, metrics, tracer
+from soundlink.repositories import DynamoCampaignRepository
+from soundlink.settings import get_settings
+
+app = make_resolver()
+
+
+@lru_cache(maxsize=1)
+def service() -> CampaignService:
+    bind_tables(get_settings())
+    return CampaignService(DynamoCampaignRepository())
+
+
+def _out(campaign) -> dict:
+    return CampaignOut.of(campaign, api_url(app, get_settings())).model_dump(mode="json")
+
+
+@app.post("/campaigns", summary="Create a campaign", responses={201: {"description": "Created"}})
+def create_campaign(draft: CampaignCreate) -> Response[CampaignOut]:
+    campaign = service().create(owner_id(app), draft)
+    metrics.add_metric(name="CampaignCreated", unit=MetricUnit.Count, value=1)
+    logger.info("campaign created", extra={"campaign_id": campaign.id})
+    body = _out(campaign)
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={"Location": f"/campaigns/{campaign.id}"},
+    )
+
+
+@app.get("/campaigns", summary="Your campaigns, newest first")
+def list_campaigns(
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    status: Annotated[CampaignStatus | None, Query()] = None,
+) -> CampaignList:
+    page = service().list(owner_id(app), limit=limit, cursor=cursor, status=status)
+    return CampaignList(campaigns=[_out(c) for c in page.campaigns], next_cursor=page.next_cursor)
+
+
+@app.get("/campaigns/<campaign_id>", summary="One campaign")
+def get_campaign(campaign_id: str) -> CampaignOut:
+    return _out(service().get(owner_id(app), campaign_id))
+
+
+@app.patch("/campaigns/<campaign_id>", summary="Change a campaign")
+def update_campaign(campaign_id: str, changes: CampaignUpdate) -> CampaignOut:
+    campaign = service().update(owner_id(app), campaign_id, changes)
+    logger.info("campaign updated", extra={"campaign_id": campaign_id, "fields": sorted(changes.model_fields_set)})
+    return _out(campaign)
+
+
+@app.delete("/campaigns/<campaign_id>", summary="Archive a campaign (its analytics are kept)")
+def archive_campaign(campaign_id: str) -> CampaignOut:
+    campaign = service().archive(owner_id(app), campaign_id)
+    logger.info("campaign archived", extra={"campaign_id": campaign_id})
+    return _out(campaign)
+
+
+@app.get("/campaigns/<campaign_id>/qr.svg", summary="QR code of the tracker link (SVG)")
+def campaign_qr(campaign_id: str) -> Response[str]:
+    campaign = service().get(owner_id(app), campaign_id)
+    buffer = io.BytesIO()
+    segno.make(tracker_url(api_url(app, get_settings()), campaign.slug), error="m").save(
+        buffer, kind="svg", scale=8, border=4, title=f"Soundlink tracker: {campaign.name}"
+    )
+    return Response(
+        status_code=200,
+        content_type="image/svg+xml",
+        body=buffer.getvalue().decode(),
+        headers={"Cache-Control": "private, max-age=300"},
+    )
+
+
+def _data_table_reachable() -> None:
+    service()  # binds the tables
+    try:
+        CampaignItem.get(*CampaignItem.key("health-check"))
+    except CampaignItem.DoesNotExist:
+        pass
+
+
+@app.get("/health", summary="Is the API and its storage reachable?", include_in_schema=True)
+def health() -> Response[dict]:
+    healthy, checks = run_checks({"data_table": _data_table_reachable})
+    return Response(
+        status_code=200 if healthy else 503,
+        content_type=content_types.APPLICATION_JSON,
+        body={"status": "ok" if healthy else "unavailable", "checks": checks},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
+def openapi() -> Response[str]:
+    document = app.get_openapi_json_schema(
+        title="Soundlink API",
+        version="1.0.0",
+        description="Owner campaign API. Owner routes need a Cognito ID token: Authorization: Bearer <token>.",
+        security_schemes={"ownerJwt": HTTPBearer(bearerFormat="JWT")},
+        security=[{"ownerJwt": []}],
+    )
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""Soundlink's domain and its adapters, shared by every Lambda handler."""

@@ -1,0 +1,356 @@
+"""Campaigns: what an owner creates, shares and archives, and the rules for it.
+
+The service receives its repository as a port (`CampaignRepository`), so the
+rules are tested with an in-memory fake and the DynamoDB adapter with moto.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from soundlink.errors import BadRequest, Conflict, NotFound
+from soundlink.playlist_ref import PlaylistRef, parse_playlist
+
+# No 0/o, 1/i/l: a slug read aloud or off a poster survives. 31 symbols x 10
+# = ~49.5 bits, far too many to enumerate through a throttled public route.
+SLUG_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+SLUG_LENGTH = 10
+SLUG_ATTEMPTS = 5
+MAX_URL_LENGTH = 2048
+
+
+class AttributionModel(StrEnum):
+    LAST_TOUCH = "last_touch"
+    FIRST_TOUCH = "first_touch"
+    LINEAR = "linear"
+    TIME_DECAY = "time_decay"
+
+
+class CampaignStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    owner_id: str
+    name: str
+    slug: str
+    playlist_id: str
+    destination_url: str
+    attribution_window_days: int
+    attribution_model: AttributionModel
+    starts_at: datetime | None
+    ends_at: datetime | None
+    status: CampaignStatus
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None = None
+    version: int = 0
+
+    @property
+    def playlist(self) -> PlaylistRef:
+        return PlaylistRef(self.playlist_id)
+
+    def accepts_new_consents(self, at: datetime) -> bool:
+        """Whether its tracker may start new consents at this moment."""
+        if self.status is not CampaignStatus.ACTIVE:
+            return False
+        if self.starts_at and at < self.starts_at:
+            return False
+        return not (self.ends_at and at >= self.ends_at)
+
+
+class SlugTaken(Exception):
+    """The slug chosen for a new campaign already belongs to another one."""
+
+
+class StaleCampaign(Exception):
+    """The campaign changed between read and write (optimistic locking)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    campaigns: list[Campaign]
+    next_cursor: str | None
+
+
+class CampaignRepository(Protocol):
+    def create(self, campaign: Campaign) -> None:
+        """Store a new campaign and claim its slug; SlugTaken if the slug is used."""
+
+    def get(self, campaign_id: str) -> Campaign | None: ...
+
+    def get_by_slug(self, slug: str) -> Campaign | None: ...
+
+    def list_for_owner(self, owner_id: str, *, limit: int, cursor: str | None, status: CampaignStatus | None) -> Page:
+        """An owner's campaigns, newest first; BadRequest for a cursor it did not issue."""
+
+    def save(self, campaign: Campaign) -> Campaign:
+        """Replace a stored campaign if its version is unchanged (else StaleCampaign)."""
+
+
+# ---------------------------------------------------------------- input
+
+
+def _check_destination(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > MAX_URL_LENGTH:
+        raise ValueError(f"destination_url is longer than {MAX_URL_LENGTH} characters")
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError("destination_url must be an https:// address, e.g. https://open.spotify.com/playlist/…")
+    if parts.username or parts.password:
+        raise ValueError("destination_url must not contain a user name or password")
+    return value
+
+
+def _check_playlist(value: str) -> str:
+    try:
+        return parse_playlist(value).id
+    except BadRequest as error:
+        raise ValueError(error.message) from None
+
+
+def _check_period(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise ValueError("ends_at must be later than starts_at")
+
+
+class CampaignCreate(BaseModel):
+    """Body of POST /campaigns."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120, description="Shown to you only")
+    playlist: str = Field(
+        max_length=500,
+        description="Spotify playlist link, spotify:playlist: URI or 22-character id",
+        examples=["https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M"],
+    )
+    attribution_window_days: int = Field(14, ge=1, le=90)
+    attribution_model: AttributionModel = AttributionModel.LAST_TOUCH
+    destination_url: str | None = Field(None, description="https URL; defaults to the playlist on Spotify")
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+
+    _playlist = field_validator("playlist")(_check_playlist)
+    _destination = field_validator("destination_url")(_check_destination)
+
+    @model_validator(mode="after")
+    def _period(self) -> CampaignCreate:
+        _check_period(self.starts_at, self.ends_at)
+        return self
+
+
+class CampaignUpdate(BaseModel):
+    """Body of PATCH /campaigns/{id}: only the fields present change."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    attribution_window_days: int | None = Field(None, ge=1, le=90)
+    attribution_model: AttributionModel | None = None
+    destination_url: str | None = Field(None, description="null resets it to the playlist on Spotify")
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    playlist: Any = Field(None, description="Cannot be changed; present only to explain why")
+
+    _destination = field_validator("destination_url")(_check_destination)
+
+    @field_validator("playlist")
+    @classmethod
+    def _playlist_fixed(cls, value: Any) -> None:
+        raise ValueError(
+            "the playlist of a campaign cannot be changed (its analytics belong to it); "
+            "create a new campaign for another playlist"
+        )
+
+    @model_validator(mode="after")
+    def _not_null(self) -> CampaignUpdate:
+        for name in ("name", "attribution_window_days", "attribution_model"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: send at least one field")
+        return self
+
+
+# --------------------------------------------------------------- service
+
+
+def new_slug() -> str:
+    return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_LENGTH))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class CampaignService:
+    def __init__(
+        self,
+        repository: CampaignRepository,
+        *,
+        now: Callable[[], datetime] = _utcnow,
+        slugs: Callable[[], str] = new_slug,
+    ) -> None:
+        self._repository = repository
+        self._now = now
+        self._slugs = slugs
+
+    def create(self, owner_id: str, draft: CampaignCreate) -> Campaign:
+        now = self._now()
+        if draft.ends_at and draft.ends_at <= now:
+            raise BadRequest("ends_at is in the past: a campaign must end in the future")
+        playlist = PlaylistRef(draft.playlist)
+        campaign_id = str(uuid.uuid4())
+        for _ in range(SLUG_ATTEMPTS):
+            campaign = Campaign(
+                id=campaign_id,
+                owner_id=owner_id,
+                name=draft.name,
+                slug=self._slugs(),
+                playlist_id=playlist.id,
+                destination_url=draft.destination_url or playlist.url,
+                attribution_window_days=draft.attribution_window_days,
+                attribution_model=draft.attribution_model,
+                starts_at=draft.starts_at,
+                ends_at=draft.ends_at,
+                status=CampaignStatus.ACTIVE,
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                self._repository.create(campaign)
+            except SlugTaken:
+                continue
+            return campaign
+        # Reaching this means the slug space is nearly full or the random
+        # source is broken; either way retrying the request is the fix.
+        raise Conflict("could not allocate a unique tracker slug; please try again")
+
+    def get(self, owner_id: str, campaign_id: str) -> Campaign:
+        campaign = self._repository.get(campaign_id)
+        # Another owner's campaign is indistinguishable from a missing one.
+        if campaign is None or campaign.owner_id != owner_id:
+            raise NotFound(f"campaign {campaign_id} not found")
+        return campaign
+
+    def list(
+        self, owner_id: str, *, limit: int = 50, cursor: str | None = None, status: CampaignStatus | None = None
+    ) -> Page:
+        return self._repository.list_for_owner(owner_id, limit=limit, cursor=cursor, status=status)
+
+    def update(self, owner_id: str, campaign_id: str, changes: CampaignUpdate) -> Campaign:
+        campaign = self.get(owner_id, campaign_id)
+        if campaign.status is CampaignStatus.ARCHIVED:
+            raise Conflict(f"campaign {campaign_id} is archived; archived campaigns cannot be changed")
+        fields = changes.model_fields_set
+        updated = replace(
+            campaign,
+            name=changes.name if "name" in fields else campaign.name,
+            attribution_window_days=(
+                changes.attribution_window_days
+                if "attribution_window_days" in fields
+                else campaign.attribution_window_days
+            ),
+            attribution_model=(
+                changes.attribution_model if "attribution_model" in fields else campaign.attribution_model
+            ),
+            destination_url=(
+                (changes.destination_url or campaign.playlist.url)
+                if "destination_url" in fields
+                else campaign.destination_url
+            ),
+            starts_at=changes.starts_at if "starts_at" in fields else campaign.starts_at,
+            ends_at=changes.ends_at if "ends_at" in fields else campaign.ends_at,
+            updated_at=self._now(),
+        )
+        try:
+            _check_period(updated.starts_at, updated.ends_at)
+        except ValueError as error:
+            raise BadRequest(str(error)) from None
+        return self._save(updated)
+
+    def archive(self, owner_id: str, campaign_id: str) -> Campaign:
+        """Stop the tracker from starting new consents; analytics are kept."""
+        campaign = self.get(owner_id, campaign_id)
+        if campaign.status is CampaignStatus.ARCHIVED:
+            return campaign
+        now = self._now()
+        return self._save(replace(campaign, status=CampaignStatus.ARCHIVED, archived_at=now, updated_at=now))
+
+    def _save(self, campaign: Campaign) -> Campaign:
+        try:
+            return self._repository.save(campaign)
+        except StaleCampaign:
+            raise Conflict(f"campaign {campaign.id} was changed by another request; reload it and try again") from None
+
+
+# ---------------------------------------------------------- presentation
+
+
+class CampaignOut(BaseModel):
+    """A campaign as the owner API returns it."""
+
+    id: str
+    name: str
+    slug: str
+    tracker_url: str
+    qr_url: str
+    playlist_id: str
+    playlist_uri: str
+    playlist_url: str
+    destination_url: str
+    attribution_window_days: int
+    attribution_model: AttributionModel
+    starts_at: datetime | None
+    ends_at: datetime | None
+    status: CampaignStatus
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+    @classmethod
+    def of(cls, campaign: Campaign, api_url: str) -> CampaignOut:
+        return cls(
+            id=campaign.id,
+            name=campaign.name,
+            slug=campaign.slug,
+            tracker_url=tracker_url(api_url, campaign.slug),
+            qr_url=f"{api_url}/campaigns/{campaign.id}/qr.svg",
+            playlist_id=campaign.playlist_id,
+            playlist_uri=campaign.playlist.uri,
+            playlist_url=campaign.playlist.url,
+            destination_url=campaign.destination_url,
+            attribution_window_days=campaign.attribution_window_days,
+            attribution_model=campaign.attribution_model,
+            starts_at=campaign.starts_at,
+            ends_at=campaign.ends_at,
+            status=campaign.status,
+            created_at=campaign.created_at,
+            updated_at=campaign.updated_at,
+            archived_at=campaign.archived_at,
+        )
+
+
+class CampaignList(BaseModel):
+    campaigns: list[CampaignOut]
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page")
+
+
+def tracker_url(api_url: str, slug: str) -> str:
+    return f"{api_url}/c/{slug}"

@@ -1,0 +1,74 @@
+"""The functions' configuration, parsed once per container from the environment.
+
+Every value comes from template.yaml (Globals and per-function variables);
+the local cloud sets the same variables. Reading os.environ anywhere else
+is a bug: it hides configuration from the template and from tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class SettingsError(RuntimeError):
+    """A required variable is missing or malformed: the deployment is wrong."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    data_table: str
+    events_table: str
+    stats_table: str
+    idempotency_table: str
+    public_api_url: str
+    dashboard_url: str
+    click_retention_days: int
+    spotify_client_id: str
+    spotify_client_secret_arn: str
+    spotify_accounts_url: str
+    spotify_api_url: str
+    token_key_arn: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        def required(name: str) -> str:
+            value = env.get(name, "").strip()
+            if not value:
+                raise SettingsError(f"environment variable {name} is not set")
+            return value
+
+        def optional(name: str, default: str = "") -> str:
+            return env.get(name, default).strip()
+
+        retention = optional("CLICK_RETENTION_DAYS", "90")
+        try:
+            retention_days = int(retention)
+        except ValueError:
+            raise SettingsError(f"CLICK_RETENTION_DAYS must be a whole number, got {retention!r}") from None
+
+        return cls(
+            stage=optional("STAGE", "dev"),
+            region=optional("AWS_REGION") or optional("AWS_DEFAULT_REGION", "us-east-1"),
+            data_table=required("DATA_TABLE"),
+            events_table=required("EVENTS_TABLE"),
+            stats_table=required("STATS_TABLE"),
+            idempotency_table=optional("IDEMPOTENCY_TABLE"),
+            public_api_url=optional("PUBLIC_API_URL").rstrip("/"),
+            dashboard_url=optional("DASHBOARD_URL").rstrip("/"),
+            click_retention_days=retention_days,
+            spotify_client_id=optional("SPOTIFY_CLIENT_ID"),
+            spotify_client_secret_arn=optional("SPOTIFY_CLIENT_SECRET_ARN"),
+            spotify_accounts_url=optional("SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com").rstrip("/"),
+            spotify_api_url=optional("SPOTIFY_API_URL", "https://api.spotify.com").rstrip("/"),
+            token_key_arn=optional("TOKEN_KEY_ARN"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env(os.environ)

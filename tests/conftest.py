@@ -1,0 +1,39 @@
+"""Fixtures shared by every kind of test.
+
+AWS credentials are fake everywhere: no test may reach a real account.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "soundlink",
+        "POWERTOOLS_METRICS_NAMESPACE": "Soundlink",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+)
+os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture
+def aws():
+    """moto in-process, with every table of template.yaml created from it."""
+    from moto import mock_aws
+
+    from local.cfn import cached_template, create_tables
+
+    with mock_aws():
+        import boto3
+
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        names = create_tables(client, lambda logical_id: f"soundlink-test-{logical_id}", cached_template())
+        yield names

@@ -1,0 +1,206 @@
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import pytest
+from pydantic import ValidationError
+
+from soundlink.campaigns import (
+    SLUG_ALPHABET,
+    SLUG_LENGTH,
+    AttributionModel,
+    CampaignCreate,
+    CampaignService,
+    CampaignStatus,
+    CampaignUpdate,
+    new_slug,
+)
+from soundlink.errors import BadRequest, Conflict, NotFound
+
+from .fakes import InMemoryCampaigns
+
+PID = "37i9dQZF1DXcBWIGoYBM5M"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def repo():
+    return InMemoryCampaigns()
+
+
+@pytest.fixture
+def service(repo):
+    return CampaignService(repo, now=lambda: NOW)
+
+
+def draft(**fields):
+    return CampaignCreate.model_validate({"name": "Autumn push", "playlist": PID, **fields})
+
+
+def errors_of(model, data):
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(data)
+    return {".".join(map(str, e["loc"])): e["msg"] for e in caught.value.errors()}
+
+
+def test_defaults_of_a_new_campaign(service):
+    campaign = service.create("owner-1", draft())
+    assert campaign.playlist_id == PID
+    assert campaign.destination_url == f"https://open.spotify.com/playlist/{PID}"
+    assert campaign.attribution_window_days == 14
+    assert campaign.attribution_model is AttributionModel.LAST_TOUCH
+    assert campaign.status is CampaignStatus.ACTIVE
+    assert campaign.created_at == NOW
+    assert len(campaign.slug) == SLUG_LENGTH
+
+
+def test_playlist_is_stored_canonical_whatever_form_was_pasted(service):
+    pasted = f"https://open.spotify.com/intl-fr/playlist/{PID}?si=abc"
+    assert service.create("o", draft(playlist=pasted)).playlist_id == PID
+
+
+def test_slugs_are_url_safe_and_not_enumerable():
+    slugs = {new_slug() for _ in range(2000)}
+    assert len(slugs) == 2000
+    assert all(len(s) == SLUG_LENGTH and set(s) <= set(SLUG_ALPHABET) for s in slugs)
+    assert len(SLUG_ALPHABET) ** SLUG_LENGTH > 10**14
+
+
+def test_slug_collision_is_retried_with_a_new_slug(repo):
+    taken = "aaaaaaaaaa"
+    repo.slugs[taken] = "someone-else"
+    sequence = iter([taken, taken, "bbbbbbbbbb"])
+    service = CampaignService(repo, now=lambda: NOW, slugs=lambda: next(sequence))
+    campaign = service.create("o", draft())
+    assert campaign.slug == "bbbbbbbbbb"
+    assert repo.slugs[taken] == "someone-else"
+
+
+def test_slug_space_exhaustion_is_a_conflict_not_a_crash(repo):
+    repo.slugs["aaaaaaaaaa"] = "x"
+    service = CampaignService(repo, now=lambda: NOW, slugs=lambda: "aaaaaaaaaa")
+    with pytest.raises(Conflict):
+        service.create("o", draft())
+    assert repo.by_id == {}
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "fragment"),
+    [
+        ({"attribution_window_days": 0}, "attribution_window_days", "greater than or equal to 1"),
+        ({"attribution_window_days": 91}, "attribution_window_days", "less than or equal to 90"),
+        ({"attribution_model": "u_shaped"}, "attribution_model", "last_touch"),
+        ({"destination_url": "http://example.com"}, "destination_url", "https://"),
+        ({"destination_url": "javascript:alert(1)"}, "destination_url", "https://"),
+        ({"destination_url": "https://user:pw@example.com"}, "destination_url", "user name"),
+        ({"destination_url": "https://e.com/" + "a" * 2100}, "destination_url", "longer than"),
+        ({"playlist": "https://open.spotify.com/album/" + PID}, "playlist", "spotify:playlist:{id}"),
+        ({"name": "   "}, "name", "at least 1"),
+        ({"name": "x" * 121}, "name", "at most 120"),
+        ({"starts_at": "2026-12-01T00:00:00"}, "starts_at", "timezone"),
+        ({"colour": "red"}, "colour", "Extra inputs"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message(fields, field, fragment):
+    problems = errors_of(CampaignCreate, {"name": "n", "playlist": PID, **fields})
+    assert field in problems
+    assert fragment in problems[field]
+
+
+def test_period_must_run_forwards():
+    problems = errors_of(
+        CampaignCreate,
+        {"name": "n", "playlist": PID, "starts_at": "2026-12-02T00:00:00Z", "ends_at": "2026-12-01T00:00:00Z"},
+    )
+    assert "ends_at must be later than starts_at" in " ".join(problems.values())
+
+
+def test_a_campaign_cannot_end_in_the_past(service, repo):
+    with pytest.raises(BadRequest, match="past"):
+        service.create("o", draft(ends_at=(NOW - timedelta(days=1)).isoformat()))
+    assert repo.by_id == {}
+
+
+def test_another_owners_campaign_is_not_found(service):
+    campaign = service.create("alice", draft())
+    with pytest.raises(NotFound):
+        service.get("bob", campaign.id)
+    with pytest.raises(NotFound):
+        service.update("bob", campaign.id, CampaignUpdate(name="mine now"))
+    with pytest.raises(NotFound):
+        service.archive("bob", campaign.id)
+    assert service.get("alice", campaign.id).name == "Autumn push"
+
+
+def test_update_changes_only_the_fields_sent(service):
+    campaign = service.create("o", draft(attribution_model="linear", destination_url="https://example.com/x"))
+    updated = service.update("o", campaign.id, CampaignUpdate.model_validate({"attribution_window_days": 30}))
+    assert updated.attribution_window_days == 30
+    assert updated.attribution_model is AttributionModel.LINEAR
+    assert updated.destination_url == "https://example.com/x"
+    reset = service.update("o", campaign.id, CampaignUpdate.model_validate({"destination_url": None}))
+    assert reset.destination_url == f"https://open.spotify.com/playlist/{PID}"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({}, "nothing to change"),
+        ({"name": None}, "name cannot be null"),
+        ({"playlist": PID}, "cannot be changed"),
+        ({"attribution_window_days": 100}, "less than or equal to 90"),
+    ],
+)
+def test_bad_updates_are_refused(body, fragment):
+    problems = errors_of(CampaignUpdate, body)
+    assert fragment in " ".join(problems.values())
+
+
+def test_update_that_inverts_the_period_is_refused_and_nothing_changes(service, repo):
+    campaign = service.create("o", draft(ends_at="2027-01-01T00:00:00Z"))
+    before = repo.by_id[campaign.id]
+    with pytest.raises(BadRequest, match="later than starts_at"):
+        service.update("o", campaign.id, CampaignUpdate(starts_at=datetime(2027, 2, 1, tzinfo=UTC)))
+    assert repo.by_id[campaign.id] == before
+
+
+def test_archive_keeps_the_campaign_and_stops_new_consents(service, repo):
+    campaign = service.create("o", draft())
+    assert campaign.accepts_new_consents(NOW)
+    archived = service.archive("o", campaign.id)
+    assert archived.status is CampaignStatus.ARCHIVED
+    assert archived.archived_at == NOW
+    assert not archived.accepts_new_consents(NOW)
+    assert service.get("o", campaign.id).status is CampaignStatus.ARCHIVED
+    assert service.archive("o", campaign.id).archived_at == NOW  # idempotent
+    with pytest.raises(Conflict, match="archived"):
+        service.update("o", campaign.id, CampaignUpdate(name="again"))
+
+
+def test_consents_only_inside_the_campaign_period(service):
+    campaign = service.create(
+        "o", draft(starts_at="2026-12-01T00:00:00Z", ends_at="2026-12-31T00:00:00Z")
+    )
+    assert not campaign.accepts_new_consents(datetime(2026, 11, 30, tzinfo=UTC))
+    assert campaign.accepts_new_consents(datetime(2026, 12, 15, tzinfo=UTC))
+    assert not campaign.accepts_new_consents(datetime(2026, 12, 31, tzinfo=UTC))
+
+
+def test_concurrent_change_is_a_conflict(service, repo):
+    campaign = service.create("o", draft())
+    stale = repo.by_id[campaign.id]
+    service.update("o", campaign.id, CampaignUpdate(name="first"))  # stored version moves on
+    with pytest.raises(Conflict, match="changed by another request"):
+        service._save(stale)
+    assert repo.by_id[campaign.id].name == "first"
+
+
+def test_listing_is_newest_first_and_per_owner(repo):
+    ticks = count()
+    service = CampaignService(repo, now=lambda: NOW + timedelta(minutes=next(ticks)))
+    ids = [service.create("o", draft(name=f"c{i}")).id for i in range(3)]
+    service.create("other", draft())
+    page = service.list("o", limit=2)
+    assert [c.id for c in page.campaigns] == ids[::-1][:2]
+    rest = service.list("o", limit=2, cursor=page.next_cursor)
+    assert [c.id for c in rest.campaigns] == [ids[0]]
+    assert rest.next_cursor is None

@@ -1,0 +1,55 @@
+import pytest
+
+from soundlink.errors import BadRequest
+from soundlink.playlist_ref import ACCEPTED_FORMS, parse_playlist
+
+PID = "37i9dQZF1DXcBWIGoYBM5M"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"https://open.spotify.com/playlist/{PID}",
+        f"https://open.spotify.com/playlist/{PID}?si=a1b2c3d4e5f6",
+        f"https://open.spotify.com/playlist/{PID}/",
+        f"https://open.spotify.com/intl-de/playlist/{PID}?si=x",
+        f"https://open.spotify.com/intl-pt-br/playlist/{PID}",
+        f"https://open.spotify.com/user/spotify/playlist/{PID}",
+        f"open.spotify.com/playlist/{PID}",
+        f"  spotify:playlist:{PID}  ",
+        f"spotify:user:some.user:playlist:{PID}",
+        PID,
+    ],
+)
+def test_every_accepted_form_gives_the_canonical_playlist(text):
+    ref = parse_playlist(text)
+    assert ref.id == PID
+    assert ref.uri == f"spotify:playlist:{PID}"
+    assert ref.url == f"https://open.spotify.com/playlist/{PID}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "hello",
+        PID[:-1],
+        PID + "x",
+        f"https://open.spotify.com/album/{PID}",
+        f"https://open.spotify.com/track/{PID}",
+        f"spotify:album:{PID}",
+        f"https://evil.example/playlist/{PID}",
+        f"https://open.spotify.com.evil.example/playlist/{PID}",
+        f"ftp://open.spotify.com/playlist/{PID}",
+        f"https://open.spotify.com/playlist/{PID}/extra",
+        "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5!",
+    ],
+)
+def test_anything_else_is_refused_naming_the_accepted_forms(text):
+    with pytest.raises(BadRequest) as caught:
+        parse_playlist(text)
+    message = caught.value.message
+    assert caught.value.status == 400
+    for form in ACCEPTED_FORMS:
+        assert form in message
