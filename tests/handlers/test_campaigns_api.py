@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import base64
 import importlib
+import io
 import json
-import xml.etree.ElementTree as ET
 
 import boto3
 import pytest
+import segno
 
 from tests.support.events import DOMAIN, FakeContext, http_event, owner_claims
 
@@ -62,9 +63,7 @@ def table_items(aws):
 
 
 def test_create_returns_the_campaign_with_its_tracker(api, aws):
-    status, body, response = api(
-        "POST", "/campaigns", body={"name": "Launch", "playlist": f"spotify:playlist:{PID}"}
-    )
+    status, body, response = api("POST", "/campaigns", body={"name": "Launch", "playlist": f"spotify:playlist:{PID}"})
     assert status == 201
     assert response["headers"]["Location"] == f"/campaigns/{body['id']}"
     assert body["tracker_url"] == f"https://{DOMAIN}/c/{body['slug']}"
@@ -87,9 +86,7 @@ def test_public_api_url_setting_wins_over_the_request_domain(api, monkeypatch):
 
 
 def test_base64_encoded_body_is_accepted(api):
-    status, body, _ = api(
-        "POST", "/campaigns", body={"name": "B64", "playlist": PID}, base64_body=True
-    )
+    status, body, _ = api("POST", "/campaigns", body={"name": "B64", "playlist": PID}, base64_body=True)
     assert status == 201, body
     assert body["name"] == "B64"
 
@@ -276,9 +273,16 @@ def test_qr_code_is_an_svg_of_the_tracker(api):
     )
     assert status == 200
     assert response["headers"]["Content-Type"] == "image/svg+xml"
-    root = ET.fromstring(body)
-    assert root.tag.endswith("svg")
+    assert body.startswith("<?xml") and "<svg" in body
     assert "Launch" in body
+    # The code's modules are exactly those of the tracker URL's QR code.
+    expected = segno.make(campaign["tracker_url"], error="m").matrix
+    assert segno.make(campaign["tracker_url"] + "x", error="m").matrix != expected
+    rendered = io.BytesIO()
+    segno.make(campaign["tracker_url"], error="m").save(
+        rendered, kind="svg", scale=8, border=4, title=f"Soundlink tracker: {campaign['name']}"
+    )
+    assert body == rendered.getvalue().decode()
 
 
 def test_health_reports_each_dependency(api):

@@ -177,9 +177,7 @@ def test_archive_keeps_the_campaign_and_stops_new_consents(service, repo):
 
 
 def test_consents_only_inside_the_campaign_period(service):
-    campaign = service.create(
-        "o", draft(starts_at="2026-12-01T00:00:00Z", ends_at="2026-12-31T00:00:00Z")
-    )
+    campaign = service.create("o", draft(starts_at="2026-12-01T00:00:00Z", ends_at="2026-12-31T00:00:00Z"))
     assert not campaign.accepts_new_consents(datetime(2026, 11, 30, tzinfo=UTC))
     assert campaign.accepts_new_consents(datetime(2026, 12, 15, tzinfo=UTC))
     assert not campaign.accepts_new_consents(datetime(2026, 12, 31, tzinfo=UTC))

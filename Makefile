@@ -1,0 +1,59 @@
+# Soundlink: the commands in the README. Every target installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+SAM_VENV := .venv-sam
+BIN := $(VENV)/bin
+SAM := $(SAM_VENV)/bin/sam
+# sam build needs the Lambda runtime's interpreter (python3.13); pyenv holds it.
+PY313 ?= 3.13.0
+STAGE ?= dev
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help install test lint build deploy dev clean
+
+help:
+	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
+	@echo "make test    install everything and run every test"
+	@echo "make lint    ruff, cfn-lint and sam validate --lint"
+	@echo "make build   sam build (python3.13, arm64)"
+	@echo "make deploy  sam deploy --config-env \$$STAGE, then upload the dashboard"
+
+$(VENV)/.installed: requirements-dev.txt functions/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# SAM CLI pins its own dependency versions: it lives in a venv of its own.
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+	touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SAM_CLI="$(CURDIR)/$(SAM)" SAM_PYENV_VERSION=$(PY313) $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint
+
+build: install
+	PYENV_VERSION=$(PY313) $(SAM) build
+
+deploy: build
+	$(SAM) deploy --config-env $(STAGE)
+	$(BIN)/python -m scripts.publish_dashboard --stage $(STAGE)
+
+dev: install
+	$(BIN)/python -m local
+
+clean:
+	rm -rf .aws-sam .pytest_cache .ruff_cache

@@ -1,0 +1,75 @@
+"""Upload web/ to the deployed dashboard bucket with a generated config.json.
+
+Run by `make deploy` after `sam deploy`: reads the stack's Outputs, writes
+config.json (the same shape the local cloud serves), uploads every file
+with its content type and invalidates the CloudFront cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB = ROOT / "web"
+
+
+def stack_settings(stage: str) -> tuple[str, str]:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    section = config.get(stage, {})
+    stack = section.get("global", {}).get("parameters", {}).get("stack_name", f"soundlink-{stage}")
+    region = section.get("deploy", {}).get("parameters", {}).get("region", "us-east-1")
+    return stack, region
+
+
+def dashboard_config(outputs: dict[str, str], region: str) -> dict:
+    return {
+        "apiUrl": outputs["ApiUrl"],
+        "cognito": {
+            "region": region,
+            "userPoolId": outputs["UserPoolId"],
+            "clientId": outputs["UserPoolClientId"],
+            "endpoint": f"https://cognito-idp.{region}.amazonaws.com/",
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stage", default="dev")
+    args = parser.parse_args(argv)
+    stack, region = stack_settings(args.stage)
+    cloudformation = boto3.client("cloudformation", region_name=region)
+    described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    bucket = outputs["DashboardBucketName"]
+    s3 = boto3.client("s3", region_name=region)
+    files = [p for p in WEB.rglob("*") if p.is_file() and p.name != "config.json"]
+    for path in files:
+        key = path.relative_to(WEB).as_posix()
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
+    s3.put_object(
+        Bucket=bucket,
+        Key="config.json",
+        Body=json.dumps(dashboard_config(outputs, region), indent=2).encode(),
+        ContentType="application/json",
+        CacheControl="no-cache",
+    )
+    boto3.client("cloudfront").create_invalidation(
+        DistributionId=outputs["DashboardDistributionId"],
+        InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time())},
+    )
+    sys.stdout.write(f"Dashboard: {outputs['DashboardUrl']} ({len(files) + 1} files uploaded)\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
