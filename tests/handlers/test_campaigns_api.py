@@ -275,9 +275,7 @@ def test_qr_code_is_an_svg_of_the_tracker(api):
     assert response["headers"]["Content-Type"] == "image/svg+xml"
     assert body.startswith("<?xml") and "<svg" in body
     assert "Launch" in body
-    # The code's modules are exactly those of the tracker URL's QR code.
-    expected = segno.make(campaign["tracker_url"], error="m").matrix
-    assert segno.make(campaign["tracker_url"] + "x", error="m").matrix != expected
+    # The SVG is exactly the QR code of the tracker URL.
     rendered = io.BytesIO()
     segno.make(campaign["tracker_url"], error="m").save(
         rendered, kind="svg", scale=8, border=4, title=f"Soundlink tracker: {campaign['name']}"
