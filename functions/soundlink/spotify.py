@@ -467,6 +467,7 @@ class SpotifyClient:
         self.config = config
         self.tokens = tokens
         self.tokens_refreshed = False
+        self._refreshed = False  # within the current call
         self._on_tokens_refreshed = on_tokens_refreshed
         self._accounts = SpotifyAccounts(config, remaining_ms=remaining_ms, session=session)
         self._transport = self._accounts._transport
@@ -474,6 +475,7 @@ class SpotifyClient:
     # -- calls
 
     def me(self) -> Profile:
+        self._refreshed = False
         body = self._get("/v1/me", what="GET /v1/me")
         return _parse(_parse_profile, body, "user profile")
 
@@ -489,7 +491,9 @@ class SpotifyClient:
         path: str = "/v1/me/player/recently-played"
         seen: dict[tuple[int, str], Play] = {}
         new_items = 0
+        newest_ms = after_ms
         reached_cursor = False
+        self._refreshed = False
         for _ in range(_MAX_PLAY_PAGES):
             body = self._get(path, params=params, what="GET recently-played")
             items, next_url = _parse(_parse_play_page, body, "recently played page")
@@ -501,6 +505,8 @@ class SpotifyClient:
                     reached_cursor = True
                     continue
                 page_new += 1
+                # Plays that cannot be attributed (no track id) still move the cursor past them.
+                newest_ms = ms if newest_ms is None else max(newest_ms, ms)
                 if play is not None:
                     seen.setdefault((ms, play.track.id), play)
             new_items += page_new
@@ -508,15 +514,15 @@ class SpotifyClient:
                 break
             path, params = _api_path(next_url, self.config.api_url), None
         plays = tuple(sorted(seen.values(), key=lambda p: p.played_at))
-        cursor = max([after_ms or 0, *(p.played_at_ms for p in plays)]) if plays else after_ms
         possible_gap = after_ms is not None and new_items >= PAGE_LIMIT and not reached_cursor
         if possible_gap:
             logger.info(
                 "Recently played was full of new plays: older plays may be lost", extra={"new_plays": new_items}
             )
-        return RecentlyPlayed(plays=plays, cursor_ms=cursor, possible_gap=possible_gap)
+        return RecentlyPlayed(plays=plays, cursor_ms=newest_ms, possible_gap=possible_gap)
 
     def playlist(self, playlist_id: str) -> Playlist:
+        self._refreshed = False
         body = self._get(f"/v1/playlists/{quote(playlist_id, safe='')}", what="GET playlist", playlist=True)
         return _parse(_parse_playlist, body, "playlist")
 
@@ -529,6 +535,7 @@ class SpotifyClient:
         path = f"/v1/playlists/{quote(playlist_id, safe='')}/items"
         tracks: list[PlaylistTrack] = []
         offset = 0
+        self._refreshed = False
         for _ in range(_MAX_PLAYLIST_PAGES):
             body = self._get(
                 path, params={"limit": PAGE_LIMIT, "offset": offset}, what="GET playlist items", playlist=True
@@ -550,10 +557,9 @@ class SpotifyClient:
         return self.tokens
 
     def _get(self, path: str, *, what: str, params: Mapping[str, Any] | None = None, playlist: bool = False) -> Any:
-        refreshed = False
-        if self.tokens.refresh_token and self.tokens.expires_within(_EXPIRY_SKEW):
+        if not self._refreshed and self.tokens.refresh_token and self.tokens.expires_within(_EXPIRY_SKEW):
             self.refresh()
-            refreshed = True
+            self._refreshed = True
         while True:
             response = self._transport.send(
                 "GET",
@@ -563,11 +569,11 @@ class SpotifyClient:
                 headers={"Authorization": f"Bearer {self.tokens.access_token}", "Accept": "application/json"},
             )
             # An access token can die before its expires_in (revocation, clock
-            # skew): one refresh and one retry per call, never a loop.
-            if response.status_code == 401 and not refreshed and self.tokens.refresh_token:
+            # skew): one refresh and one retry per call (all its pages), never a loop.
+            if response.status_code == 401 and not self._refreshed and self.tokens.refresh_token:
                 response.close()
                 self.refresh()
-                refreshed = True
+                self._refreshed = True
                 continue
             if response.status_code == 200:
                 return _json(response)
