@@ -261,7 +261,7 @@ def dependency_order(template: dict[str, Any]) -> list[str]:
     return ordered
 
 
-def _as_string(value: Any) -> str:
+def as_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -311,7 +311,7 @@ class Resolver:
             if kind == "CommaDelimitedList" or kind.startswith("List<"):
                 value = value if isinstance(value, list) else [v.strip() for v in str(value).split(",") if v]
             else:
-                value = _as_string(value)
+                value = as_string(value)
             self.parameters[name] = value
         self.unused_parameters = sorted(given)
         self.refs: dict[str, Any] = {}
@@ -365,7 +365,7 @@ class Resolver:
                 return self.condition(arg)
             if name == "Fn::Equals":
                 left, right = (self.resolve(item) for item in arg)
-                return _as_string(left) == _as_string(right)
+                return as_string(left) == as_string(right)
             if name == "Fn::Not":
                 return not self._evaluate_condition(arg[0])
             if name == "Fn::And":
@@ -413,7 +413,7 @@ class Resolver:
             return self._evaluate_condition({name: arg})
         if name == "Fn::Join":
             delimiter, items = arg[0], self.resolve(arg[1])
-            return str(delimiter).join(_as_string(item) for item in items)
+            return str(delimiter).join(as_string(item) for item in items)
         if name == "Fn::Select":
             index, items = self.resolve(arg[0]), self.resolve(arg[1])
             return items[int(index)]
@@ -421,7 +421,7 @@ class Resolver:
             delimiter, text = self.resolve(arg[0]), self.resolve(arg[1])
             return str(text).split(str(delimiter))
         if name == "Fn::Base64":
-            return base64.b64encode(_as_string(self.resolve(arg)).encode()).decode()
+            return base64.b64encode(as_string(self.resolve(arg)).encode()).decode()
         if name == "Fn::GetAZs":
             return [f"{self.region}{zone}" for zone in "abcdef"]
         if name == "Fn::FindInMap":
@@ -432,7 +432,7 @@ class Resolver:
         map_name, top, second = (self.resolve(item) for item in arg[:3])
         mapping = (self.template.get("Mappings") or {}).get(map_name, {})
         try:
-            return mapping[_as_string(top)][_as_string(second)]
+            return mapping[as_string(top)][as_string(second)]
         except KeyError:
             if len(arg) > 3 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
                 return self.resolve(arg[3]["DefaultValue"])
@@ -449,14 +449,14 @@ class Resolver:
             if variable.startswith("!"):
                 return "${" + variable[1:] + "}"
             if variable in variables:
-                return _as_string(variables[variable])
+                return as_string(variables[variable])
             if "." in variable and variable.split(".", 1)[0] in (self.template.get("Resources") or {}):
                 logical_id, attribute = variable.split(".", 1)
-                return _as_string(self.get_att(logical_id, attribute))
-            return _as_string(self.ref(variable))
+                return as_string(self.get_att(logical_id, attribute))
+            return as_string(self.ref(variable))
 
         return _SUB_VARIABLE.sub(replace, text)
 
     def string(self, value: Any) -> str:
         """A resolved value as CloudFormation would pass it in a string property."""
-        return _as_string(self.resolve(value))
+        return as_string(self.resolve(value))

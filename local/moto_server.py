@@ -1,0 +1,130 @@
+"""moto in server mode, in a child process of its own.
+
+A child process rather than a thread: moto's state is process-global, and a
+test that uses `mock_aws` in the same process (the unit and handler tests do)
+resets it. Everything talks to the child over HTTP (`AWS_ENDPOINT_URL`).
+
+Run alone: `python -m local.moto_server --port 5000` prints `READY <port>`
+and serves until its standard input closes or it is interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from local.logs import get_logger
+
+ROOT = Path(__file__).resolve().parents[1]
+log = get_logger("moto")
+
+
+class MotoServer:
+    """A moto server child process bound to `host`; port 0 picks a free port."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        command = [sys.executable, "-m", "local.moto_server", "--host", self.host, "--port", str(self.port)]
+        self._process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            # Its own process group: Ctrl-C reaches only the local cloud,
+            # which then stops this child in order.
+            start_new_session=True,
+        )
+        assert self._process.stdout is not None
+        deadline = time.monotonic() + timeout
+        output: list[str] = []
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self._process.stdout], [], [], 0.2)
+            if not ready:
+                if self._process.poll() is not None:
+                    break
+                continue
+            line = self._process.stdout.readline()
+            if not line:
+                break
+            if line.startswith("READY "):
+                self.port = int(line.split()[1])
+                threading.Thread(target=self._forward_output, name="moto-output", daemon=True).start()
+                return
+            output.append(line.rstrip())
+        self.stop()
+        detail = "\n".join(output[-20:])
+        raise RuntimeError(f"moto server did not start within {timeout:.0f}s on {self.host}:{self.port}\n{detail}")
+
+    def _forward_output(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for line in self._process.stdout:
+            if line.strip():
+                log.debug("%s", line.rstrip())
+
+    def stop(self, timeout: float = 5.0) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.moto_server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SOUNDLINK_MOTO_PORT", "5000")))
+    args = parser.parse_args(argv)
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server.start()
+    print(f"READY {server.get_host_and_port()[1]}", flush=True)
+
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+
+    def watch_stdin() -> None:
+        # The parent holds our stdin: EOF means it stopped (or died).
+        sys.stdin.read()
+        done.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    done.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
