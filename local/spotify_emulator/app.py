@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, g, jsonify, redirect, request
 
 from .catalogue import is_spotify_id
-from .state import KNOWN_SCOPES, PLAY_WINDOW, EmulatorError, EmulatorState, iso_ms, iso_s
+from .state import KNOWN_SCOPES, PLAY_WINDOW, EmulatorError, EmulatorState, iso_from_ms, iso_ms, iso_s
 
 API_STATUS_MESSAGES = {
     400: "Bad request",
@@ -464,7 +464,7 @@ def create_app(state: EmulatorState) -> Flask:
         items = [
             {
                 "track": state.catalogue.track_object(track_id, api),
-                "played_at": iso_ms(played_ms / 1000),
+                "played_at": iso_from_ms(played_ms),
                 "context": context_object(context_uri),
             }
             for played_ms, track_id, context_uri in page
@@ -606,7 +606,7 @@ def create_app(state: EmulatorState) -> Flask:
             with state.lock:
                 user = state.get_user(user_id)
                 items = [
-                    {"played_at": iso_ms(ms / 1000), "played_at_ms": ms, "track_id": t, "context_uri": c}
+                    {"played_at": iso_from_ms(ms), "played_at_ms": ms, "track_id": t, "context_uri": c}
                     for ms, t, c in reversed(user.plays)
                 ]
             return jsonify({"items": items, "total": len(items)})

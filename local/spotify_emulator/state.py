@@ -61,10 +61,14 @@ class EmulatorError(Exception):
         self.reason = reason
 
 
+def iso_from_ms(ms: int) -> str:
+    """ISO 8601 with milliseconds and Z, as Spotify writes played_at (exact, integer maths)."""
+    seconds, millis = divmod(int(ms), 1000)
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
+
+
 def iso_ms(ts: float) -> str:
-    """ISO 8601 with milliseconds and Z, as Spotify writes played_at."""
-    dt = datetime.fromtimestamp(round(ts * 1000) / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return iso_from_ms(round(ts * 1000))
 
 
 def iso_s(ts: float) -> str:
@@ -218,6 +222,7 @@ class EmulatorState:
             self.playlists: dict[str, Playlist] = {}
             self.faults: list[Fault] = []
             self._fault_seq = 0
+            self._issued = 0
             self.request_log: deque = deque(maxlen=1000)
             self.request_counts: dict[str, int] = {}
             self.request_total = 0
@@ -367,7 +372,7 @@ class EmulatorState:
             for played_ms, track_id, context_uri in parsed:
                 self.catalogue.ensure_track(track_id)
                 user.plays.append((played_ms, track_id, context_uri))
-                added.append({"played_at": iso_ms(played_ms / 1000), "played_at_ms": played_ms,
+                added.append({"played_at": iso_from_ms(played_ms), "played_at_ms": played_ms,
                               "track_id": track_id, "context_uri": context_uri})
             user.plays.sort(key=lambda p: p[0])
             # Only the newest 50 plays exist at Spotify.
@@ -494,7 +499,17 @@ class EmulatorState:
             )
             return code
 
+    def _purge(self) -> None:
+        """Forget long-dead codes and access tokens so long benchmark runs stay small."""
+        self._issued += 1
+        if self._issued % 1000:
+            return
+        horizon = self.now() - 3600
+        self.access_tokens = {k: v for k, v in self.access_tokens.items() if v.expires_at > horizon}
+        self.codes = {k: v for k, v in self.codes.items() if v.expires_at > horizon}
+
     def _issue_access(self, client_id: str, user_id: str, scope: str) -> AccessToken:
+        self._purge()
         token = AccessToken(token=_token("BQ", 96), client_id=client_id, user_id=user_id, scope=scope,
                             expires_at=self.now() + self.config["expires_in"])
         self.access_tokens[token.token] = token

@@ -129,3 +129,21 @@ def test_cli_runs_standalone():
         out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert f"listening on http://127.0.0.1:{port}" in out.decode()
+
+
+def test_dead_tokens_are_purged_in_long_runs():
+    from local.spotify_emulator import EmulatorState
+
+    state = EmulatorState(expires_in=60)
+    app = state.register_app({"redirect_uris": [REDIRECT_URI], "client_id": "c", "client_secret": "s"})
+    state.create_user({"id": "u"})
+    grant = state.exchange_code(app, True, state.issue_code(app, "u", REDIRECT_URI, "", None), REDIRECT_URI, None)
+    for _ in range(1200):
+        state.refresh(app, True, grant["refresh_token"])
+    assert len(state.access_tokens) == 1201
+    state.advance_clock(2 * 3600)
+    last = None
+    for _ in range(800):
+        last = state.refresh(app, True, grant["refresh_token"])
+    assert len(state.access_tokens) < 1000
+    assert state.access_token(last["access_token"]).user_id == "u"

@@ -189,3 +189,12 @@ def test_invalid_plays_are_rejected(http, emu, ctl, listener):
     assert resp.status_code == 400
     resp = http.post(f"{emu.url}/_emulator/users/nobody/plays", json=[], timeout=10)
     assert resp.status_code == 404
+
+
+def test_played_at_and_cursors_agree_to_the_millisecond(api, ctl, listener):
+    tid = ctl.tracks()[0]["id"]
+    ctl.add_plays("listener", [{"track_id": tid, "played_at": T0 + 123}, {"track_id": tid, "played_at": T0 + 999}])
+    body = api(listener, "/me/player/recently-played").json()
+    assert [i["played_at"] for i in body["items"]] == ["2026-05-28T20:26:40.999Z", "2026-05-28T20:26:40.123Z"]
+    assert body["cursors"] == {"after": str(T0 + 999), "before": str(T0 + 123)}
+    assert played_ms(body["items"]) == [T0 + 999, T0 + 123]
