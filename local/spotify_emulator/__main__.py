@@ -11,13 +11,17 @@ from .server import start_emulator
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m local.spotify_emulator",
-                                     description="Local Spotify accounts + Web API emulator")
+    parser = argparse.ArgumentParser(
+        prog="python -m local.spotify_emulator", description="Local Spotify accounts + Web API emulator"
+    )
     parser.add_argument("--host", default=os.environ.get("SPOTIFY_EMULATOR_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("SPOTIFY_EMULATOR_PORT", "4000")))
     parser.add_argument("--expires-in", type=int, default=3600, help="access token lifetime in seconds")
-    parser.add_argument("--rotate-refresh-tokens", action="store_true",
-                        help="return a new refresh_token on every refresh (the old one stops working)")
+    parser.add_argument(
+        "--rotate-refresh-tokens",
+        action="store_true",
+        help="return a new refresh_token on every refresh (the old one stops working)",
+    )
     parser.add_argument("--rate-limit", type=int, default=180, help="requests per app per window")
     parser.add_argument("--rate-window", type=int, default=30, help="rate-limit window in seconds")
     parser.add_argument("--catalogue-seed", default="soundlink")

@@ -69,7 +69,7 @@ def _error_response(err: EmulatorError) -> Response:
 
 def _page(title: str, body_html: str, status: int = 200) -> Response:
     doc = (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}"
         "button{padding:.5rem 1.2rem;margin-right:.5rem}fieldset{margin:1rem 0}"
@@ -82,7 +82,7 @@ def _page(title: str, body_html: str, status: int = 200) -> Response:
 def _error_page(message: str, status: int = 400) -> Response:
     return _page(
         "Error - Spotify (emulator)",
-        f"<h1>Oops! Something went wrong</h1><p class=\"error\" id=\"error\">{html.escape(message)}</p>",
+        f'<h1>Oops! Something went wrong</h1><p class="error" id="error">{html.escape(message)}</p>',
         status,
     )
 
@@ -267,7 +267,7 @@ def create_app(state: EmulatorState) -> Flask:
     def playlist_items_page(playlist, offset: int, limit: int) -> dict:
         api = api_base()
         entries = playlist.entries
-        page = entries[offset: offset + limit]
+        page = entries[offset : offset + limit]
         items = []
         for entry in page:
             track = state.catalogue.track_object(entry.track_id, api)
@@ -283,8 +283,7 @@ def create_app(state: EmulatorState) -> Flask:
         base = f"{api}/playlists/{playlist.id}/items"
         total = len(entries)
         nxt = f"{base}?{urlencode({'offset': offset + limit, 'limit': limit})}" if offset + limit < total else None
-        prev = (f"{base}?{urlencode({'offset': max(0, offset - limit), 'limit': limit})}"
-                if offset > 0 else None)
+        prev = f"{base}?{urlencode({'offset': max(0, offset - limit), 'limit': limit})}" if offset > 0 else None
         return {
             "href": f"{base}?{urlencode({'offset': offset, 'limit': limit})}",
             "items": items,
@@ -371,8 +370,7 @@ def create_app(state: EmulatorState) -> Flask:
             if k not in ("login_as", "decision", "new_user_name")
         )
         options = "".join(
-            f'<option value="{esc(uid)}"{" selected" if uid == preselect else ""}>'
-            f"{esc(name)} ({esc(uid)})</option>"
+            f'<option value="{esc(uid)}"{" selected" if uid == preselect else ""}>{esc(name)} ({esc(uid)})</option>'
             for uid, name in users
         )
         new_selected = " selected" if not preselect or preselect not in dict(users) else ""
@@ -380,10 +378,10 @@ def create_app(state: EmulatorState) -> Flask:
         body = (
             f"<h1>Spotify (emulator)</h1><p><strong>{esc(app_record.name)}</strong> "
             f"(<code>{esc(app_record.client_id)}</code>) wants to access your account.</p>"
-            f"<p>It asks for:</p><ul id=\"scopes\">{scopes}</ul>"
+            f'<p>It asks for:</p><ul id="scopes">{scopes}</ul>'
             + (f'<p class="error" id="error">{esc(error)}</p>' if error else "")
             + f'<form method="post" action="/authorize">{hidden}'
-            '<fieldset><legend>Log in as</legend>'
+            "<fieldset><legend>Log in as</legend>"
             f'<select name="login_as" id="login_as">{options}'
             f'<option value="__new__"{new_selected}>Create a new user...</option></select>'
             '<p><label>New user display name <input name="new_user_name" id="new_user_name"></label></p>'
@@ -423,8 +421,9 @@ def create_app(state: EmulatorState) -> Flask:
         app_record = state.authenticate_client(client_id, client_secret)
         has_secret = client_secret is not None
         if grant_type == "authorization_code":
-            body = state.exchange_code(app_record, has_secret, form.get("code"), form.get("redirect_uri"),
-                                       form.get("code_verifier"))
+            body = state.exchange_code(
+                app_record, has_secret, form.get("code"), form.get("redirect_uri"), form.get("code_verifier")
+            )
         else:
             body = state.refresh(app_record, has_secret, form.get("refresh_token"))
         resp = jsonify(body)
@@ -497,8 +496,7 @@ def create_app(state: EmulatorState) -> Flask:
         api = api_base()
         images = []
         if playlist.entries:
-            images = [{"url": f"https://mosaic.scdn.co/640/{playlist.snapshot_id[:16]}", "height": None,
-                       "width": None}]
+            images = [{"url": f"https://mosaic.scdn.co/640/{playlist.snapshot_id[:16]}", "height": None, "width": None}]
         obj = {
             "collaborative": playlist.collaborative,
             "description": playlist.description,
@@ -668,7 +666,7 @@ def create_app(state: EmulatorState) -> Flask:
         limit = request.args.get("limit", type=int)
         offset = request.args.get("offset", default=0, type=int)
         with state.lock:
-            ids = state.catalogue.order[offset: offset + limit if limit else None]
+            ids = state.catalogue.order[offset : offset + limit if limit else None]
             items = [state.catalogue.track_object(t, api) for t in ids]
             total = len(state.catalogue.order)
         return jsonify({"items": items, "total": total})

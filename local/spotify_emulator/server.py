@@ -59,10 +59,10 @@ def start_emulator(host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True
     catalogue_seed ("soundlink"), catalogue_size (300). quiet=False logs every request.
     """
     state = EmulatorState(**options)
-    server = make_server(host, port, create_app(state), threaded=True,
-                         request_handler=_QuietHandler if quiet else None)
+    server = make_server(host, port, create_app(state), threaded=True, request_handler=_QuietHandler if quiet else None)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              name=f"spotify-emulator-{server.port}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"spotify-emulator-{server.port}", daemon=True
+    )
     thread.start()
     return EmulatorHandle(host=host, port=server.port, state=state, _server=server, _thread=thread)

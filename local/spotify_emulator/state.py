@@ -27,13 +27,31 @@ MAX_ALLOWLIST = 5
 FAULT_ENDPOINTS = {"token", "me", "recently-played", "playlist", "playlist-items", "track", "*"}
 
 KNOWN_SCOPES = {
-    "ugc-image-upload", "user-read-playback-state", "user-modify-playback-state",
-    "user-read-currently-playing", "app-remote-control", "streaming", "playlist-read-private",
-    "playlist-read-collaborative", "playlist-modify-private", "playlist-modify-public",
-    "user-follow-modify", "user-follow-read", "user-read-playback-position", "user-top-read",
-    "user-read-recently-played", "user-library-modify", "user-library-read", "user-read-email",
-    "user-read-private", "user-personalized", "user-soa-link", "user-soa-unlink",
-    "soa-manage-entitlements", "soa-manage-partner", "soa-create-partner",
+    "ugc-image-upload",
+    "user-read-playback-state",
+    "user-modify-playback-state",
+    "user-read-currently-playing",
+    "app-remote-control",
+    "streaming",
+    "playlist-read-private",
+    "playlist-read-collaborative",
+    "playlist-modify-private",
+    "playlist-modify-public",
+    "user-follow-modify",
+    "user-follow-read",
+    "user-read-playback-position",
+    "user-top-read",
+    "user-read-recently-played",
+    "user-library-modify",
+    "user-library-read",
+    "user-read-email",
+    "user-read-private",
+    "user-personalized",
+    "user-soa-link",
+    "user-soa-unlink",
+    "soa-manage-entitlements",
+    "soa-manage-partner",
+    "soa-create-partner",
 }
 
 DEFAULT_CONFIG = {
@@ -50,8 +68,15 @@ class EmulatorError(Exception):
     """An error to answer over HTTP. kind: 'api' (Web API shape), 'accounts'
     (OAuth shape) or 'control' (plain JSON for the control API)."""
 
-    def __init__(self, status: int, message: str, kind: str = "api", error: str = "",
-                 headers: dict | None = None, reason: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        kind: str = "api",
+        error: str = "",
+        headers: dict | None = None,
+        reason: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -289,9 +314,7 @@ class EmulatorState:
             if not isinstance(allowlist, list) or not all(isinstance(u, str) for u in allowlist):
                 raise EmulatorError(400, "allowlist must be a list of user ids", "control")
             if len(set(allowlist)) > MAX_ALLOWLIST:
-                raise EmulatorError(
-                    400, f"Development Mode allows at most {MAX_ALLOWLIST} users per app", "control"
-                )
+                raise EmulatorError(400, f"Development Mode allows at most {MAX_ALLOWLIST} users per app", "control")
         client_id = payload.get("client_id") or secrets.token_hex(16)
         client_secret = payload.get("client_secret") or secrets.token_hex(16)
         if not isinstance(client_id, str) or not isinstance(client_secret, str):
@@ -359,8 +382,7 @@ class EmulatorState:
                     raise EmulatorError(400, "each play must be an object", "control")
                 track_id = play.get("track_id")
                 if not is_spotify_id(track_id):
-                    raise EmulatorError(400, f"track_id must be a 22-character base62 id: {track_id!r}",
-                                        "control")
+                    raise EmulatorError(400, f"track_id must be a 22-character base62 id: {track_id!r}", "control")
                 try:
                     played_at = self.now() if play.get("played_at") is None else parse_time(play["played_at"])
                 except ValueError as exc:
@@ -372,8 +394,14 @@ class EmulatorState:
             for played_ms, track_id, context_uri in parsed:
                 self.catalogue.ensure_track(track_id)
                 user.plays.append((played_ms, track_id, context_uri))
-                added.append({"played_at": iso_from_ms(played_ms), "played_at_ms": played_ms,
-                              "track_id": track_id, "context_uri": context_uri})
+                added.append(
+                    {
+                        "played_at": iso_from_ms(played_ms),
+                        "played_at_ms": played_ms,
+                        "track_id": track_id,
+                        "context_uri": context_uri,
+                    }
+                )
             user.plays.sort(key=lambda p: p[0])
             # Only the newest 50 plays exist at Spotify.
             del user.plays[:-PLAY_WINDOW]
@@ -436,8 +464,9 @@ class EmulatorState:
     def get_playlist(self, playlist_id: str, kind: str = "control") -> Playlist:
         playlist = self.playlists.get(playlist_id)
         if playlist is None:
-            raise EmulatorError(404, "Resource not found" if kind == "api" else f"unknown playlist {playlist_id!r}",
-                                kind)
+            raise EmulatorError(
+                404, "Resource not found" if kind == "api" else f"unknown playlist {playlist_id!r}", kind
+            )
         return playlist
 
     def change_playlist_tracks(self, playlist_id: str, payload: dict, replace: bool) -> Playlist:
@@ -488,13 +517,16 @@ class EmulatorState:
 
     # -- OAuth --------------------------------------------------------------------------------
 
-    def issue_code(self, app: App, user_id: str, redirect_uri: str, scope: str,
-                   code_challenge: str | None) -> str:
+    def issue_code(self, app: App, user_id: str, redirect_uri: str, scope: str, code_challenge: str | None) -> str:
         with self.lock:
             code = _token("AQ", 64)
             self.codes[code] = Code(
-                code=code, client_id=app.client_id, user_id=user_id, redirect_uri=redirect_uri,
-                scope=scope, code_challenge=code_challenge,
+                code=code,
+                client_id=app.client_id,
+                user_id=user_id,
+                redirect_uri=redirect_uri,
+                scope=scope,
+                code_challenge=code_challenge,
                 expires_at=self.now() + self.config["code_lifetime_seconds"],
             )
             return code
@@ -510,15 +542,27 @@ class EmulatorState:
 
     def _issue_access(self, client_id: str, user_id: str, scope: str) -> AccessToken:
         self._purge()
-        token = AccessToken(token=_token("BQ", 96), client_id=client_id, user_id=user_id, scope=scope,
-                            expires_at=self.now() + self.config["expires_in"])
+        token = AccessToken(
+            token=_token("BQ", 96),
+            client_id=client_id,
+            user_id=user_id,
+            scope=scope,
+            expires_at=self.now() + self.config["expires_in"],
+        )
         self.access_tokens[token.token] = token
         return token
 
-    def _issue_refresh(self, client_id: str, user_id: str, scope: str, authorized_at: float,
-                       public: bool) -> RefreshToken:
-        token = RefreshToken(token=_token("AQ", 96), client_id=client_id, user_id=user_id, scope=scope,
-                             authorized_at=authorized_at, public=public)
+    def _issue_refresh(
+        self, client_id: str, user_id: str, scope: str, authorized_at: float, public: bool
+    ) -> RefreshToken:
+        token = RefreshToken(
+            token=_token("AQ", 96),
+            client_id=client_id,
+            user_id=user_id,
+            scope=scope,
+            authorized_at=authorized_at,
+            public=public,
+        )
         self.refresh_tokens[token.token] = token
         return token
 
@@ -531,8 +575,9 @@ class EmulatorState:
             raise EmulatorError(401, "Invalid client secret", "accounts", "invalid_client")
         return app
 
-    def exchange_code(self, app: App, has_secret: bool, code: str | None, redirect_uri: str | None,
-                      code_verifier: str | None) -> dict:
+    def exchange_code(
+        self, app: App, has_secret: bool, code: str | None, redirect_uri: str | None, code_verifier: str | None
+    ) -> dict:
         with self.lock:
             if not code:
                 raise EmulatorError(400, "code must be supplied", "accounts", "invalid_request")
@@ -557,8 +602,7 @@ class EmulatorState:
             record.used = True
             public = record.code_challenge is not None and not has_secret
             access = self._issue_access(app.client_id, record.user_id, record.scope)
-            refresh = self._issue_refresh(app.client_id, record.user_id, record.scope, self.now(),
-                                          public=public)
+            refresh = self._issue_refresh(app.client_id, record.user_id, record.scope, self.now(), public=public)
             return {
                 "access_token": access.token,
                 "token_type": "Bearer",
@@ -577,8 +621,7 @@ class EmulatorState:
             if not has_secret and not record.public:
                 raise EmulatorError(401, "Invalid client secret", "accounts", "invalid_client")
             if record.revoked:
-                raise EmulatorError(400, record.revoked_reason or "Refresh token revoked", "accounts",
-                                    "invalid_grant")
+                raise EmulatorError(400, record.revoked_reason or "Refresh token revoked", "accounts", "invalid_grant")
             if self.now() > record.authorized_at + self.config["refresh_token_lifetime_seconds"]:
                 raise EmulatorError(400, "Refresh token expired", "accounts", "invalid_grant")
             access = self._issue_access(app.client_id, record.user_id, record.scope)
@@ -589,8 +632,9 @@ class EmulatorState:
                 "expires_in": self.config["expires_in"],
             }
             if self.config["rotate_refresh_tokens"]:
-                new = self._issue_refresh(app.client_id, record.user_id, record.scope, record.authorized_at,
-                                          record.public)
+                new = self._issue_refresh(
+                    app.client_id, record.user_id, record.scope, record.authorized_at, record.public
+                )
                 record.revoked = True
                 record.revoked_reason = "Refresh token revoked"
                 body["refresh_token"] = new.token
@@ -639,8 +683,7 @@ class EmulatorState:
                 app.calls.popleft()
             if len(app.calls) >= self.config["rate_limit"]:
                 retry_after = max(1, int(app.calls[0] + window - now + 0.999))
-                raise EmulatorError(429, "API rate limit exceeded", "api",
-                                    headers={"Retry-After": str(retry_after)})
+                raise EmulatorError(429, "API rate limit exceeded", "api", headers={"Retry-After": str(retry_after)})
             app.calls.append(now)
 
     def add_fault(self, payload: dict) -> Fault:
@@ -648,15 +691,15 @@ class EmulatorState:
         if endpoint not in FAULT_ENDPOINTS:
             raise EmulatorError(400, f"endpoint must be one of {sorted(FAULT_ENDPOINTS)}", "control")
         status = payload.get("status")
-        if status is not None and (isinstance(status, bool) or not isinstance(status, int)
-                                   or not 400 <= status <= 599):
+        if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599):
             raise EmulatorError(400, "status must be an HTTP error status (400-599)", "control")
         count = payload.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise EmulatorError(400, "count must be a positive integer", "control")
         retry_after = payload.get("retry_after")
-        if retry_after is not None and (isinstance(retry_after, bool) or not isinstance(retry_after, int)
-                                        or retry_after < 0):
+        if retry_after is not None and (
+            isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0
+        ):
             raise EmulatorError(400, "retry_after must be a non-negative integer (seconds)", "control")
         delay_ms = payload.get("delay_ms") or 0
         if isinstance(delay_ms, bool) or not isinstance(delay_ms, int) or not 0 <= delay_ms <= 60_000:
@@ -666,9 +709,16 @@ class EmulatorState:
         with self.lock:
             self._fault_seq += 1
             fault = Fault(
-                id=self._fault_seq, endpoint=endpoint, status=status, count=count, retry_after=retry_after,
-                user=payload.get("user"), delay_ms=delay_ms, message=payload.get("message"),
-                reason=payload.get("reason"), error=payload.get("error"),
+                id=self._fault_seq,
+                endpoint=endpoint,
+                status=status,
+                count=count,
+                retry_after=retry_after,
+                user=payload.get("user"),
+                delay_ms=delay_ms,
+                message=payload.get("message"),
+                reason=payload.get("reason"),
+                error=payload.get("error"),
             )
             self.faults.append(fault)
             return fault

@@ -1,13 +1,13 @@
 """Small stdlib-only helpers to drive the emulator from tests and scripts.
 
-    from local.spotify_emulator import start_emulator
-    from local.spotify_emulator.testing import EmulatorControl, pkce_pair
+from local.spotify_emulator import start_emulator
+from local.spotify_emulator.testing import EmulatorControl, pkce_pair
 
-    emu = start_emulator()
-    ctl = EmulatorControl(emu.url)
-    app = ctl.register_app(["http://127.0.0.1:3000/oauth/callback"])
-    alice = ctl.create_user(display_name="Alice")
-    tokens = ctl.connect(app, alice["id"], scope="user-read-recently-played")
+emu = start_emulator()
+ctl = EmulatorControl(emu.url)
+app = ctl.register_app(["http://127.0.0.1:3000/oauth/callback"])
+alice = ctl.create_user(display_name="Alice")
+tokens = ctl.connect(app, alice["id"], scope="user-read-recently-played")
 """
 
 from __future__ import annotations
@@ -44,8 +44,12 @@ class EmulatorControl:
 
     def call(self, method: str, path: str, body: object = None) -> object:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,  # noqa: S310 (http only)
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(  # noqa: S310 (http only)
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (loopback)
                 return json.loads(resp.read() or b"null")
@@ -63,15 +67,17 @@ class EmulatorControl:
         return self.call("POST", f"/_emulator/users/{user_id}/plays", plays)
 
     def create_playlist(self, owner: str, name: str, track_ids: list[str], **fields) -> dict:
-        return self.call("POST", "/_emulator/playlists",
-                         {"owner": owner, "name": name, "track_ids": track_ids, **fields})
+        return self.call(
+            "POST", "/_emulator/playlists", {"owner": owner, "name": name, "track_ids": track_ids, **fields}
+        )
 
     def tracks(self) -> list[dict]:
         return self.call("GET", "/_emulator/tracks")["items"]
 
     def fault(self, endpoint: str, status: int | None = None, count: int = 1, **fields) -> dict:
-        return self.call("POST", "/_emulator/faults",
-                         {"endpoint": endpoint, "status": status, "count": count, **fields})
+        return self.call(
+            "POST", "/_emulator/faults", {"endpoint": endpoint, "status": status, "count": count, **fields}
+        )
 
     def revoke(self, user_id: str) -> dict:
         return self.call("POST", f"/_emulator/users/{user_id}/revoke", {})
@@ -88,8 +94,17 @@ class EmulatorControl:
     def reset(self) -> None:
         self.call("POST", "/_emulator/reset", {})
 
-    def authorize(self, app: dict, user_id: str, *, scope: str, redirect_uri: str | None = None,
-                  decision: str = "approve", state: str = "st", code_challenge: str | None = None) -> dict:
+    def authorize(
+        self,
+        app: dict,
+        user_id: str,
+        *,
+        scope: str,
+        redirect_uri: str | None = None,
+        decision: str = "approve",
+        state: str = "st",
+        code_challenge: str | None = None,
+    ) -> dict:
         """Run /authorize headlessly (login_as + decision); returns the callback's query params."""
         params = {
             "client_id": app["client_id"],
@@ -117,8 +132,12 @@ class EmulatorControl:
         if client_id is not None and client_secret is not None:
             creds = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
             headers["Authorization"] = f"Basic {creds}"
-        req = urllib.request.Request(f"{self.url}/api/token",  # noqa: S310 (http only)
-                                     data=urlencode(form).encode(), method="POST", headers=headers)
+        req = urllib.request.Request(  # noqa: S310 (http only)
+            f"{self.url}/api/token",
+            data=urlencode(form).encode(),
+            method="POST",
+            headers=headers,
+        )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (loopback)
                 return json.loads(resp.read())
@@ -129,7 +148,7 @@ class EmulatorControl:
         """Authorize (approve) and exchange the code with client credentials: the token response."""
         params = self.authorize(app, user_id, scope=scope)
         return self.token(
-            {"grant_type": "authorization_code", "code": params["code"],
-             "redirect_uri": app["redirect_uris"][0]},
-            app["client_id"], app["client_secret"],
+            {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": app["redirect_uris"][0]},
+            app["client_id"],
+            app["client_secret"],
         )

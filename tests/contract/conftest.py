@@ -39,8 +39,7 @@ REDIRECT_URI = "http://127.0.0.1:3000/oauth/callback"
 KNOWN_NULLS = {
     "/me/player/recently-played": {("next",), ("cursors",), ("items", "*", "context")},
 }
-STATUS_FALLBACK = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-                   429: "TooManyRequests"}
+STATUS_FALLBACK = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 429: "TooManyRequests"}
 
 
 def _load_spec() -> dict:
@@ -100,8 +99,9 @@ class SpotifyContract:
         )
 
     def validator(self, pointer: str) -> OAS30Validator:
-        return OAS30Validator({"$ref": f"{SPEC_URI}#{pointer}"}, registry=self.registry,
-                              format_checker=oas30_format_checker)
+        return OAS30Validator(
+            {"$ref": f"{SPEC_URI}#{pointer}"}, registry=self.registry, format_checker=oas30_format_checker
+        )
 
     def response_pointer(self, op_path: str, status: int, method: str = "get") -> str:
         responses = self.spec["paths"][op_path][method]["responses"]

@@ -44,20 +44,37 @@ def world(ctl):
     for uid in ("owner", "collab", "stranger"):
         ctl.create_user(id=uid, display_name=uid.title())
     tracks = [t["id"] for t in ctl.tracks()]
-    ctl.add_plays("owner", [
-        {"track_id": tracks[i], "played_at": T0 + i * 60_000,
-         "context_uri": [None, "spotify:playlist:37i9dQZF1DXcBWIGoYBM5M", "spotify:album:4aawyAB9vmqN3uQ7FjRGTy",
-                         "spotify:artist:0OdUWJ0sBjDrqHygGUXeCF", "spotify:user:owner:collection"][i % 5]}
-        for i in range(30)
-    ])
+    ctl.add_plays(
+        "owner",
+        [
+            {
+                "track_id": tracks[i],
+                "played_at": T0 + i * 60_000,
+                "context_uri": [
+                    None,
+                    "spotify:playlist:37i9dQZF1DXcBWIGoYBM5M",
+                    "spotify:album:4aawyAB9vmqN3uQ7FjRGTy",
+                    "spotify:artist:0OdUWJ0sBjDrqHygGUXeCF",
+                    "spotify:user:owner:collection",
+                ][i % 5],
+            }
+            for i in range(30)
+        ],
+    )
     ctl.add_plays("owner", [{"track_id": "4uLU6hMCjMI75M1A2tKUQC", "played_at": T0 + 31 * 60_000}])
     public = ctl.create_playlist("owner", "Public", tracks[:30], collaborators=["collab"])
     private = ctl.create_playlist("owner", "Private", tracks[30:35], public=False, description="Shh")
     empty = ctl.create_playlist("owner", "Empty", [], collaborators=["collab"])
     tokens = {uid: ctl.connect(app, uid, scope=FULL_SCOPE) for uid in ("owner", "collab", "stranger")}
-    return {"app": app, "tracks": tracks, "public": public["id"], "private": private["id"],
-            "empty": empty["id"], "tokens": {k: v["access_token"] for k, v in tokens.items()},
-            "refresh": tokens["owner"]["refresh_token"]}
+    return {
+        "app": app,
+        "tracks": tracks,
+        "public": public["id"],
+        "private": private["id"],
+        "empty": empty["id"],
+        "tokens": {k: v["access_token"] for k, v in tokens.items()},
+        "refresh": tokens["owner"]["refresh_token"],
+    }
 
 
 @pytest.fixture
@@ -81,8 +98,15 @@ def test_me(contract, get, world):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"limit": 1}, {"limit": 50}, {"limit": 5, "before": T0 + 10 * 60_000},
-     {"limit": 5, "after": T0 + 10 * 60_000}, {"after": T0 + 31 * 60_000}, {"before": T0}],
+    [
+        {},
+        {"limit": 1},
+        {"limit": 50},
+        {"limit": 5, "before": T0 + 10 * 60_000},
+        {"limit": 5, "after": T0 + 10 * 60_000},
+        {"after": T0 + 31 * 60_000},
+        {"before": T0},
+    ],
 )
 def test_recently_played(contract, get, world, params):
     body = contract.check(get(world["tokens"]["owner"], "/me/player/recently-played", **params), RECENT, 200)
@@ -196,8 +220,12 @@ def test_token_endpoint_shapes(emu, http, ctl, world):
     again = http.post(f"{emu.url}/api/token", data=form, auth=auth, timeout=10)
     assert again.status_code == 400
     jsonschema.validate(again.json(), OAUTH_ERROR)
-    refreshed = http.post(f"{emu.url}/api/token", auth=auth, timeout=10,
-                          data={"grant_type": "refresh_token", "refresh_token": world["refresh"]})
+    refreshed = http.post(
+        f"{emu.url}/api/token",
+        auth=auth,
+        timeout=10,
+        data={"grant_type": "refresh_token", "refresh_token": world["refresh"]},
+    )
     jsonschema.validate(refreshed.json(), TOKEN_RESPONSE)
     bad_client = http.post(f"{emu.url}/api/token", data=form, auth=("x", "y"), timeout=10)
     assert bad_client.status_code == 401
@@ -225,8 +253,13 @@ def test_validator_rejects_malformed_payloads(contract, ctl):
 
 def test_null_tolerance_is_narrow(contract, ctl):
     track = ctl.tracks()[0]
-    ok = {"items": [{"track": track, "played_at": "2026-01-01T00:00:00.000Z", "context": None}],
-          "next": None, "cursors": None, "limit": 20, "href": "x"}
+    ok = {
+        "items": [{"track": track, "played_at": "2026-01-01T00:00:00.000Z", "context": None}],
+        "next": None,
+        "cursors": None,
+        "limit": 20,
+        "href": "x",
+    }
     assert contract.errors(ok, RECENT, 200) == []
     # the unadjusted definition does reject those nulls (that is why they are listed)
     raw = contract.validator(contract.response_pointer(RECENT, 200))
@@ -242,9 +275,13 @@ def test_discriminator_mapping_is_needed_and_added(contract, ctl):
     item = {"added_at": "2026-01-01T00:00:00Z", "is_local": False, "item": ctl.tracks()[0]}
     fixed = contract.validator("/components/schemas/PlaylistTrackObject")
     assert not list(fixed.iter_errors(item))
-    registry = Registry().with_resource(SPEC_URI, Resource.from_contents(contract.raw_spec,
-                                                                         default_specification=DRAFT4))
-    raw = OAS30Validator({"$ref": f"{SPEC_URI}#/components/schemas/PlaylistTrackObject"}, registry=registry,
-                         format_checker=oas30_format_checker)
+    registry = Registry().with_resource(
+        SPEC_URI, Resource.from_contents(contract.raw_spec, default_specification=DRAFT4)
+    )
+    raw = OAS30Validator(
+        {"$ref": f"{SPEC_URI}#/components/schemas/PlaylistTrackObject"},
+        registry=registry,
+        format_checker=oas30_format_checker,
+    )
     assert list(raw.iter_errors(item))  # the implicit mapping looks for a schema named "track"
     assert list(fixed.iter_errors({**item, "item": {**item["item"], "duration_ms": "x"}}))

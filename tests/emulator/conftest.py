@@ -47,8 +47,7 @@ def api(emu, http):
     """GET a Web API path with a bearer token: api(token, "/me", params=...)."""
 
     def get(token: str, path: str, **params):
-        return http.get(f"{emu.url}/v1{path}", headers={"Authorization": f"Bearer {token}"},
-                        params=params, timeout=10)
+        return http.get(f"{emu.url}/v1{path}", headers={"Authorization": f"Bearer {token}"}, params=params, timeout=10)
 
     return get
 

@@ -16,14 +16,21 @@ def test_parallel_listeners_keep_their_own_consistent_history(emu, ctl, app, tra
         uid = f"listener{n}"
         ctl.create_user(id=uid)
         token = ctl.connect(app, uid, scope=LISTENER_SCOPE)["access_token"]
-        mine = tracks[n * 10: n * 10 + 10]
+        mine = tracks[n * 10 : n * 10 + 10]
         with requests.Session() as s:
             for i, tid in enumerate(mine):  # one request per play, interleaved with the other threads
-                r = s.post(f"{emu.url}/_emulator/users/{uid}/plays",
-                           json=[{"track_id": tid, "played_at": 1_780_000_000_000 + i * 1000}], timeout=10)
+                r = s.post(
+                    f"{emu.url}/_emulator/users/{uid}/plays",
+                    json=[{"track_id": tid, "played_at": 1_780_000_000_000 + i * 1000}],
+                    timeout=10,
+                )
                 assert r.status_code == 201
-                r = s.get(f"{emu.url}/v1/me/player/recently-played", params={"limit": 50},
-                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                r = s.get(
+                    f"{emu.url}/v1/me/player/recently-played",
+                    params={"limit": 50},
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=10,
+                )
                 assert r.status_code == 200
             body = r.json()
         return uid, mine, [item["track"]["id"] for item in body["items"]]
@@ -43,9 +50,12 @@ def test_a_code_is_redeemed_once_even_under_a_race(emu, ctl, app):
     code = ctl.authorize(app, "racer", scope=LISTENER_SCOPE)["code"]
 
     def redeem(_):
-        return requests.post(f"{emu.url}/api/token", auth=(app["client_id"], app["client_secret"]), timeout=10,
-                             data={"grant_type": "authorization_code", "code": code,
-                                   "redirect_uri": REDIRECT_URI}).status_code
+        return requests.post(
+            f"{emu.url}/api/token",
+            auth=(app["client_id"], app["client_secret"]),
+            timeout=10,
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        ).status_code
 
     with ThreadPoolExecutor(THREADS) as pool:
         statuses = list(pool.map(redeem, range(THREADS * 2)))

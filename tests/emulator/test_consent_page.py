@@ -44,8 +44,15 @@ class FormParser(HTMLParser):
 
 
 def open_page(http, emu, app, **extra):
-    params = {"client_id": app["client_id"], "response_type": "code", "redirect_uri": REDIRECT_URI,
-              "state": "s1", "scope": LISTENER_SCOPE, "show_dialog": "true", **extra}
+    params = {
+        "client_id": app["client_id"],
+        "response_type": "code",
+        "redirect_uri": REDIRECT_URI,
+        "state": "s1",
+        "scope": LISTENER_SCOPE,
+        "show_dialog": "true",
+        **extra,
+    }
     resp = http.get(f"{emu.url}/authorize", params=params, timeout=10)
     assert resp.status_code == 200
     assert resp.headers["Content-Type"].startswith("text/html")
@@ -79,35 +86,52 @@ def test_request_parameters_are_escaped_in_hidden_fields(http, emu, app):
 def test_submitting_the_form_approves_as_the_picked_user(http, emu, ctl, app, api):
     ctl.create_user(id="alice", display_name="Alice")
     _, form = open_page(http, emu, app)
-    resp = http.post(emu.url + form.action, data={**form.hidden, "login_as": "alice", "decision": "approve"},
-                     allow_redirects=False, timeout=10)
+    resp = http.post(
+        emu.url + form.action,
+        data={**form.hidden, "login_as": "alice", "decision": "approve"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 302
     q = parse_qs(urlparse(resp.headers["Location"]).query)
     assert q["state"] == ["s1"]
-    tokens = ctl.token({"grant_type": "authorization_code", "code": q["code"][0], "redirect_uri": REDIRECT_URI},
-                       app["client_id"], app["client_secret"])
+    tokens = ctl.token(
+        {"grant_type": "authorization_code", "code": q["code"][0], "redirect_uri": REDIRECT_URI},
+        app["client_id"],
+        app["client_secret"],
+    )
     assert api(tokens["access_token"], "/me").json()["id"] == "alice"
 
 
 def test_submitting_deny(http, emu, ctl, app):
     ctl.create_user(id="alice")
     _, form = open_page(http, emu, app)
-    resp = http.post(emu.url + form.action, data={**form.hidden, "login_as": "alice", "decision": "deny"},
-                     allow_redirects=False, timeout=10)
+    resp = http.post(
+        emu.url + form.action,
+        data={**form.hidden, "login_as": "alice", "decision": "deny"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert parse_qs(urlparse(resp.headers["Location"]).query) == {"error": ["access_denied"], "state": ["s1"]}
 
 
 def test_creating_a_user_from_the_page(http, emu, ctl, app, api):
     _, form = open_page(http, emu, app)
-    resp = http.post(emu.url + form.action, allow_redirects=False, timeout=10,
-                     data={**form.hidden, "login_as": "__new__", "new_user_name": "Nina <New>",
-                           "decision": "approve"})
+    resp = http.post(
+        emu.url + form.action,
+        allow_redirects=False,
+        timeout=10,
+        data={**form.hidden, "login_as": "__new__", "new_user_name": "Nina <New>", "decision": "approve"},
+    )
     assert resp.status_code == 302
     users = ctl.call("GET", "/_emulator/users")["items"]
     assert [u["display_name"] for u in users] == ["Nina <New>"]
     code = parse_qs(urlparse(resp.headers["Location"]).query)["code"][0]
-    tokens = ctl.token({"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
-                       app["client_id"], app["client_secret"])
+    tokens = ctl.token(
+        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        app["client_id"],
+        app["client_secret"],
+    )
     me = api(tokens["access_token"], "/me").json()
     assert me["id"] == users[0]["id"]
     assert me["display_name"] == "Nina <New>"
@@ -115,8 +139,12 @@ def test_creating_a_user_from_the_page(http, emu, ctl, app, api):
 
 def test_new_user_without_a_name_shows_the_page_again(http, emu, app):
     _, form = open_page(http, emu, app)
-    resp = http.post(emu.url + form.action, data={**form.hidden, "login_as": "__new__", "decision": "approve"},
-                     allow_redirects=False, timeout=10)
+    resp = http.post(
+        emu.url + form.action,
+        data={**form.hidden, "login_as": "__new__", "decision": "approve"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 200
     assert "Pick a user or create one." in resp.text
 

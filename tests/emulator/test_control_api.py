@@ -90,8 +90,12 @@ def test_clock_moves_forward_and_reports_now(ctl):
 def test_bad_control_input(http, emu):
     assert http.post(f"{emu.url}/_emulator/clock", json={"advance_seconds": "x"}, timeout=10).status_code == 400
     assert http.post(f"{emu.url}/_emulator/config", json={"nope": 1}, timeout=10).status_code == 400
-    assert http.post(f"{emu.url}/_emulator/apps", data="not json", timeout=10,
-                     headers={"Content-Type": "application/json"}).status_code == 400
+    assert (
+        http.post(
+            f"{emu.url}/_emulator/apps", data="not json", timeout=10, headers={"Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
     assert http.get(f"{emu.url}/_emulator/nothing", timeout=10).status_code == 404
 
 
@@ -110,8 +114,13 @@ def _free_port() -> int:
 def test_cli_runs_standalone():
     port = _free_port()
     env = {**os.environ, "SPOTIFY_EMULATOR_PORT": str(port), "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "local.spotify_emulator", "--expires-in", "77", "--quiet"],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "local.spotify_emulator", "--expires-in", "77", "--quiet"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 10

@@ -32,18 +32,25 @@ def test_user_off_the_allowlist_can_log_in_but_gets_403(ctl, api, http, emu):
         assert resp.json()["error"]["status"] == 403
         assert "may not be registered" in resp.json()["error"]["message"]
     # adding the user to the allow-list lets the same token through
-    resp = http.patch(f"{emu.url}/_emulator/apps/{dev_app['client_id']}",
-                      json={"allowlist": ["listed", "unlisted"]}, timeout=10)
+    resp = http.patch(
+        f"{emu.url}/_emulator/apps/{dev_app['client_id']}", json={"allowlist": ["listed", "unlisted"]}, timeout=10
+    )
     assert resp.status_code == 200
     assert api(unlisted["access_token"], "/me").status_code == 200
 
 
 def test_allowlist_holds_at_most_five_users(http, emu):
-    resp = http.post(f"{emu.url}/_emulator/apps",
-                     json={"redirect_uris": [REDIRECT_URI], "allowlist": [f"u{i}" for i in range(6)]}, timeout=10)
+    resp = http.post(
+        f"{emu.url}/_emulator/apps",
+        json={"redirect_uris": [REDIRECT_URI], "allowlist": [f"u{i}" for i in range(6)]},
+        timeout=10,
+    )
     assert resp.status_code == 400
-    resp = http.post(f"{emu.url}/_emulator/apps",
-                     json={"redirect_uris": [REDIRECT_URI], "allowlist": [f"u{i}" for i in range(5)]}, timeout=10)
+    resp = http.post(
+        f"{emu.url}/_emulator/apps",
+        json={"redirect_uris": [REDIRECT_URI], "allowlist": [f"u{i}" for i in range(5)]},
+        timeout=10,
+    )
     assert resp.status_code == 201
 
 
@@ -137,8 +144,12 @@ def test_wildcard_fault_hits_any_endpoint(ctl, api, two_users, http, emu, app):
     token = two_users["u1"]["access_token"]
     assert api(token, "/me").status_code == 503
     assert api(token, "/me/player/recently-played").status_code == 503
-    resp = http.post(f"{emu.url}/api/token", auth=(app["client_id"], app["client_secret"]), timeout=10,
-                     data={"grant_type": "refresh_token", "refresh_token": two_users["u1"]["refresh_token"]})
+    resp = http.post(
+        f"{emu.url}/api/token",
+        auth=(app["client_id"], app["client_secret"]),
+        timeout=10,
+        data={"grant_type": "refresh_token", "refresh_token": two_users["u1"]["refresh_token"]},
+    )
     assert resp.status_code == 503
     assert resp.json()["error"] == "server_error"
     assert api(token, "/me").status_code == 200
@@ -147,15 +158,23 @@ def test_wildcard_fault_hits_any_endpoint(ctl, api, two_users, http, emu, app):
 def test_token_fault_400_is_invalid_grant(ctl, http, emu, app, two_users):
     ctl.fault("token", 400, user="u1")
     form = {"grant_type": "refresh_token", "refresh_token": two_users["u2"]["refresh_token"]}
-    assert http.post(f"{emu.url}/api/token", data=form, auth=(app["client_id"], app["client_secret"]),
-                     timeout=10).status_code == 200
+    assert (
+        http.post(
+            f"{emu.url}/api/token", data=form, auth=(app["client_id"], app["client_secret"]), timeout=10
+        ).status_code
+        == 200
+    )
     form["refresh_token"] = two_users["u1"]["refresh_token"]
     resp = http.post(f"{emu.url}/api/token", data=form, auth=(app["client_id"], app["client_secret"]), timeout=10)
     assert resp.status_code == 400
     assert resp.json() == {"error": "invalid_grant", "error_description": "Refresh token revoked"}
     # an injected answer does not change state: the token still works afterwards
-    assert http.post(f"{emu.url}/api/token", data=form, auth=(app["client_id"], app["client_secret"]),
-                     timeout=10).status_code == 200
+    assert (
+        http.post(
+            f"{emu.url}/api/token", data=form, auth=(app["client_id"], app["client_secret"]), timeout=10
+        ).status_code
+        == 200
+    )
 
 
 def test_fault_delay(ctl, api, two_users):
@@ -172,9 +191,13 @@ def test_fault_delay(ctl, api, two_users):
 
 @pytest.mark.parametrize(
     "payload",
-    [{"endpoint": "nope", "status": 500}, {"endpoint": "me", "status": 200}, {"endpoint": "me", "status": 500,
-                                                                              "count": 0},
-     {"endpoint": "me"}, {"endpoint": "me", "status": 500, "delay_ms": 10**6}],
+    [
+        {"endpoint": "nope", "status": 500},
+        {"endpoint": "me", "status": 200},
+        {"endpoint": "me", "status": 500, "count": 0},
+        {"endpoint": "me"},
+        {"endpoint": "me", "status": 500, "delay_ms": 10**6},
+    ],
 )
 def test_fault_validation(http, emu, payload):
     assert http.post(f"{emu.url}/_emulator/faults", json=payload, timeout=10).status_code == 400

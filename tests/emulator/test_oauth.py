@@ -25,8 +25,12 @@ def authorize(http, emu, app, **overrides):
         "decision": "approve",
     }
     params.update(overrides)
-    return http.get(f"{emu.url}/authorize", params={k: v for k, v in params.items() if v is not None},
-                    allow_redirects=False, timeout=10)
+    return http.get(
+        f"{emu.url}/authorize",
+        params={k: v for k, v in params.items() if v is not None},
+        allow_redirects=False,
+        timeout=10,
+    )
 
 
 def callback_params(resp) -> dict:
@@ -100,8 +104,9 @@ def test_bad_response_type_and_scope_redirect_with_error(http, emu, app, alice):
     params = callback_params(authorize(http, emu, app, user="alice", scope="user-read-recently-played bogus"))
     assert params["error"] == "invalid_scope"
     assert params["state"] == "state-123"
-    params = callback_params(authorize(http, emu, app, user="alice", code_challenge="abc",
-                                       code_challenge_method="plain"))
+    params = callback_params(
+        authorize(http, emu, app, user="alice", code_challenge="abc", code_challenge_method="plain")
+    )
     assert params["error"] == "invalid_request"
 
 
@@ -113,24 +118,39 @@ def test_unknown_login_as_user_is_an_error_page(http, emu, app, alice):
 
 def test_pkce_public_client_exchanges_and_refreshes_without_secret(http, emu, app, alice):
     verifier, challenge = pkce_pair()
-    params = callback_params(authorize(http, emu, app, user="alice", code_challenge=challenge,
-                                       code_challenge_method="S256"))
-    form = {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": REDIRECT_URI,
-            "client_id": app["client_id"], "code_verifier": verifier}
+    params = callback_params(
+        authorize(http, emu, app, user="alice", code_challenge=challenge, code_challenge_method="S256")
+    )
+    form = {
+        "grant_type": "authorization_code",
+        "code": params["code"],
+        "redirect_uri": REDIRECT_URI,
+        "client_id": app["client_id"],
+        "code_verifier": verifier,
+    }
     resp = token(http, emu, form)
     assert resp.status_code == 200, resp.text
-    refreshed = token(http, emu, {"grant_type": "refresh_token", "client_id": app["client_id"],
-                                  "refresh_token": resp.json()["refresh_token"]})
+    refreshed = token(
+        http,
+        emu,
+        {"grant_type": "refresh_token", "client_id": app["client_id"], "refresh_token": resp.json()["refresh_token"]},
+    )
     assert refreshed.status_code == 200, refreshed.text
 
 
 def test_pkce_verifier_mismatch_is_invalid_grant(http, emu, app, alice):
     _verifier, challenge = pkce_pair()
     other_verifier, _ = pkce_pair()
-    params = callback_params(authorize(http, emu, app, user="alice", code_challenge=challenge,
-                                       code_challenge_method="S256"))
-    form = {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": REDIRECT_URI,
-            "client_id": app["client_id"], "code_verifier": other_verifier}
+    params = callback_params(
+        authorize(http, emu, app, user="alice", code_challenge=challenge, code_challenge_method="S256")
+    )
+    form = {
+        "grant_type": "authorization_code",
+        "code": params["code"],
+        "redirect_uri": REDIRECT_URI,
+        "client_id": app["client_id"],
+        "code_verifier": other_verifier,
+    }
     resp = token(http, emu, form)
     assert resp.status_code == 400
     assert resp.json()["error"] == "invalid_grant"
@@ -142,8 +162,12 @@ def test_pkce_verifier_mismatch_is_invalid_grant(http, emu, app, alice):
 
 def test_confidential_exchange_without_secret_is_invalid_client(http, emu, app, alice):
     params = callback_params(authorize(http, emu, app, user="alice"))
-    form = {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": REDIRECT_URI,
-            "client_id": app["client_id"]}
+    form = {
+        "grant_type": "authorization_code",
+        "code": params["code"],
+        "redirect_uri": REDIRECT_URI,
+        "client_id": app["client_id"],
+    }
     resp = token(http, emu, form)
     assert resp.status_code == 401
     assert resp.json()["error"] == "invalid_client"
@@ -166,12 +190,22 @@ def test_client_credentials_checked_in_header_and_body(http, emu, app, alice):
 
 
 def test_token_redirect_uri_must_match_the_authorize_one(http, emu, ctl, app, alice):
-    ctl.register_app([REDIRECT_URI, "https://soundlink.example/oauth/callback"],
-                     client_id=app["client_id"], client_secret=app["client_secret"])
+    ctl.register_app(
+        [REDIRECT_URI, "https://soundlink.example/oauth/callback"],
+        client_id=app["client_id"],
+        client_secret=app["client_secret"],
+    )
     params = callback_params(authorize(http, emu, app, user="alice"))
-    resp = token(http, emu, {"grant_type": "authorization_code", "code": params["code"],
-                             "redirect_uri": "https://soundlink.example/oauth/callback"},
-                 auth=(app["client_id"], app["client_secret"]))
+    resp = token(
+        http,
+        emu,
+        {
+            "grant_type": "authorization_code",
+            "code": params["code"],
+            "redirect_uri": "https://soundlink.example/oauth/callback",
+        },
+        auth=(app["client_id"], app["client_secret"]),
+    )
     assert resp.status_code == 400
     assert resp.json() == {"error": "invalid_grant", "error_description": "Invalid redirect URI"}
 
@@ -205,8 +239,12 @@ def test_unsupported_grant_type(http, emu, app):
 
 
 def refresh(http, emu, app, refresh_token):
-    return token(http, emu, {"grant_type": "refresh_token", "refresh_token": refresh_token},
-                 auth=(app["client_id"], app["client_secret"]))
+    return token(
+        http,
+        emu,
+        {"grant_type": "refresh_token", "refresh_token": refresh_token},
+        auth=(app["client_id"], app["client_secret"]),
+    )
 
 
 def test_access_token_expires_and_refresh_issues_a_new_one(http, emu, ctl, app, alice, api):
@@ -251,8 +289,11 @@ def test_start_option_expires_in_and_rotation():
         user = ctl.create_user()
         tokens = ctl.connect(app, user["id"], scope=LISTENER_SCOPE)
         assert tokens["expires_in"] == 120
-        refreshed = ctl.token({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-                              app["client_id"], app["client_secret"])
+        refreshed = ctl.token(
+            {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+            app["client_id"],
+            app["client_secret"],
+        )
         assert refreshed["refresh_token"] != tokens["refresh_token"]
 
 

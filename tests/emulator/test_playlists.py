@@ -12,8 +12,12 @@ from .conftest import LISTENER_SCOPE, OWNER_SCOPE
 @pytest.fixture
 def people(ctl, app):
     tokens = {}
-    for uid, scope in [("owner", OWNER_SCOPE), ("collab", OWNER_SCOPE), ("stranger", OWNER_SCOPE),
-                       ("noscope", LISTENER_SCOPE)]:
+    for uid, scope in [
+        ("owner", OWNER_SCOPE),
+        ("collab", OWNER_SCOPE),
+        ("stranger", OWNER_SCOPE),
+        ("noscope", LISTENER_SCOPE),
+    ]:
         ctl.create_user(id=uid, display_name=uid.title())
         tokens[uid] = ctl.connect(app, uid, scope=scope)["access_token"]
     return tokens
@@ -105,18 +109,21 @@ def test_tracks_path_was_removed(api, people, playlist):
 def test_snapshot_changes_only_when_items_change(api, ctl, people, playlist, tracks, http, emu):
     pid = playlist["id"]
     assert api(people["owner"], f"/playlists/{pid}").json()["snapshot_id"] == playlist["snapshot_id"]
-    appended = http.post(f"{emu.url}/_emulator/playlists/{pid}/tracks", json={"track_ids": [tracks[99]]},
-                         timeout=10).json()
+    appended = http.post(
+        f"{emu.url}/_emulator/playlists/{pid}/tracks", json={"track_ids": [tracks[99]]}, timeout=10
+    ).json()
     assert appended["snapshot_id"] != playlist["snapshot_id"]
     body = api(people["owner"], f"/playlists/{pid}").json()
     assert body["snapshot_id"] == appended["snapshot_id"]
     assert body["items"]["total"] == 61
-    replaced = http.put(f"{emu.url}/_emulator/playlists/{pid}/tracks", json={"track_ids": tracks[:2]},
-                        timeout=10).json()
+    replaced = http.put(
+        f"{emu.url}/_emulator/playlists/{pid}/tracks", json={"track_ids": tracks[:2]}, timeout=10
+    ).json()
     assert replaced["snapshot_id"] not in (playlist["snapshot_id"], appended["snapshot_id"])
     assert api(people["owner"], f"/playlists/{pid}/items").json()["total"] == 2
-    removed = http.delete(f"{emu.url}/_emulator/playlists/{pid}/tracks", json={"track_ids": [tracks[0]]},
-                          timeout=10).json()
+    removed = http.delete(
+        f"{emu.url}/_emulator/playlists/{pid}/tracks", json={"track_ids": [tracks[0]]}, timeout=10
+    ).json()
     assert removed["track_ids"] == [tracks[1]]
     assert removed["snapshot_id"] != replaced["snapshot_id"]
 

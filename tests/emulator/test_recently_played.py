@@ -72,8 +72,11 @@ def test_following_next_walks_back_through_all_plays(api, ctl, listener, http):
     seen = []
     url = None
     for _ in range(10):  # bounded
-        resp = (api(listener, "/me/player/recently-played", limit=7) if url is None
-                else http.get(url, headers={"Authorization": f"Bearer {listener}"}, timeout=10))
+        resp = (
+            api(listener, "/me/player/recently-played", limit=7)
+            if url is None
+            else http.get(url, headers={"Authorization": f"Bearer {listener}"}, timeout=10)
+        )
         body = resp.json()
         seen += played_ms(body["items"])
         url = body["next"]
@@ -143,9 +146,14 @@ def test_only_the_newest_fifty_plays_exist(api, ctl, listener):
 
 def test_plays_are_kept_sorted_whatever_the_insertion_order(api, ctl, listener):
     tracks = [t["id"] for t in ctl.tracks()]
-    ctl.add_plays("listener", [{"track_id": tracks[0], "played_at": T0 + 5 * MINUTE},
-                               {"track_id": tracks[1], "played_at": "2026-05-28T20:27:40.000Z"},
-                               {"track_id": tracks[2], "played_at": T0 + 2 * MINUTE}])
+    ctl.add_plays(
+        "listener",
+        [
+            {"track_id": tracks[0], "played_at": T0 + 5 * MINUTE},
+            {"track_id": tracks[1], "played_at": "2026-05-28T20:27:40.000Z"},
+            {"track_id": tracks[2], "played_at": T0 + 2 * MINUTE},
+        ],
+    )
     body = api(listener, "/me/player/recently-played").json()
     assert [i["track"]["id"] for i in body["items"]] == [tracks[0], tracks[2], tracks[1]]
 
@@ -184,8 +192,11 @@ def test_unknown_synthetic_track_ids_become_tracks(api, ctl, listener):
 def test_invalid_plays_are_rejected(http, emu, ctl, listener):
     resp = http.post(f"{emu.url}/_emulator/users/listener/plays", json=[{"track_id": "short"}], timeout=10)
     assert resp.status_code == 400
-    resp = http.post(f"{emu.url}/_emulator/users/listener/plays",
-                     json=[{"track_id": "4uLU6hMCjMI75M1A2tKUQC", "played_at": "yesterday"}], timeout=10)
+    resp = http.post(
+        f"{emu.url}/_emulator/users/listener/plays",
+        json=[{"track_id": "4uLU6hMCjMI75M1A2tKUQC", "played_at": "yesterday"}],
+        timeout=10,
+    )
     assert resp.status_code == 400
     resp = http.post(f"{emu.url}/_emulator/users/nobody/plays", json=[], timeout=10)
     assert resp.status_code == 404
