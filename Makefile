@@ -10,13 +10,14 @@ PY313 ?= 3.13.0
 STAGE ?= dev
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install test lint build deploy dev clean
+.PHONY: help install test lint build deploy dev bench clean
 
 help:
 	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
 	@echo "make test    install everything and run every test"
 	@echo "make lint    ruff, cfn-lint and sam validate --lint"
 	@echo "make build   sam build (python3.13, arm64)"
+	@echo "make bench   benchmarks: request counts and time ratios"
 	@echo "make deploy  sam deploy --config-env \$$STAGE, then upload the dashboard"
 
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
@@ -54,6 +55,9 @@ deploy: build
 
 dev: install
 	$(BIN)/python -m local
+
+bench: install
+	PYTHONPATH=functions $(BIN)/python -m bench.spotify_polling
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache
