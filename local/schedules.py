@@ -1,0 +1,387 @@
+"""Schedules of the template, fired on their expressions.
+
+Sources: SAM `Schedule` (an EventBridge rule) and `ScheduleV2` (EventBridge
+Scheduler) events of functions, and `AWS::Events::Rule` /
+`AWS::Scheduler::Schedule` resources that target a function. Expressions are
+EventBridge's: `rate(5 minutes)`, `cron(0/15 * ? * MON-FRI *)` (six fields,
+day-of-week 1 = Sunday, `L`, `W`, `#`), `at(2026-12-01T09:00:00)`, in UTC or
+the schedule's time zone.
+
+The function gets the schedule's `Input` when it has one, else an
+EventBridge "Scheduled Event". Invocations are asynchronous as in AWS; a
+failure is logged, not retried.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from local.logs import get_logger
+
+log = get_logger("schedule")
+
+_RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$", re.IGNORECASE)
+_CRON = re.compile(r"^cron\((.*)\)$", re.IGNORECASE)
+_AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$", re.IGNORECASE)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1
+    )
+}
+_WEEKDAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+SEARCH_DAYS = 366 * 5  # how far ahead a cron expression may look for its next time
+
+
+class ScheduleExpressionError(ValueError):
+    """An expression EventBridge would refuse."""
+
+
+def _aws_weekday(day: date) -> int:
+    """EventBridge numbers days of the week from Sunday = 1."""
+    return (day.weekday() + 1) % 7 + 1
+
+
+def _values(text: str, low: int, high: int, names: dict[str, int] | None = None) -> frozenset[int]:
+    def number(token: str) -> int:
+        token = token.upper()
+        if names and token in names:
+            return names[token]
+        if not token.isdigit():
+            raise ScheduleExpressionError(f"{token!r} is not a value between {low} and {high}")
+        value = int(token)
+        if not low <= value <= high:
+            raise ScheduleExpressionError(f"{value} is outside {low}-{high}")
+        return value
+
+    values: set[int] = set()
+    for part in text.split(","):
+        step, stepped = 1, "/" in part
+        if stepped:
+            part, step_text = part.split("/", 1)
+            step = int(step_text) if step_text.isdigit() else 0
+            if step <= 0:
+                raise ScheduleExpressionError(f"bad step in {text!r}")
+        if part in ("*", "?"):
+            start, end = low, high
+        elif "-" in part:
+            first, last = part.split("-", 1)
+            start, end = number(first), number(last)
+        else:
+            # "5/15" starts at 5 and repeats to the end of the range.
+            start = number(part)
+            end = high if stepped else start
+        values.update(range(start, end + 1, step))
+    return frozenset(values)
+
+
+@dataclass(frozen=True)
+class Rate:
+    seconds: int
+
+    def next_after(self, moment: datetime, anchor: datetime) -> datetime:
+        periods = int((moment - anchor).total_seconds() // self.seconds) + 1
+        return anchor + timedelta(seconds=periods * self.seconds)
+
+
+@dataclass(frozen=True)
+class At:
+    moment: datetime
+
+    def next_after(self, moment: datetime, anchor: datetime) -> datetime | None:
+        return self.moment if self.moment > moment else None
+
+
+@dataclass(frozen=True)
+class Cron:
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    day_of_month: str
+    months: frozenset[int]
+    day_of_week: str
+    years: frozenset[int]
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+    @classmethod
+    def parse(cls, fields_text: str, zone: ZoneInfo) -> Cron:
+        fields = fields_text.split()
+        if len(fields) != 6:
+            raise ScheduleExpressionError("cron() needs six fields: minutes hours day-of-month month day-of-week year")
+        minutes, hours, day_of_month, month, day_of_week, year = fields
+        if (day_of_month == "?") == (day_of_week == "?"):
+            raise ScheduleExpressionError("exactly one of day-of-month and day-of-week must be '?'")
+        cron = cls(
+            minutes=_values(minutes, 0, 59),
+            hours=_values(hours, 0, 23),
+            day_of_month=day_of_month.upper(),
+            months=_values(month, 1, 12, _MONTHS),
+            day_of_week=day_of_week.upper(),
+            years=_values(year, 1970, 2199),
+            zone=zone,
+        )
+        cron.matches_day(date(2024, 1, 1))  # validates the day fields
+        return cron
+
+    def matches_day(self, day: date) -> bool:
+        if day.year not in self.years or day.month not in self.months:
+            return False
+        if self.day_of_month != "?":
+            return self._day_of_month(day)
+        return self._day_of_week(day)
+
+    def _day_of_month(self, day: date) -> bool:
+        last = calendar.monthrange(day.year, day.month)[1]
+        text = self.day_of_month
+        if text == "L":
+            return day.day == last
+        if text == "LW":
+            target = date(day.year, day.month, last)
+            while target.weekday() >= 5:
+                target -= timedelta(days=1)
+            return day == target
+        if text.endswith("W") and text[:-1].isdigit():
+            wanted = min(int(text[:-1]), last)
+            target = date(day.year, day.month, wanted)
+            if target.weekday() == 5:  # Saturday: the Friday before, unless that leaves the month
+                target = target - timedelta(days=1) if wanted > 1 else target + timedelta(days=2)
+            elif target.weekday() == 6:  # Sunday: the Monday after, unless that leaves the month
+                target = target + timedelta(days=1) if wanted < last else target - timedelta(days=2)
+            return day == target
+        return day.day in _values(text, 1, 31)
+
+    def _day_of_week(self, day: date) -> bool:
+        text = self.day_of_week
+        weekday = _aws_weekday(day)
+        if "#" in text:
+            wanted, nth = text.split("#", 1)
+            number = _WEEKDAYS.get(wanted) or int(wanted)
+            return weekday == number and (day.day - 1) // 7 + 1 == int(nth)
+        if text.endswith("L") and len(text) > 1:
+            number = _WEEKDAYS.get(text[:-1]) or int(text[:-1])
+            last = calendar.monthrange(day.year, day.month)[1]
+            return weekday == number and day.day > last - 7
+        if text == "L":
+            return weekday == 7
+        return weekday in _values(text, 1, 7, _WEEKDAYS)
+
+    def next_after(self, moment: datetime, anchor: datetime | None = None) -> datetime | None:
+        local = moment.astimezone(self.zone)
+        day = local.date()
+        for _ in range(SEARCH_DAYS):
+            if self.matches_day(day):
+                for hour in sorted(self.hours):
+                    for minute in sorted(self.minutes):
+                        candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.zone)
+                        if candidate > local:
+                            return candidate.astimezone(UTC)
+            day += timedelta(days=1)
+        return None
+
+
+Timing = Rate | Cron | At
+
+
+def parse_schedule(expression: str, timezone: str | None = None) -> Timing:
+    """An EventBridge schedule expression; raises ScheduleExpressionError."""
+    zone = ZoneInfo(timezone or "UTC")
+    text = expression.strip()
+    if match := _RATE.match(text):
+        value, unit = int(match.group(1)), match.group(2).lower().rstrip("s")
+        if value <= 0:
+            raise ScheduleExpressionError("a rate must be positive")
+        return Rate(value * {"minute": 60, "hour": 3600, "day": 86400}[unit])
+    if match := _CRON.match(text):
+        return Cron.parse(match.group(1), zone)
+    if match := _AT.match(text):
+        return At(datetime.fromisoformat(match.group(1)).replace(tzinfo=zone).astimezone(UTC))
+    raise ScheduleExpressionError(f"{expression!r} is not rate(...), cron(...) or at(...)")
+
+
+@dataclass
+class Schedule:
+    """One schedule that targets a function."""
+
+    name: str
+    function: str
+    expression: str
+    timing: Timing
+    arn: str
+    source: str = "aws.events"  # aws.events (rules) | aws.scheduler (EventBridge Scheduler)
+    enabled: bool = True
+    input: Any = None
+    next_fire: datetime | None = None
+
+    def event(self, now: datetime, region: str, account_id: str) -> Any:
+        if self.input is not None:
+            return self.input
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": self.source,
+            "account": account_id,
+            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": region,
+            "resources": [self.arn],
+            "detail": {},
+        }
+
+
+def _parse_input(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _enabled(props: dict[str, Any]) -> bool:
+    if "Enabled" in props and str(props["Enabled"]).lower() == "false":
+        return False
+    return str(props.get("State", "ENABLED")).upper() != "DISABLED"
+
+
+def schedules_from_stack(stack: Any, function_ids: list[str]) -> list[Schedule]:
+    """Every schedule of the stack whose target is one of the functions."""
+    found: list[tuple[str, str, dict[str, Any], str, str, Any]] = []
+    for function_id in function_ids:
+        resource = stack.resources[function_id]
+        for event_name, event in (resource.properties.get("Events") or {}).items():
+            props = event.get("Properties") or {}
+            if event.get("Type") == "Schedule":
+                name = props.get("Name") or stack.physical_name(f"{function_id}{event_name}")
+                arn = stack.arn("events", f"rule/{name}")
+                found.append((name, function_id, props, props.get("Schedule", ""), arn, "aws.events"))
+            elif event.get("Type") == "ScheduleV2":
+                name = props.get("Name") or stack.physical_name(f"{function_id}{event_name}")
+                arn = stack.arn("scheduler", f"schedule/{props.get('GroupName') or 'default'}/{name}")
+                found.append((name, function_id, props, props.get("ScheduleExpression", ""), arn, "aws.scheduler"))
+    by_arn = {resource.attributes.get("Arn"): key for key, resource in stack.resources.items() if key in function_ids}
+    for resource in stack.of_type("AWS::Events::Rule").values():
+        props = resource.properties
+        for target in props.get("Targets") or []:
+            function_id = by_arn.get(target.get("Arn"))
+            if function_id and props.get("ScheduleExpression"):
+                merged = {"Input": target.get("Input"), "State": props.get("State", "ENABLED")}
+                arn = resource.attributes["Arn"]
+                found.append((resource.ref, function_id, merged, props["ScheduleExpression"], arn, "aws.events"))
+    for resource in stack.of_type("AWS::Scheduler::Schedule").values():
+        props = resource.properties
+        target = props.get("Target") or {}
+        function_id = by_arn.get(target.get("Arn"))
+        if function_id:
+            merged = {**props, "Input": target.get("Input")}
+            arn = resource.attributes["Arn"]
+            found.append((resource.ref, function_id, merged, props.get("ScheduleExpression", ""), arn, "aws.scheduler"))
+
+    schedules = []
+    for name, function_id, props, expression, arn, source in found:
+        try:
+            timing = parse_schedule(expression, props.get("ScheduleExpressionTimezone"))
+        except (ScheduleExpressionError, ValueError) as error:
+            log.warning("schedule %s of %s left out: %s", name, function_id, error)
+            continue
+        schedules.append(
+            Schedule(
+                name=name,
+                function=function_id,
+                expression=expression,
+                timing=timing,
+                arn=arn,
+                source=source,
+                enabled=_enabled(props),
+                input=_parse_input(props.get("Input")),
+            )
+        )
+    return schedules
+
+
+Invoke = Callable[[Schedule, Any], bool]
+
+
+class Scheduler:
+    """Fires the enabled schedules when they are due (a thread ticking once a second)."""
+
+    def __init__(
+        self,
+        schedules: list[Schedule],
+        invoke: Invoke,
+        *,
+        region: str,
+        account_id: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_concurrent: int = 4,
+    ) -> None:
+        self.schedules = schedules
+        self.invoke = invoke
+        self.region = region
+        self.account_id = account_id
+        self.clock = clock
+        self._anchor = clock()
+        for schedule in schedules:
+            schedule.next_fire = schedule.timing.next_after(self._anchor, self._anchor)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="schedule")
+
+    def due(self, now: datetime) -> list[Schedule]:
+        return [s for s in self.schedules if s.enabled and s.next_fire is not None and s.next_fire <= now]
+
+    def tick(self, now: datetime | None = None, *, wait: bool = False) -> list[Schedule]:
+        """Fire what is due at `now` (asynchronously unless `wait`); returns what fired."""
+        now = now or self.clock()
+        fired = self.due(now)
+        futures = []
+        for schedule in fired:
+            fire_time = schedule.next_fire or now
+            schedule.next_fire = schedule.timing.next_after(now, self._anchor)
+            log.info("%s (%s) fires %s", schedule.name, schedule.expression, schedule.function)
+            futures.append(self._pool.submit(self._fire, schedule, fire_time))
+        if wait:
+            for future in futures:
+                future.result()
+        return fired
+
+    def _fire(self, schedule: Schedule, moment: datetime) -> bool:
+        return self.invoke(schedule, schedule.event(moment, self.region, self.account_id))
+
+    def run_all(self) -> list[dict[str, Any]]:
+        """Fire every enabled schedule once, now, and wait for the results."""
+        now = self.clock()
+        enabled = [schedule for schedule in self.schedules if schedule.enabled]
+        futures = [(schedule, self._pool.submit(self._fire, schedule, now)) for schedule in enabled]
+        return [
+            {"schedule": schedule.name, "function": schedule.function, "ok": future.result()}
+            for schedule, future in futures
+        ]
+
+    def _loop(self) -> None:
+        while not self._stop.wait(1.0):
+            try:
+                self.tick()
+            except Exception:
+                log.exception("scheduler tick failed")
+
+    def start(self) -> None:
+        if self._thread is None and any(schedule.enabled for schedule in self.schedules):
+            self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        self._pool.shutdown(wait=True, cancel_futures=True)
