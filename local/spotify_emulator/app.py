@@ -364,6 +364,9 @@ def create_app(state: EmulatorState) -> Flask:
         esc = html.escape
         with state.lock:
             users = [(u.id, u.display_name) for u in state.users.values()]
+        if users and preselect not in dict(users):
+            # A person most often signs in as a user that already exists.
+            preselect = users[0][0]
         hidden = "".join(
             f'<input type="hidden" name="{esc(k)}" value="{esc(v)}">'
             for k, v in params.items(multi=True)

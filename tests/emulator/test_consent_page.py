@@ -154,3 +154,13 @@ def test_login_as_without_decision_preselects_the_user(http, emu, ctl, app):
     ctl.create_user(id="bob")
     resp, _ = open_page(http, emu, app, login_as="bob")
     assert '<option value="bob" selected>' in resp.text
+
+
+def test_an_existing_user_is_picked_by_default(http, emu, ctl, app):
+    empty, _form = open_page(http, emu, app)
+    assert 'value="__new__" selected' in empty.text  # nobody to pick yet
+    ctl.create_user(id="alice", display_name="Alice")
+    ctl.create_user(id="bob", display_name="Bob")
+    resp, _form = open_page(http, emu, app)
+    assert '<option value="alice" selected>' in resp.text
+    assert 'value="__new__" selected' not in resp.text
