@@ -46,7 +46,9 @@ class ServerThread:
         return self.app(environ, start_response)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"{self.name}-server", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -1,0 +1,106 @@
+"""python -m local: run template.yaml on this machine (what `make dev` starts).
+
+Ports: SOUNDLINK_API_PORT (3000), SOUNDLINK_WEB_PORT (8080),
+SOUNDLINK_MOTO_PORT (5000), SOUNDLINK_SPOTIFY_PORT (4000). Real Spotify:
+set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET (the emulator is not started).
+SOUNDLINK_LOG_LEVEL=DEBUG shows routes, skipped resources and metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from local.cfn import TEMPLATE_PATH
+from local.cloud import LocalCloud, Ports
+from local.logs import configure_console
+
+EXAMPLE_PASSWORD = "Local-owner-2026"  # noqa: S105 - an example printed for people, satisfies the pool policy
+
+
+def banner(cloud: LocalCloud) -> str:
+    api, python = cloud.api_url, f"{Path(sys.executable).parent.name}/{Path(sys.executable).name}"
+    if Path(sys.executable).parent.parent.name == ".venv":
+        python = ".venv/bin/python"
+    spotify = (
+        f"  Spotify    {cloud.spotify_url:<28} emulator; app client id {cloud.spotify_client_id}\n"
+        if cloud.spotify_url
+        else "  Spotify    the real Spotify (SPOTIFY_CLIENT_ID is set)\n"
+    )
+    return f"""
+Soundlink is running locally: {cloud.template_path.name} on moto, no AWS, no Docker.
+
+  API        {api:<28} try: curl {api}/health
+  Dashboard  {cloud.web_url:<28} its config: {cloud.web_url}/config.json
+  moto       {cloud.moto_url:<28} e.g. AWS_ENDPOINT_URL={cloud.moto_url} aws dynamodb list-tables
+{spotify}
+Next, in another terminal:
+  1. Create an owner in the local user pool and keep their ID token:
+       TOKEN=$({python} -m local.owner create --email owner@example.com --password '{EXAMPLE_PASSWORD}')
+  2. Call an owner route with it (without it: 401):
+       curl -H "Authorization: Bearer $TOKEN" {api}/campaigns
+  3. Fire every schedule, or deliver queued messages, now:
+       curl -X POST {api}/_local/schedules/run
+       curl -X POST {api}/_local/queues/drain
+
+Changes under functions/ apply on the next request; template.yaml changes need a restart.
+Data lives in memory: it is gone when this stops. Ctrl-C stops everything.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template (template.yaml)")
+    spotify = parser.add_mutually_exclusive_group()
+    spotify.add_argument("--spotify-emulator", dest="spotify", action="store_const", const=True, default=None)
+    spotify.add_argument("--no-spotify-emulator", dest="spotify", action="store_const", const=False)
+    parser.add_argument("--debug", action="store_true", help="debug logs (also SOUNDLINK_LOG_LEVEL=DEBUG)")
+    args = parser.parse_args(argv)
+
+    level = logging.DEBUG if args.debug else getattr(logging, os.environ.get("SOUNDLINK_LOG_LEVEL", "INFO").upper())
+    configure_console(level if isinstance(level, int) else logging.INFO)
+    try:
+        ports = Ports.from_env()
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+    cloud = LocalCloud(args.template, ports=ports, spotify=args.spotify, background=True)
+    try:
+        cloud.start()
+    except KeyboardInterrupt:
+        return 130
+    except OSError as error:
+        print(
+            f"\nThe local cloud could not start: {error}.\n"
+            "Is another one running? Stop it, or choose other ports with SOUNDLINK_API_PORT, "
+            "SOUNDLINK_WEB_PORT, SOUNDLINK_MOTO_PORT and SOUNDLINK_SPOTIFY_PORT.",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as error:
+        logging.getLogger("local.cloud").debug("start failed", exc_info=True)
+        print(f"\nThe local cloud could not start: {error}", file=sys.stderr)
+        return 1
+
+    done = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: done.set())
+    print(banner(cloud), flush=True)
+    try:
+        while not done.wait(1.0):
+            pass
+    finally:
+        print("\nStopping the local cloud…", flush=True)
+        cloud.stop()
+        print("Stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
