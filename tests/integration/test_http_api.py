@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import re
@@ -64,6 +65,7 @@ def _shape(value: Any, path: str = "") -> dict[str, str]:
     return {path: type(value).__name__}
 
 
+@functools.cache
 def _sam_sample() -> dict[str, Any]:
     sam = os.environ.get("SAM_CLI") or str(ROOT / ".venv-sam" / "bin" / "sam")
     if not Path(sam).exists():
