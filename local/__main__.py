@@ -57,8 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.split("\n\n")[0])
     parser.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template (template.yaml)")
     spotify = parser.add_mutually_exclusive_group()
-    spotify.add_argument("--spotify-emulator", dest="spotify", action="store_const", const=True, default=None)
-    spotify.add_argument("--no-spotify-emulator", dest="spotify", action="store_const", const=False)
+    spotify.add_argument(
+        "--spotify-emulator",
+        dest="spotify",
+        action="store_const",
+        const=True,
+        default=None,
+        help="start the Spotify emulator even if SPOTIFY_CLIENT_ID/SPOTIFY_CLIENT_SECRET are set",
+    )
+    spotify.add_argument(
+        "--no-spotify-emulator", dest="spotify", action="store_const", const=False, help="do not start it"
+    )
     parser.add_argument("--debug", action="store_true", help="debug logs (also SOUNDLINK_LOG_LEVEL=DEBUG)")
     args = parser.parse_args(argv)
 

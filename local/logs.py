@@ -32,6 +32,7 @@ _QUIET_KEYS = {
     "exception",
     "exception_name",
     "stack_trace",
+    "correlation_id",
 }
 _MAX_VALUE = 80
 
@@ -82,7 +83,8 @@ class ConsoleFormatter(logging.Formatter):
     """`12:00:01.234 api     GET /health 200 12ms`."""
 
     def format(self, record: logging.LogRecord) -> str:
-        name = record.name.removeprefix(ROOT_LOGGER + ".")
+        # "local.api" prints as "api"; a function's own lines ("local.fn.<Function>") as the function.
+        name = record.name.removeprefix(ROOT_LOGGER + ".").removeprefix("fn.")
         stamp = self.formatTime(record, "%H:%M:%S") + f".{int(record.msecs):03d}"
         text = f"{stamp} {name:<8} {record.getMessage()}"
         if record.exc_info:
