@@ -52,6 +52,7 @@ from local.stack import ACCOUNT_ID, REGION, LocalStack
 
 log = get_logger("cloud")
 
+EMULATED_EVENT_TYPES = {"HttpApi", "SQS", "Schedule", "ScheduleV2"}
 DEFAULT_PORTS = {"api": 3000, "web": 8080, "moto": 5000, "spotify": 4000}
 SPOTIFY_SECRET_LOGICAL_ID = "SpotifyClientSecret"  # noqa: S105 - a logical id, not a secret
 
@@ -234,6 +235,10 @@ class LocalCloud:
         self.stack.provision()
 
         specs = function_specs(self.stack)
+        for logical_id in specs:
+            for name, event in (self.stack.resources[logical_id].properties.get("Events") or {}).items():
+                if event.get("Type") not in EMULATED_EVENT_TYPES:
+                    log.warning("%s.%s: %s events are not emulated locally", logical_id, name, event.get("Type"))
         self.functions = Functions(specs, endpoint_url=self.moto_url, region=self.region, max_workers=self.max_workers)
         function_ids = list(specs)
         self._api_server.app = self._http_api_app(function_ids)

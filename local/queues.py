@@ -194,6 +194,9 @@ class SqsPoller:
                     if not more:
                         break
                     messages.extend(more)
+            if stop is not None and stop.is_set():
+                # Shutting down: undelivered, the messages come back after their visibility timeout.
+                return len(messages)
             self._deliver(messages)
             return len(messages)
 
