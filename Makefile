@@ -10,7 +10,7 @@ PY313 ?= 3.13.0
 STAGE ?= dev
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install test lint build deploy dev bench clean
+.PHONY: help install test test-integration lint build deploy dev bench clean
 
 help:
 	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
@@ -53,8 +53,11 @@ deploy: build
 	$(SAM) deploy --config-env $(STAGE)
 	$(BIN)/python -m scripts.publish_dashboard --stage $(STAGE)
 
-dev: install
+dev: $(VENV)/.installed
 	$(BIN)/python -m local
+
+test-integration: $(VENV)/.installed
+	$(BIN)/pytest tests/integration
 
 bench: install
 	PYTHONPATH=functions $(BIN)/python -m bench.spotify_polling

@@ -21,6 +21,7 @@ EXPECTED_STATUS = {
     "get-campaign": {404},  # the sample owner has no such campaign locally
     "update-campaign": {404},
     "archive-campaign": {404},
+    "campaign-qr": {404},
 }
 
 
@@ -37,6 +38,7 @@ def _template_routes() -> set[str]:
 
 def test_there_is_a_sample_event_per_campaigns_route() -> None:
     assert {path.stem for path in EVENTS} == set(EXPECTED_STATUS)
+    assert {json.loads(path.read_text())["routeKey"] for path in EVENTS} == _template_routes()
 
 
 @pytest.mark.parametrize("path", EVENTS, ids=lambda path: path.stem)
