@@ -38,6 +38,19 @@ def request_total(control: EmulatorControl) -> int:
     return control.call("GET", "/_emulator/requests")["total"]
 
 
+def client_for(control: EmulatorControl, app: dict, config: SpotifyConfig, user: str) -> SpotifyClient:
+    tokens = control.connect(app, user, scope=SCOPE)
+    return SpotifyClient(
+        config,
+        TokenSet(
+            access_token=tokens["access_token"],
+            refresh_token=tokens["refresh_token"],
+            scope=tokens["scope"],
+            expires_at=datetime.now(UTC) + timedelta(seconds=tokens["expires_in"]),
+        ),
+    )
+
+
 def main() -> None:
     with start_emulator(port=0, rate_limit=1_000_000) as emulator:
         control = EmulatorControl(emulator.url)
@@ -59,16 +72,7 @@ def main() -> None:
         for new_plays in (0, 1, 20, 49, 50, 120):
             user = f"listener-{new_plays}"
             control.create_user(user)
-            tokens = control.connect(app, user, scope=SCOPE)
-            client = SpotifyClient(
-                config,
-                TokenSet(
-                    access_token=tokens["access_token"],
-                    refresh_token=tokens["refresh_token"],
-                    scope=tokens["scope"],
-                    expires_at=datetime.now(UTC) + timedelta(hours=1),
-                ),
-            )
+            client = client_for(control, app, config, user)
             cursor = client.recently_played().cursor_ms or 0
             start = datetime.now(UTC) - timedelta(hours=3)
             plays = [
@@ -85,16 +89,7 @@ def main() -> None:
 
         print()
         print(f"{'playlist items':>15} {'requests':>9} {'time ratio':>11}")
-        owner_tokens = control.connect(app, "baseline", scope=SCOPE)
-        owner = SpotifyClient(
-            config,
-            TokenSet(
-                access_token=owner_tokens["access_token"],
-                refresh_token=owner_tokens["refresh_token"],
-                scope=owner_tokens["scope"],
-                expires_at=datetime.now(UTC) + timedelta(hours=1),
-            ),
-        )
+        owner = client_for(control, app, config, "baseline")
         for size in (10, 50, 51, 200):
             playlist = control.create_playlist("baseline", f"p{size}", [tracks[i % len(tracks)] for i in range(size)])
             before = request_total(control)

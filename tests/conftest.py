@@ -8,6 +8,10 @@ from __future__ import annotations
 import os
 
 import pytest
+import requests
+
+from local.spotify_emulator import start_emulator
+from local.spotify_emulator.testing import EmulatorControl
 
 os.environ.update(
     {
@@ -37,3 +41,31 @@ def aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         names = create_tables(client, lambda logical_id: f"soundlink-test-{logical_id}", cached_template())
         yield names
+
+
+# The Spotify emulator, started once per session for the tests that use it;
+# `emu` resets it so every test starts from nothing.
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    handle = start_emulator(port=0)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def emu(emulator):
+    EmulatorControl(emulator.url).reset()
+    return emulator
+
+
+@pytest.fixture
+def ctl(emu) -> EmulatorControl:
+    return EmulatorControl(emu.url)
+
+
+@pytest.fixture
+def http():
+    with requests.Session() as session:
+        yield session

@@ -1,5 +1,5 @@
 """Contract tests: every JSON answer of the emulator is validated against the
-Spotify OpenAPI definition of record (shared/spotify/fixed-spotify-open-api.yml)
+Spotify OpenAPI definition of record (spec/spotify/fixed-spotify-open-api.yml)
 with openapi-schema-validator's OAS30Validator, the spec's components resolved
 through a `referencing` registry.
 
@@ -28,10 +28,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from local.spotify_emulator import start_emulator
-from local.spotify_emulator.testing import EmulatorControl
-
-SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared/spotify/fixed-spotify-open-api.yml"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "spec/spotify/fixed-spotify-open-api.yml"
 SPEC_URI = "urn:spotify-web-api"
 REDIRECT_URI = "http://127.0.0.1:3000/oauth/callback"
 
@@ -140,27 +137,3 @@ class SpotifyContract:
 @pytest.fixture(scope="session")
 def contract() -> SpotifyContract:
     return SpotifyContract()
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    handle = start_emulator(port=0)
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
-def emu(emulator):
-    EmulatorControl(emulator.url).reset()
-    return emulator
-
-
-@pytest.fixture
-def ctl(emu) -> EmulatorControl:
-    return EmulatorControl(emu.url)
-
-
-@pytest.fixture
-def http():
-    with requests.Session() as session:
-        yield session

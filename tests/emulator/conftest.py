@@ -3,38 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import requests
-
-from local.spotify_emulator import start_emulator
-from local.spotify_emulator.testing import EmulatorControl
 
 REDIRECT_URI = "http://127.0.0.1:3000/oauth/callback"
 LISTENER_SCOPE = "user-read-recently-played"
 OWNER_SCOPE = "user-read-recently-played playlist-read-private playlist-read-collaborative"
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    handle = start_emulator(port=0)
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
-def emu(emulator):
-    EmulatorControl(emulator.url).reset()
-    return emulator
-
-
-@pytest.fixture
-def ctl(emu) -> EmulatorControl:
-    return EmulatorControl(emu.url)
-
-
-@pytest.fixture
-def http():
-    with requests.Session() as session:
-        yield session
 
 
 @pytest.fixture

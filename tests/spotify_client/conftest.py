@@ -7,7 +7,6 @@ configured for it with tiny back-off delays so retries cost milliseconds.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +14,7 @@ import pytest
 import requests
 
 from local.spotify_emulator import start_emulator
+from local.spotify_emulator.testing import EmulatorControl
 from soundlink.spotify import SpotifyAccounts, SpotifyClient, SpotifyConfig, TokenSet, make_pkce, make_state
 
 REDIRECT_URI = "http://127.0.0.1:3000/oauth/callback"
@@ -22,41 +22,26 @@ LISTENER_SCOPES = ("user-read-recently-played",)
 OWNER_SCOPES = ("playlist-read-private", "playlist-read-collaborative")
 
 
-@dataclass
-class Emulator:
-    """The emulator's control API (/_emulator/...)."""
+class Emulator(EmulatorControl):
+    """The shared control client, with the defaults and counters these tests use."""
 
-    url: str
-    http: requests.Session = field(default_factory=requests.Session)
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.http = requests.Session()
 
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        response = self.http.request(method, f"{self.url}{path}", json=body, timeout=10)
-        assert response.status_code < 400, f"{method} {path} -> {response.status_code}: {response.text}"
-        return response.json()
-
-    def register_app(self, **fields: Any) -> dict:
-        return self.call("POST", "/_emulator/apps", {"redirect_uris": [REDIRECT_URI], **fields})
+    def register_app(self, redirect_uris: list[str] | None = None, **fields: Any) -> dict:
+        return super().register_app(redirect_uris or [REDIRECT_URI], **fields)
 
     def create_user(self, user_id: str, display_name: str | None = None) -> dict:
-        return self.call("POST", "/_emulator/users", {"id": user_id, "display_name": display_name or user_id})
+        return super().create_user(user_id, display_name or user_id)
 
-    def add_plays(self, user_id: str, plays: list[dict]) -> dict:
-        return self.call("POST", f"/_emulator/users/{user_id}/plays", plays)
-
-    def create_playlist(self, owner: str, name: str, track_ids: list[str], **fields: Any) -> dict:
-        return self.call(
-            "POST", "/_emulator/playlists", {"owner": owner, "name": name, "track_ids": track_ids, **fields}
-        )
+    def configure(self, **changes: Any) -> dict:
+        return self.config(**changes)
 
     def track_ids(self, count: int) -> list[str]:
         items = self.call("GET", f"/_emulator/tracks?limit={count}")["items"]
         assert len(items) == count
         return [t["id"] for t in items]
-
-    def fault(self, endpoint: str, status: int | None = None, count: int = 1, **fields: Any) -> dict:
-        return self.call(
-            "POST", "/_emulator/faults", {"endpoint": endpoint, "status": status, "count": count, **fields}
-        )
 
     def faults_left(self) -> dict[int, int]:
         return {f["id"]: f["count"] for f in self.call("GET", "/_emulator/faults")["items"]}
@@ -65,27 +50,18 @@ class Emulator:
         """How many requests a fault has answered (it disappears once used up)."""
         return fault["count"] - self.faults_left().get(fault["id"], 0)
 
-    def revoke(self, user_id: str) -> dict:
-        return self.call("POST", f"/_emulator/users/{user_id}/revoke", {})
-
-    def advance_clock(self, seconds: float) -> dict:
-        return self.call("POST", "/_emulator/clock", {"advance_seconds": seconds})
-
     def now_ms(self) -> int:
         return self.call("GET", "/_emulator/clock")["now_ms"]
-
-    def configure(self, **changes: Any) -> dict:
-        return self.call("POST", "/_emulator/config", changes)
 
     def clear_requests(self) -> None:
         self.call("DELETE", "/_emulator/requests")
 
     def requests_to(self, endpoint: str) -> list[dict]:
         """Logged requests to one endpoint (token, me, recently-played, playlist, playlist-items)."""
-        return [r for r in self.call("GET", "/_emulator/requests")["recent"] if r["endpoint"] == endpoint]
+        return [r for r in self.requests()["recent"] if r["endpoint"] == endpoint]
 
     def count(self, endpoint: str) -> int:
-        return self.call("GET", "/_emulator/requests")["by_endpoint"].get(endpoint, 0)
+        return self.requests()["by_endpoint"].get(endpoint, 0)
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +74,7 @@ def emulator_handle() -> Iterator[Any]:
 @pytest.fixture
 def emulator(emulator_handle: Any) -> Iterator[Emulator]:
     emu = Emulator(emulator_handle.url)
-    emu.call("POST", "/_emulator/reset", {})
+    emu.reset()
     yield emu
     emu.http.close()
 
