@@ -14,12 +14,6 @@ class AppError(Exception):
         self.message = message
         self.details = details
 
-    def to_body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"error": self.code, "message": self.message}
-        if self.details is not None:
-            body["details"] = self.details
-        return body
-
 
 class BadRequest(AppError):
     status = 400
@@ -39,8 +33,3 @@ class NotFound(AppError):
 class Conflict(AppError):
     status = 409
     code = "conflict"
-
-
-class ServiceUnavailable(AppError):
-    status = 503
-    code = "unavailable"
