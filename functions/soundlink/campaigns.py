@@ -258,27 +258,10 @@ class CampaignService:
         campaign = self.get(owner_id, campaign_id)
         if campaign.status is CampaignStatus.ARCHIVED:
             raise Conflict(f"campaign {campaign_id} is archived; archived campaigns cannot be changed")
-        fields = changes.model_fields_set
-        updated = replace(
-            campaign,
-            name=changes.name if "name" in fields else campaign.name,
-            attribution_window_days=(
-                changes.attribution_window_days
-                if "attribution_window_days" in fields
-                else campaign.attribution_window_days
-            ),
-            attribution_model=(
-                changes.attribution_model if "attribution_model" in fields else campaign.attribution_model
-            ),
-            destination_url=(
-                (changes.destination_url or campaign.playlist.url)
-                if "destination_url" in fields
-                else campaign.destination_url
-            ),
-            starts_at=changes.starts_at if "starts_at" in fields else campaign.starts_at,
-            ends_at=changes.ends_at if "ends_at" in fields else campaign.ends_at,
-            updated_at=self._now(),
-        )
+        fields = changes.model_dump(exclude_unset=True, exclude={"playlist"})
+        if "destination_url" in fields:
+            fields["destination_url"] = fields["destination_url"] or campaign.playlist.url
+        updated = replace(campaign, **fields, updated_at=self._now())
         try:
             _check_period(updated.starts_at, updated.ends_at)
         except ValueError as error:

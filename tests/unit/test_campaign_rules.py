@@ -139,6 +139,9 @@ def test_update_changes_only_the_fields_sent(service):
     assert updated.destination_url == "https://example.com/x"
     reset = service.update("o", campaign.id, CampaignUpdate.model_validate({"destination_url": None}))
     assert reset.destination_url == f"https://open.spotify.com/playlist/{PID}"
+    remodelled = service.update("o", campaign.id, CampaignUpdate.model_validate({"attribution_model": "time_decay"}))
+    assert remodelled.attribution_model is AttributionModel.TIME_DECAY
+    assert remodelled.attribution_window_days == 30
 
 
 @pytest.mark.parametrize(
