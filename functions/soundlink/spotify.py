@@ -28,6 +28,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 from aws_lambda_powertools import Logger
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 logger = Logger(child=True)
 
@@ -134,14 +135,27 @@ class PlaylistNotReadable(SpotifyError):
 
 class SpotifyUnavailable(SpotifyError):
     """5xx, timeouts or connection failures that outlasted the retries, or no time
-    left before the caller's deadline. Worth trying again later."""
+    left before the caller's deadline. Worth trying again later.
+
+    For a code exchange or a refresh, ``request_may_have_succeeded`` says the
+    outcome is unknown: Spotify may have spent the code or rotated the refresh
+    token without the answer reaching us. Keep the tokens held and try again
+    later; only a later, first-hand ``invalid_grant`` means they are dead.
+    """
 
     def __init__(
-        self, message: str, *, attempts: int, status: int | None = None, retry_after_seconds: float | None = None
+        self,
+        message: str,
+        *,
+        attempts: int,
+        status: int | None = None,
+        retry_after_seconds: float | None = None,
+        request_may_have_succeeded: bool = False,
     ) -> None:
         super().__init__(message, status=status)
         self.attempts = attempts
         self.retry_after_seconds = retry_after_seconds
+        self.request_may_have_succeeded = request_may_have_succeeded
 
 
 class SpotifyRequestError(SpotifyError):
@@ -299,9 +313,29 @@ def make_state() -> str:
 # ------------------------------------------------------------------- transport
 
 
+def _never_sent(exc: Exception) -> bool:
+    """Whether a failure certainly happened before the request reached the server:
+    the connection could not be made (refused, unresolvable, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    cause = exc.args[0] if isinstance(exc, requests.ConnectionError) and exc.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, ConnectTimeoutError | NewConnectionError)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    response: requests.Response
+    attempts: int
+    # An earlier attempt of a grant failed after Spotify may have processed it (a 5xx).
+    earlier_attempt_may_have_succeeded: bool
+
+
 class _Transport:
     """Sends one logical request: bounded retries on 5xx and network failures,
-    never past the caller's deadline. Every other status is returned as is."""
+    never past the caller's deadline. Every other status is returned as is.
+
+    Grants (``send_grant``) are not idempotent and retry less: see there.
+    """
 
     def __init__(
         self, config: SpotifyConfig, session: requests.Session | None, remaining_ms: Callable[[], int] | None
@@ -321,10 +355,31 @@ class _Transport:
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not a secret
 
     def send(self, method: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
+        """An idempotent request (the Web API GETs)."""
+        return self._send(method, url, what=what, grant=False, kwargs=kwargs).response
+
+    def send_grant(self, url: str, *, what: str, **kwargs: Any) -> _Sent:
+        """A token request (code exchange or refresh), which is not idempotent.
+
+        A code is single use, and a refresh may rotate the refresh token (the old
+        one dies at once). If Spotify processed an attempt whose answer was lost,
+        a retry can only get ``invalid_grant``, and the new tokens are gone: that
+        is an unknown outcome, not a revoked token or a bad code. So:
+
+        - failures before the request reached Spotify (no connection) are retried;
+        - a read timeout or a broken answer is not retried: the attempt may still
+          be running at Spotify, and a retry would race it; the outcome is unknown;
+        - a 5xx ends the attempt, so it is retried, but ``earlier_attempt_may_have_succeeded``
+          tells the caller to read a retry's ``invalid_grant`` as unknown too.
+        """
+        return self._send("POST", url, what=what, grant=True, kwargs=kwargs)
+
+    def _send(self, method: str, url: str, *, what: str, grant: bool, kwargs: Mapping[str, Any]) -> _Sent:
         attempts = 0
         status: int | None = None
         retry_after: float | None = None
         problem = "no attempt made"
+        may_have_succeeded = False  # only ever set for grants
         while True:
             left = self._seconds_left()
             if left is not None and left < _MIN_ATTEMPT_SECONDS:
@@ -337,12 +392,18 @@ class _Transport:
             except _RETRYABLE_EXCEPTIONS as exc:
                 status, retry_after = None, None
                 problem = type(exc).__name__
+                if grant and not _never_sent(exc):
+                    # Spotify may have processed it (and rotated the refresh token): not retried.
+                    may_have_succeeded = True
+                    problem = f"{problem}; Spotify may have processed the request, so it was not repeated"
+                    break
             else:
                 if response.status_code < 500:
-                    return response
+                    return _Sent(response, attempts, may_have_succeeded)
                 status = response.status_code
                 retry_after = _retry_after(response)
                 problem = f"HTTP {status}"
+                may_have_succeeded = grant
                 response.close()
             if attempts >= self.config.max_attempts:
                 break
@@ -367,6 +428,7 @@ class _Transport:
             attempts=attempts,
             status=status,
             retry_after_seconds=retry_after,
+            request_may_have_succeeded=may_have_succeeded,
         )
 
 
@@ -404,7 +466,7 @@ class SpotifyAccounts:
         return f"{self.config.accounts_url}/authorize?{urlencode(params, quote_via=quote)}"
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
-        response = self._token_request(
+        return self._grant(
             "authorization code exchange",
             {
                 "grant_type": "authorization_code",
@@ -412,38 +474,67 @@ class SpotifyAccounts:
                 "redirect_uri": redirect_uri,
                 "code_verifier": code_verifier,
             },
+            invalid_grant=InvalidAuthorizationCode,
+            previous=None,
         )
-        if response.status_code != 200:
-            raise _token_error(response, InvalidAuthorizationCode)
-        return _parse_token_set(_json(response), previous=None)
 
     def refresh(self, tokens: TokenSet) -> TokenSet:
         """New tokens; the refresh token is kept unless Spotify rotated it."""
         if not tokens.refresh_token:
             raise TokenRevoked("there is no refresh token to use; the user must connect again")
-        response = self._token_request(
+        return self._grant(
             "token refresh",
             {
                 "grant_type": "refresh_token",
                 "refresh_token": tokens.refresh_token,
             },
+            invalid_grant=TokenRevoked,
+            previous=tokens,
         )
-        if response.status_code != 200:
-            raise _token_error(response, TokenRevoked)
-        return _parse_token_set(_json(response), previous=tokens)
 
-    def _token_request(self, what: str, form: Mapping[str, str]) -> requests.Response:
-        return self._transport.send(
-            "POST",
+    def _grant(
+        self,
+        what: str,
+        form: Mapping[str, str],
+        *,
+        invalid_grant: type[TokenRevoked | InvalidAuthorizationCode],
+        previous: TokenSet | None,
+    ) -> TokenSet:
+        sent = self._transport.send_grant(
             f"{self.config.accounts_url}/api/token",
             what=what,
             data=dict(form),
             auth=(self.config.client_id, self.config.client_secret),
             headers={"Accept": "application/json"},
         )
+        response = sent.response
+        if response.status_code == 200:
+            return _parse_token_set(_json(response), previous=previous)
+        error = _token_error(response, invalid_grant)
+        if isinstance(error, invalid_grant) and sent.earlier_attempt_may_have_succeeded:
+            # The attempt that failed with a 5xx may have spent the code or rotated the
+            # refresh token, which alone would make this retry's invalid_grant: unknown.
+            logger.warning("Spotify refused a repeated grant", extra={"spotify_call": what, "attempts": sent.attempts})
+            raise SpotifyUnavailable(
+                f"Spotify refused a repeat of the {what} ({error.message}) after an attempt it may have "
+                f"processed: the outcome is unknown ({sent.attempts} attempt(s))",
+                attempts=sent.attempts,
+                status=response.status_code,
+                request_may_have_succeeded=True,
+            )
+        raise error
 
 
 # ---------------------------------------------------------------------- Web API
+
+
+@dataclass
+class _Call:
+    """The state of one public ``SpotifyClient`` call, across all its pages. It is
+    made per call, never kept on the client, so no method can forget to reset it
+    and calls on one client (even from several threads) never share it."""
+
+    refreshed: bool = False  # the call's one refresh (on expiry or on a 401) is spent
 
 
 class SpotifyClient:
@@ -467,7 +558,6 @@ class SpotifyClient:
         self.config = config
         self.tokens = tokens
         self.tokens_refreshed = False
-        self._refreshed = False  # within the current call
         self._on_tokens_refreshed = on_tokens_refreshed
         self._accounts = SpotifyAccounts(config, remaining_ms=remaining_ms, session=session)
         self._transport = self._accounts._transport
@@ -475,8 +565,7 @@ class SpotifyClient:
     # -- calls
 
     def me(self) -> Profile:
-        self._refreshed = False
-        body = self._get("/v1/me", what="GET /v1/me")
+        body = self._get(_Call(), "/v1/me", what="GET /v1/me")
         return _parse(_parse_profile, body, "user profile")
 
     def recently_played(self, after_ms: int | None = None) -> RecentlyPlayed:
@@ -484,6 +573,18 @@ class SpotifyClient:
 
         Pass the previous ``cursor_ms`` as ``after_ms``; for a listener's first
         poll pass the consent time, so plays lost before it count as a gap.
+
+        Late plays: Spotify reports some plays minutes to hours late (offline
+        listening), with a ``played_at`` older than the cursor, and ``after``
+        filters them out for good. To catch them, pass ``after_ms = cursor_ms -
+        lookback`` and deduplicate by (listener, played_at): plays between
+        ``after_ms`` and the cursor come back again.
+
+        ``possible_gap`` is judged against the ``after_ms`` passed, lookback
+        included: it is true when 50 plays (all Spotify keeps) are newer than
+        ``after_ms`` and nothing reached back to it, so plays after ``after_ms``
+        may be lost. A longer lookback makes a full answer, and so a possible
+        gap, likelier.
         """
         params: dict[str, Any] = {"limit": PAGE_LIMIT}
         if after_ms is not None:
@@ -493,9 +594,9 @@ class SpotifyClient:
         new_items = 0
         newest_ms = after_ms
         reached_cursor = False
-        self._refreshed = False
+        call = _Call()
         for _ in range(_MAX_PLAY_PAGES):
-            body = self._get(path, params=params, what="GET recently-played")
+            body = self._get(call, path, params=params, what="GET recently-played")
             items, next_url = _parse(_parse_play_page, body, "recently played page")
             page_new = 0
             for played_at, play in items:
@@ -522,8 +623,7 @@ class SpotifyClient:
         return RecentlyPlayed(plays=plays, cursor_ms=newest_ms, possible_gap=possible_gap)
 
     def playlist(self, playlist_id: str) -> Playlist:
-        self._refreshed = False
-        body = self._get(f"/v1/playlists/{quote(playlist_id, safe='')}", what="GET playlist", playlist=True)
+        body = self._get(_Call(), f"/v1/playlists/{quote(playlist_id, safe='')}", what="GET playlist", playlist=True)
         return _parse(_parse_playlist, body, "playlist")
 
     def playlist_items(self, playlist_id: str) -> list[PlaylistTrack]:
@@ -535,10 +635,10 @@ class SpotifyClient:
         path = f"/v1/playlists/{quote(playlist_id, safe='')}/items"
         tracks: list[PlaylistTrack] = []
         offset = 0
-        self._refreshed = False
+        call = _Call()
         for _ in range(_MAX_PLAYLIST_PAGES):
             body = self._get(
-                path, params={"limit": PAGE_LIMIT, "offset": offset}, what="GET playlist items", playlist=True
+                call, path, params={"limit": PAGE_LIMIT, "offset": offset}, what="GET playlist items", playlist=True
             )
             page, count, has_next = _parse(_parse_playlist_items_page, body, "playlist items page")
             tracks.extend(page)
@@ -556,10 +656,13 @@ class SpotifyClient:
             self._on_tokens_refreshed(self.tokens)
         return self.tokens
 
-    def _get(self, path: str, *, what: str, params: Mapping[str, Any] | None = None, playlist: bool = False) -> Any:
-        if not self._refreshed and self.tokens.refresh_token and self.tokens.expires_within(_EXPIRY_SKEW):
+    def _get(
+        self, call: _Call, path: str, *, what: str, params: Mapping[str, Any] | None = None, playlist: bool = False
+    ) -> Any:
+        """One GET of ``call``: a public method makes one ``_Call`` and passes it to every page."""
+        if not call.refreshed and self.tokens.refresh_token and self.tokens.expires_within(_EXPIRY_SKEW):
+            call.refreshed = True
             self.refresh()
-            self._refreshed = True
         while True:
             response = self._transport.send(
                 "GET",
@@ -570,10 +673,10 @@ class SpotifyClient:
             )
             # An access token can die before its expires_in (revocation, clock
             # skew): one refresh and one retry per call (all its pages), never a loop.
-            if response.status_code == 401 and not self._refreshed and self.tokens.refresh_token:
+            if response.status_code == 401 and not call.refreshed and self.tokens.refresh_token:
                 response.close()
+                call.refreshed = True
                 self.refresh()
-                self._refreshed = True
                 continue
             if response.status_code == 200:
                 return _json(response)

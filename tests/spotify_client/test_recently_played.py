@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
-from soundlink.spotify import SpotifyClient
+import pytest
+import requests
+
+from soundlink.spotify import SpotifyClient, SpotifyConfig, TokenSet
 
 from .conftest import Emulator
 
@@ -140,3 +145,99 @@ def test_polling_with_the_returned_cursor_sees_each_play_once(
     second = listener_client.recently_played(after_ms=first.cursor_ms)
     assert [p.played_at_ms for p in first.plays] == first_batch
     assert [p.played_at_ms for p in second.plays] == second_batch
+
+
+LOOKBACK_MS = 30 * MINUTE_MS
+
+
+def test_a_late_play_is_missed_by_the_cursor_but_found_with_a_lookback(
+    emulator: Emulator, listener: dict, listener_client: SpotifyClient
+) -> None:
+    tracks = emulator.track_ids(4)
+    start = emulator.now_ms() - 60 * MINUTE_MS
+    seen = add_plays(emulator, listener["id"], start, 3, tracks)
+    cursor = listener_client.recently_played(after_ms=start - 1).cursor_ms
+    assert cursor == seen[-1]
+    # An offline play reported after that poll, ending before the cursor.
+    late = cursor - 5 * MINUTE_MS + 17
+    emulator.add_plays(listener["id"], [{"track_id": tracks[3], "played_at": late}])
+
+    assert listener_client.recently_played(after_ms=cursor).plays == ()
+    result = listener_client.recently_played(after_ms=cursor - LOOKBACK_MS)
+
+    # The lookback returns plays already seen as well: the caller deduplicates by played_at.
+    assert sorted(p.played_at_ms for p in result.plays) == sorted([*seen, late])
+    assert [p.track.id for p in result.plays if p.played_at_ms == late] == [tracks[3]]
+    assert result.cursor_ms == cursor
+    assert not result.possible_gap
+
+
+def test_a_gap_is_judged_against_the_after_ms_passed_with_a_lookback(
+    emulator: Emulator, listener: dict, listener_client: SpotifyClient
+) -> None:
+    cursor = emulator.now_ms() - 100 * MINUTE_MS
+    after_ms = cursor - LOOKBACK_MS
+    # 50 plays newer than after_ms, 10 of them already seen (at or before the cursor).
+    times = add_plays(emulator, listener["id"], cursor - 9 * MINUTE_MS, 50, emulator.track_ids(7))
+    assert sum(t <= cursor for t in times) == 10 and min(times) > after_ms
+
+    result = listener_client.recently_played(after_ms=after_ms)
+
+    assert [p.played_at_ms for p in result.plays] == times
+    assert result.cursor_ms == times[-1]
+    # Plays between after_ms and the oldest kept play may have been lost.
+    assert result.possible_gap
+    assert emulator.count("recently-played") == 1
+
+
+def test_a_lookback_reaching_an_older_play_is_not_a_gap(
+    emulator: Emulator, listener: dict, listener_client: SpotifyClient
+) -> None:
+    cursor = emulator.now_ms() - 100 * MINUTE_MS
+    after_ms = cursor - LOOKBACK_MS
+    add_plays(emulator, listener["id"], after_ms - 2 * MINUTE_MS, 1, emulator.track_ids(1))  # older than after_ms
+    times = add_plays(emulator, listener["id"], cursor - 9 * MINUTE_MS, 49, emulator.track_ids(7))
+
+    result = listener_client.recently_played(after_ms=after_ms)
+
+    assert [p.played_at_ms for p in result.plays] == times
+    assert not result.possible_gap
+
+
+class _SpotifyStyleNext(requests.Session):
+    """Adds the ``next`` link Spotify sends with a full page (a ``before`` cursor
+    walking back in time), which the emulator leaves out when nothing is older."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        response = super().request(method, url, *args, **kwargs)
+        if "/recently-played" in str(url) and response.status_code == 200:
+            body = response.json()
+            if len(body["items"]) == body["limit"] and not body.get("next"):
+                base = str(url).split("?")[0]
+                body["next"] = f"{base}?before={body['cursors']['before']}&limit={body['limit']}"
+                response._content = json.dumps(body).encode()
+        return response
+
+
+@pytest.mark.parametrize("after_ms", ["cursor", "lookback", None])
+def test_a_full_answer_with_a_spotify_style_next_link(
+    emulator: Emulator,
+    config: SpotifyConfig,
+    listener: dict,
+    listener_tokens: TokenSet,
+    after_ms: str | None,
+) -> None:
+    cursor = emulator.now_ms() - 200 * MINUTE_MS
+    times = add_plays(emulator, listener["id"], cursor + MINUTE_MS, 70, emulator.track_ids(9))
+    client = SpotifyClient(config, listener_tokens, session=_SpotifyStyleNext())
+    emulator.clear_requests()
+    after = {"cursor": cursor, "lookback": cursor - LOOKBACK_MS, None: None}[after_ms]
+
+    result = client.recently_played(after_ms=after)
+
+    # Following `next` walks back past the 50 plays Spotify kept: it finds nothing
+    # more, and the full answer stays a possible gap whenever a cursor was given.
+    assert [p.played_at_ms for p in result.plays] == times[-50:]
+    assert result.cursor_ms == times[-1]
+    assert result.possible_gap is (after is not None)
+    assert all(r["status"] == 200 for r in emulator.requests_to("recently-played"))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+import requests
 
 from soundlink.spotify import (
     SpotifyAccounts,
@@ -16,7 +19,7 @@ from soundlink.spotify import (
     TokenSet,
 )
 
-from .conftest import Emulator
+from .conftest import OWNER_SCOPES, Emulator, connect
 
 SEVEN_MONTHS = 214 * 24 * 3600
 
@@ -146,3 +149,80 @@ def test_locally_expired_token_is_refreshed_before_the_call(
     assert emulator.count("token") == 1
     assert persisted == [client.tokens]
     assert client.tokens.expires_at > datetime.now(UTC) + timedelta(minutes=55)
+
+
+class _BeforeRequest(requests.Session):
+    """Runs ``hook`` just before the n-th request to one endpoint: a stand-in for
+    another call on the same client (another thread) landing between two pages."""
+
+    def __init__(self, path_part: str, nth: int, hook: Callable[[], None]) -> None:
+        super().__init__()
+        self.path_part, self.nth, self.hook, self.seen = path_part, nth, hook, 0
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if self.path_part in str(url):
+            self.seen += 1
+            if self.seen == self.nth:
+                self.hook()
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_the_refresh_budget_belongs_to_the_call_not_the_client(emulator: Emulator, config: SpotifyConfig) -> None:
+    """A 401 gets one refresh and one retry per public call, across all its pages,
+    whatever other calls on the same client do in between."""
+    emulator.create_user("owner")
+    created = emulator.create_playlist("owner", "Two pages", emulator.track_ids(60))
+    tokens = connect(emulator, config, "owner", scopes=OWNER_SCOPES)
+    nested: list[str] = []
+
+    def another_call() -> None:
+        # Another call on the same client, which needs no refresh...
+        nested.append(client.me().id)
+        # ...then the second page of the first call gets a 401 too.
+        emulator.fault("playlist-items", 401)
+
+    # Requests to /items: page 1 (401), page 1 again after the refresh, then page 2.
+    session = _BeforeRequest("/items", 3, another_call)
+    client = SpotifyClient(config, tokens, session=session)
+    emulator.fault("playlist-items", 401)
+    emulator.clear_requests()
+
+    with pytest.raises(SpotifyRequestError) as caught:
+        client.playlist_items(created["id"])
+
+    assert caught.value.status == 401
+    assert nested == ["owner"]
+    assert [r["status"] for r in emulator.requests_to("playlist-items")] == [401, 200, 401]
+    assert [r["status"] for r in emulator.requests_to("me")] == [200]
+    # The call's one refresh was spent on its first page: never a second one.
+    assert [r["status"] for r in emulator.requests_to("token")] == [200]
+
+
+def test_a_call_made_between_pages_has_its_own_refresh(emulator: Emulator, config: SpotifyConfig) -> None:
+    emulator.create_user("owner")
+    track_ids = emulator.track_ids(60)
+    created = emulator.create_playlist("owner", "Two pages", track_ids)
+    tokens = connect(emulator, config, "owner", scopes=OWNER_SCOPES)
+    nested: list[str] = []
+
+    def another_call() -> None:
+        emulator.fault("me", 401)
+        nested.append(client.me().id)
+
+    client = SpotifyClient(config, tokens, session=_BeforeRequest("/items", 2, another_call))
+    emulator.clear_requests()
+
+    assert [i.track.id for i in client.playlist_items(created["id"])] == track_ids
+    assert nested == ["owner"]
+    assert [r["status"] for r in emulator.requests_to("me")] == [401, 200]
+    assert [r["status"] for r in emulator.requests_to("playlist-items")] == [200, 200]
+    assert [r["status"] for r in emulator.requests_to("token")] == [200]
+
+
+def test_each_call_gets_its_own_refresh(emulator: Emulator, listener_client: SpotifyClient) -> None:
+    for _ in range(3):
+        emulator.fault("me", 401)
+        assert listener_client.me().id == "listener-1"
+    emulator.fault("recently-played", 401)
+    listener_client.recently_played(after_ms=0)
+    assert [r["status"] for r in emulator.requests_to("token")].count(200) == 1 + 4
