@@ -14,13 +14,14 @@ import argparse
 import contextlib
 import logging
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from local.logs import get_logger
 
@@ -40,10 +41,12 @@ class MotoServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def _command(self) -> list[str]:
+        return [sys.executable, "-m", "local.moto_server", "--host", self.host, "--port", str(self.port)]
+
     def start(self, timeout: float = 30.0) -> None:
-        command = [sys.executable, "-m", "local.moto_server", "--host", self.host, "--port", str(self.port)]
         self._process = subprocess.Popen(
-            command,
+            self._command(),
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -53,32 +56,28 @@ class MotoServer:
             # which then stops this child in order.
             start_new_session=True,
         )
-        assert self._process.stdout is not None
+        # A thread reads the lines: select() on a buffered stream would miss
+        # READY when it arrives in the same chunk as an earlier line.
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(
+            target=_read_output, args=(self._process.stdout, lines), name="moto-output", daemon=True
+        ).start()
         deadline = time.monotonic() + timeout
         output: list[str] = []
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self._process.stdout], [], [], 0.2)
-            if not ready:
-                if self._process.poll() is not None:
-                    break
-                continue
-            line = self._process.stdout.readline()
-            if not line:
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if line is None:  # the child exited
                 break
             if line.startswith("READY "):
                 self.port = int(line.split()[1])
-                threading.Thread(target=self._forward_output, name="moto-output", daemon=True).start()
                 return
             output.append(line.rstrip())
         self.stop()
         detail = "\n".join(output[-20:])
         raise RuntimeError(f"moto server did not start within {timeout:.0f}s on {self.host}:{self.port}\n{detail}")
-
-    def _forward_output(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
-        for line in self._process.stdout:
-            if line.strip():
-                log.debug("%s", line.rstrip())
 
     def stop(self, timeout: float = 5.0) -> None:
         process, self._process = self._process, None
@@ -96,6 +95,19 @@ class MotoServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout)
+
+
+def _read_output(stream: Any, lines: queue.Queue[str | None]) -> None:
+    """Hand the child's lines to `start` until READY, then log them; None at the end."""
+    ready = False
+    for line in stream:
+        if ready:
+            if line.strip():
+                log.debug("%s", line.rstrip())
+            continue
+        lines.put(line)
+        ready = line.startswith("READY ")
+    lines.put(None)
 
 
 def main(argv: list[str] | None = None) -> int:
