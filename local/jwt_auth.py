@@ -4,7 +4,7 @@ It does what API Gateway documents for JWT authorizers: take the token from
 the identity source (a `Bearer ` prefix is allowed), check its signature
 against the issuer's JWKS (RSA keys only), then `iss`, `aud` (or `client_id`
 when there is no `aud`), `exp`, `nbf` and `iat`; and, for routes with
-authorization scopes, the token's `scope`. Claims reach the handler as
+authorization scopes, the token's `scope` (or `scp`). Claims reach the handler as
 strings, like API Gateway passes them (arrays as `[a b]`).
 
 Locally the JWKS comes from moto (`<moto>/<pool id>/.well-known/jwks.json`):
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -140,7 +141,7 @@ class JwtAuthorizer:
         if token[:7].lower() == "bearer ":
             token = token[7:].strip()
         claims = self._verified_claims(token)
-        scopes = str(claims["scope"]).split() if isinstance(claims.get("scope"), str) else None
+        scopes = _scopes(claims)
         if required_scopes and not set(required_scopes) & set(scopes or []):
             raise AuthorizationFailed(403, f"the token has none of the scopes {' '.join(required_scopes)}")
         return Authorization({key: claim_string(value) for key, value in claims.items()}, scopes)
@@ -174,20 +175,33 @@ class JwtAuthorizer:
         if not set(map(str, audiences)) & set(self.config.audiences):
             raise AuthorizationFailed(401, "the token's audience is not allowed")
         now = self.clock()
-        try:
-            expires = float(claims["exp"])
-        except (KeyError, TypeError, ValueError):
-            raise AuthorizationFailed(401, "the token has no valid exp claim") from None
-        if expires <= now:
+        if not _is_time(claims.get("exp")):
+            raise AuthorizationFailed(401, "the token has no valid exp claim")
+        if claims["exp"] <= now:
             raise AuthorizationFailed(401, "the token has expired")
         for name, message in (("nbf", "the token is not valid yet"), ("iat", "the token was issued in the future")):
             if name in claims:
-                try:
-                    moment = float(claims[name])
-                except (TypeError, ValueError):
-                    raise AuthorizationFailed(401, f"the token's {name} claim is not a time") from None
-                if moment > now:
+                if not _is_time(claims[name]):
+                    raise AuthorizationFailed(401, f"the token's {name} claim is not a time")
+                if claims[name] > now:
                     raise AuthorizationFailed(401, message)
+
+
+def _is_time(value: Any) -> bool:
+    """JWT times (exp, nbf, iat) are JSON numbers of seconds, never strings."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _scopes(claims: dict[str, Any]) -> list[str] | None:
+    """The token's scopes: `scope` (a space-separated string, as Cognito writes it) or `scp`
+    (a string or a list, as other issuers do); None without either."""
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        if isinstance(value, str):
+            return value.split()
+        if isinstance(value, list):
+            return [str(item) for item in value]
+    return None
 
 
 def _unverified_kid(token: str) -> str | None:

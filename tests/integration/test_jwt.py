@@ -78,6 +78,10 @@ def _other_key_token(fixture_cloud: LocalCloud, owner) -> str:
         ("no exp", "exp"),
         ("not yet valid", "not valid yet"),
         ("issued in the future", "future"),
+        ("exp as a string", "exp"),
+        ("nbf as a string", "nbf"),
+        ("iat as a string", "iat"),
+        ("exp as a boolean", "exp"),
     ],
 )
 def test_every_invalid_token_is_401_unauthorized(fixture_cloud: LocalCloud, owner, case: str, reason: str | None):
@@ -100,6 +104,11 @@ def test_every_invalid_token_is_401_unauthorized(fixture_cloud: LocalCloud, owne
         "no exp": lambda: forged(exp=None),
         "not yet valid": lambda: forged(nbf=now + 300),
         "issued in the future": lambda: forged(iat=now + 300),
+        # JWT times are numbers: API Gateway refuses strings, even numeric ones.
+        "exp as a string": lambda: forged(exp=str(now + 600)),
+        "nbf as a string": lambda: forged(nbf=str(now - 10)),
+        "iat as a string": lambda: forged(iat=str(now)),
+        "exp as a boolean": lambda: forged(exp=True),
     }
     response = _get(fixture_cloud, "/items/1", tokens[case]())
     assert response.status_code == 401
@@ -116,6 +125,14 @@ def test_routes_with_scopes_need_one_of_them(fixture_cloud: LocalCloud, owner) -
     assert forbidden.status_code == 403
     assert forbidden.json() == {"message": "Forbidden"}
     token = forge_token(_claims(fixture_cloud, owner, scope="openid fixture/admin"))
+    allowed = _get(fixture_cloud, "/admin", f"Bearer {token}")
+    assert allowed.status_code == 200
+    assert allowed.json()["event"]["requestContext"]["authorizer"]["jwt"]["scopes"] == ["openid", "fixture/admin"]
+
+
+@pytest.mark.parametrize("scp", [["openid", "fixture/admin"], "openid fixture/admin"])
+def test_scopes_may_come_in_an_scp_claim(fixture_cloud: LocalCloud, owner, scp: object) -> None:
+    token = forge_token(_claims(fixture_cloud, owner, scp=scp))
     allowed = _get(fixture_cloud, "/admin", f"Bearer {token}")
     assert allowed.status_code == 200
     assert allowed.json()["event"]["requestContext"]["authorizer"]["jwt"]["scopes"] == ["openid", "fixture/admin"]
