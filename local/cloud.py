@@ -40,7 +40,7 @@ from werkzeug.wrappers import Request
 
 from local.cfn import ROOT, TEMPLATE_PATH, load_template
 from local.dashboard import DashboardApp
-from local.functions import Functions, Invocation, function_specs
+from local.functions import Functions, FunctionSpec, Invocation, function_events, function_specs
 from local.http_api import HttpApiEmulator, http_api_configs
 from local.jwt_auth import JwksCache, JwtAuthorizer
 from local.logs import get_logger
@@ -235,23 +235,21 @@ class LocalCloud:
         self.stack.provision()
 
         specs = function_specs(self.stack)
-        for logical_id in specs:
-            for name, event in (self.stack.resources[logical_id].properties.get("Events") or {}).items():
-                if event.get("Type") not in EMULATED_EVENT_TYPES:
-                    log.warning("%s.%s: %s events are not emulated locally", logical_id, name, event.get("Type"))
+        for event in function_events(specs):
+            if event.type not in EMULATED_EVENT_TYPES:
+                log.warning("%s.%s: %s events are not emulated locally", event.function, event.name, event.type)
         self.functions = Functions(specs, endpoint_url=self.moto_url, region=self.region, max_workers=self.max_workers)
-        function_ids = list(specs)
-        self._api_server.app = self._http_api_app(function_ids)
+        self._api_server.app = self._http_api_app(specs)
         self._web_server.app = DashboardApp(self.web_dir, self.dashboard_config)
 
         self.scheduler = Scheduler(
-            schedules_from_stack(self.stack, function_ids),
+            schedules_from_stack(self.stack, specs),
             self._invoke_for_schedule,
             region=self.region,
             account_id=self.account_id,
         )
         self.event_sources = EventSources(
-            sqs_sources_from_stack(self.stack, function_ids),
+            sqs_sources_from_stack(self.stack, specs),
             self.functions,
             lambda: self.stack.client("sqs"),  # type: ignore[union-attr]
             self.region,
@@ -300,9 +298,9 @@ class LocalCloud:
         self.spotify_client_id = app["client_id"]
         return {SPOTIFY_SECRET_LOGICAL_ID: app["client_secret"]}
 
-    def _http_api_app(self, function_ids: list[str]) -> Any:
+    def _http_api_app(self, specs: dict[str, FunctionSpec]) -> Any:
         assert self.stack is not None and self.functions is not None
-        configs = http_api_configs(self.stack, function_ids)
+        configs = http_api_configs(self.stack, specs)
         if not configs:
             log.warning("the template has no HTTP API: the API port answers 404")
             from local.http_api import HttpApiConfig
@@ -436,17 +434,8 @@ class LocalCloud:
     def create_owner(self, email: str, password: str) -> OwnerTokens:
         """Create (or reset) a confirmed owner in the local user pool and sign in."""
         pool_id, _ = self._owner_pool()
-        cognito = self.client("cognito-idp")
-        try:
-            cognito.admin_create_user(
-                UserPoolId=pool_id,
-                Username=email,
-                UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-                MessageAction="SUPPRESS",
-            )
-        except cognito.exceptions.UsernameExistsException:
-            log.info("owner %s exists already: resetting the password", email)
-        cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
+        if not create_owner(self.client("cognito-idp"), pool_id, email, password):
+            log.info("owner %s exists already: its password is reset", email)
         return self.sign_in(email, password)
 
     def sign_in(self, email: str, password: str) -> OwnerTokens:
@@ -455,7 +444,27 @@ class LocalCloud:
         return sign_in(self.client("cognito-idp"), client_id, email, password)
 
 
+def create_owner(cognito: Any, pool_id: str, email: str, password: str) -> bool:
+    """Create a confirmed owner (email verified, permanent password) in the user pool.
+
+    An owner who exists already gets `password`; returns False then, True for a new one.
+    """
+    created = True
+    try:
+        cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username=email,
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            MessageAction="SUPPRESS",
+        )
+    except cognito.exceptions.UsernameExistsException:
+        created = False
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
+    return created
+
+
 def sign_in(cognito: Any, client_id: str, email: str, password: str) -> OwnerTokens:
+    """Tokens of an owner of the user pool (USER_PASSWORD_AUTH)."""
     result = cognito.initiate_auth(
         ClientId=client_id,
         AuthFlow="USER_PASSWORD_AUTH",

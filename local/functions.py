@@ -21,10 +21,10 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from local.cfn import as_string
 from local.logs import compact_handler_line, get_logger
@@ -53,6 +53,24 @@ class FunctionSpec:
     environment: dict[str, str]
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     reserved_concurrency: int | None = None
+
+
+class FunctionEvent(NamedTuple):
+    """One entry of a function's `Events`."""
+
+    function: str  # logical id
+    name: str
+    type: str
+    properties: dict[str, Any]
+
+
+def function_events(specs: Mapping[str, FunctionSpec], *types: str) -> Iterator[FunctionEvent]:
+    """The events of these functions, only those of `types` when given."""
+    for logical_id, spec in specs.items():
+        for name, event in spec.events.items():
+            kind = str(event.get("Type", ""))
+            if not types or kind in types:
+                yield FunctionEvent(logical_id, name, kind, event.get("Properties") or {})
 
 
 def function_specs(stack: LocalStack) -> dict[str, FunctionSpec]:
@@ -412,6 +430,10 @@ class Functions:
             )
             for logical_id, spec in specs.items()
         }
+
+    @property
+    def specs(self) -> dict[str, FunctionSpec]:
+        return {logical_id: runtime.spec for logical_id, runtime in self.runtimes.items()}
 
     def __contains__(self, name: str) -> bool:
         return self.find(name) is not None

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
-from local.functions import Functions, Invocation
+from local.functions import Functions, FunctionSpec, Invocation, function_events
 from local.jwt_auth import AuthorizationFailed, JwtAuthorizer, JwtAuthorizerConfig
 from local.logs import get_logger
 from local.stack import LocalStack
@@ -192,8 +192,8 @@ class HttpApiConfig:
     cors: CorsConfig | None = None
 
 
-def http_api_configs(stack: LocalStack, function_ids: list[str]) -> list[HttpApiConfig]:
-    """Every HTTP API of the stack with the routes of the functions' HttpApi events."""
+def http_api_configs(stack: LocalStack, functions: Mapping[str, FunctionSpec]) -> list[HttpApiConfig]:
+    """Every HTTP API of the stack with the routes of the functions' HttpApi events (`functions` by logical id)."""
     apis: dict[str, HttpApiConfig] = {}
     by_api_id: dict[str, str] = {}
     for logical_id, resource in stack.of_type("AWS::Serverless::HttpApi").items():
@@ -223,37 +223,30 @@ def http_api_configs(stack: LocalStack, function_ids: list[str]) -> list[HttpApi
         apis[logical_id] = config
         by_api_id[config.api_id] = logical_id
 
-    for function_id in function_ids:
-        resource = stack.resources[function_id]
-        for event_name, event in (resource.properties.get("Events") or {}).items():
-            if event.get("Type") != "HttpApi":
-                continue
-            props = event.get("Properties") or {}
-            api_logical = by_api_id.get(str(props.get("ApiId", "")), "ServerlessHttpApi")
-            api = apis.get(api_logical)
-            if api is None:
-                log.warning("%s.%s: no HTTP API %s in the template", function_id, event_name, props.get("ApiId"))
-                continue
-            if str(props.get("PayloadFormatVersion", "2.0")) != "2.0":
-                log.warning("%s.%s: only payload format 2.0 is emulated", function_id, event_name)
-            auth = props.get("Auth") or {}
-            authorizer = auth.get("Authorizer", api.default_authorizer)
-            authorizer = None if authorizer in (None, "NONE") else str(authorizer)
-            path = str(props.get("Path", "$default"))
-            method = str(props.get("Method", "ANY"))
-            if method.lower() in ("any", "x-amazon-apigateway-any-method", "*"):
-                method = "ANY"
-            try:
-                route = Route.parse(method, path, function_id, authorizer, tuple(auth.get("AuthorizationScopes") or ()))
-            except InvalidRoute as error:
-                log.warning("%s.%s: route left out: %s", function_id, event_name, error)
-                continue
-            if any(existing.route_key == route.route_key for existing in api.routes):
-                log.warning(
-                    "%s.%s: route %s is declared twice; the first wins", function_id, event_name, route.route_key
-                )
-                continue
-            api.routes.append(route)
+    for function_id, event_name, _, props in function_events(functions, "HttpApi"):
+        api_logical = by_api_id.get(str(props.get("ApiId", "")), "ServerlessHttpApi")
+        api = apis.get(api_logical)
+        if api is None:
+            log.warning("%s.%s: no HTTP API %s in the template", function_id, event_name, props.get("ApiId"))
+            continue
+        if str(props.get("PayloadFormatVersion", "2.0")) != "2.0":
+            log.warning("%s.%s: only payload format 2.0 is emulated", function_id, event_name)
+        auth = props.get("Auth") or {}
+        authorizer = auth.get("Authorizer", api.default_authorizer)
+        authorizer = None if authorizer in (None, "NONE") else str(authorizer)
+        path = str(props.get("Path", "$default"))
+        method = str(props.get("Method", "ANY"))
+        if method.lower() in ("any", "x-amazon-apigateway-any-method", "*"):
+            method = "ANY"
+        try:
+            route = Route.parse(method, path, function_id, authorizer, tuple(auth.get("AuthorizationScopes") or ()))
+        except InvalidRoute as error:
+            log.warning("%s.%s: route left out: %s", function_id, event_name, error)
+            continue
+        if any(existing.route_key == route.route_key for existing in api.routes):
+            log.warning("%s.%s: route %s is declared twice; the first wins", function_id, event_name, route.route_key)
+            continue
+        api.routes.append(route)
     return list(apis.values())
 
 

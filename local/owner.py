@@ -21,7 +21,7 @@ import boto3
 import requests
 from botocore.exceptions import ClientError
 
-from local.cloud import sign_in
+from local.cloud import create_owner, sign_in
 from local.stack import FAKE_CREDENTIALS
 
 
@@ -49,22 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     cognito = _cognito(config)
     try:
-        if args.action == "create":
-            try:
-                cognito.admin_create_user(
-                    UserPoolId=pool_id,
-                    Username=args.email,
-                    UserAttributes=[
-                        {"Name": "email", "Value": args.email},
-                        {"Name": "email_verified", "Value": "true"},
-                    ],
-                    MessageAction="SUPPRESS",
-                )
-            except cognito.exceptions.UsernameExistsException:
-                print(f"{args.email} exists already: its password is reset.", file=sys.stderr)
-            cognito.admin_set_user_password(
-                UserPoolId=pool_id, Username=args.email, Password=args.password, Permanent=True
-            )
+        if args.action == "create" and not create_owner(cognito, pool_id, args.email, args.password):
+            print(f"{args.email} exists already: its password is reset.", file=sys.stderr)
         tokens = sign_in(cognito, client_id, args.email, args.password)
     except ClientError as error:
         print(f"Cognito refused: {error.response['Error'].get('Message', error)}", file=sys.stderr)

@@ -18,11 +18,11 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from local.functions import Functions
+from local.functions import Functions, FunctionSpec, function_events
 from local.logs import get_logger
 
 log = get_logger("sqs")
@@ -57,19 +57,16 @@ class SqsSource:
         return self.queue_arn.rsplit(":", 1)[-1]
 
 
-def sqs_sources_from_stack(stack: Any, function_ids: list[str]) -> list[SqsSource]:
-    """Every SQS event source of the stack whose function runs locally."""
+def sqs_sources_from_stack(stack: Any, functions: Mapping[str, FunctionSpec]) -> list[SqsSource]:
+    """Every SQS event source of the stack whose function runs locally (`functions` by logical id)."""
     queues = {resource.attributes.get("Arn"): resource for resource in stack.of_type("AWS::SQS::Queue").values()}
-    found: list[tuple[str, str, dict[str, Any], str]] = []
-    for function_id in function_ids:
-        for event_name, event in (stack.resources[function_id].properties.get("Events") or {}).items():
-            if event.get("Type") == "SQS":
-                props = event.get("Properties") or {}
-                found.append((f"{function_id}.{event_name}", function_id, props, str(props.get("Queue", ""))))
+    found: list[tuple[str, str, dict[str, Any], str]] = [
+        (f"{event.function}.{event.name}", event.function, event.properties, str(event.properties.get("Queue", "")))
+        for event in function_events(functions, "SQS")
+    ]
     names = {}
-    for function_id in function_ids:
-        resource = stack.resources[function_id]
-        names[resource.ref] = names[resource.attributes.get("Arn")] = function_id
+    for function_id, spec in functions.items():
+        names[spec.name] = names[spec.arn] = function_id
     for logical_id, resource in stack.of_type("AWS::Lambda::EventSourceMapping").items():
         props = resource.properties
         function_id = names.get(str(props.get("FunctionName", "")))

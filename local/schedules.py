@@ -19,13 +19,14 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from local.functions import FunctionSpec, function_events
 from local.logs import get_logger
 
 log = get_logger("schedule")
@@ -254,22 +255,19 @@ def _enabled(props: dict[str, Any]) -> bool:
     return str(props.get("State", "ENABLED")).upper() != "DISABLED"
 
 
-def schedules_from_stack(stack: Any, function_ids: list[str]) -> list[Schedule]:
-    """Every schedule of the stack whose target is one of the functions."""
+def schedules_from_stack(stack: Any, functions: Mapping[str, FunctionSpec]) -> list[Schedule]:
+    """Every schedule of the stack whose target is one of `functions` (by logical id)."""
     found: list[tuple[str, str, dict[str, Any], str, str, Any]] = []
-    for function_id in function_ids:
-        resource = stack.resources[function_id]
-        for event_name, event in (resource.properties.get("Events") or {}).items():
-            props = event.get("Properties") or {}
-            if event.get("Type") == "Schedule":
-                name = props.get("Name") or stack.physical_name(f"{function_id}{event_name}")
-                arn = stack.arn("events", f"rule/{name}")
-                found.append((name, function_id, props, props.get("Schedule", ""), arn, "aws.events"))
-            elif event.get("Type") == "ScheduleV2":
-                name = props.get("Name") or stack.physical_name(f"{function_id}{event_name}")
-                arn = stack.arn("scheduler", f"schedule/{props.get('GroupName') or 'default'}/{name}")
-                found.append((name, function_id, props, props.get("ScheduleExpression", ""), arn, "aws.scheduler"))
-    by_arn = {resource.attributes.get("Arn"): key for key, resource in stack.resources.items() if key in function_ids}
+    for event in function_events(functions, "Schedule", "ScheduleV2"):
+        props = event.properties
+        name = props.get("Name") or stack.physical_name(f"{event.function}{event.name}")
+        if event.type == "Schedule":
+            arn = stack.arn("events", f"rule/{name}")
+            found.append((name, event.function, props, props.get("Schedule", ""), arn, "aws.events"))
+        else:
+            arn = stack.arn("scheduler", f"schedule/{props.get('GroupName') or 'default'}/{name}")
+            found.append((name, event.function, props, props.get("ScheduleExpression", ""), arn, "aws.scheduler"))
+    by_arn = {spec.arn: function_id for function_id, spec in functions.items()}
     for resource in stack.of_type("AWS::Events::Rule").values():
         props = resource.properties
         for target in props.get("Targets") or []:

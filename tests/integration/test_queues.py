@@ -142,7 +142,7 @@ def test_partial_batch_responses_are_read_like_lambda(payload: object, failed: s
 
 def test_background_polling_delivers_without_a_drain(fixture_cloud: LocalCloud, queues: dict[str, str]) -> None:
     sources = EventSources(
-        sqs_sources_from_stack(fixture_cloud.stack, list(fixture_cloud.functions.runtimes)),
+        sqs_sources_from_stack(fixture_cloud.stack, fixture_cloud.functions.specs),
         fixture_cloud.functions,
         lambda: fixture_cloud.client("sqs"),
         "us-east-1",

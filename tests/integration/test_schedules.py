@@ -54,7 +54,7 @@ def test_schedules_fire_when_due_on_a_clock(fixture_cloud: LocalCloud) -> None:
     fired: list[tuple[str, object]] = []
     clock = [NOW]
     scheduler = Scheduler(
-        schedules_from_stack(fixture_cloud.stack, list(fixture_cloud.functions.runtimes)),
+        schedules_from_stack(fixture_cloud.stack, fixture_cloud.functions.specs),
         lambda schedule, event: fired.append((schedule.name, event)) or True,
         region="us-east-1",
         account_id="123456789012",
