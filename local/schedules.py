@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from local.functions import FunctionSpec, function_events
 from local.logs import get_logger
@@ -103,77 +103,112 @@ class At:
         return self.moment if self.moment > moment else None
 
 
+def _weekday(token: str) -> int:
+    """A day of the week: SUN-SAT or 1-7."""
+    value = _WEEKDAYS.get(token) or (int(token) if token.isdigit() else 0)
+    if not 1 <= value <= 7:
+        raise ScheduleExpressionError(f"{token!r} is not a day of the week (1-7 or SUN-SAT)")
+    return value
+
+
+def _parse_day_of_month(text: str) -> tuple[str, Any]:
+    """("any"|"last"|"last-weekday", None), ("weekday-near", day) or ("days", values)."""
+    if text == "?":
+        return "any", None
+    if text == "L":
+        return "last", None
+    if text == "LW":
+        return "last-weekday", None
+    if text.endswith("W"):
+        day = int(text[:-1]) if text[:-1].isdigit() else 0
+        if not 1 <= day <= 31:
+            raise ScheduleExpressionError(f"{text!r}: W needs a day of the month (1-31) before it")
+        return "weekday-near", day
+    return "days", _values(text, 1, 31)
+
+
+def _parse_day_of_week(text: str) -> tuple[str, Any]:
+    """("any", None), ("nth", (weekday, n)), ("last-of", weekday) or ("days", values)."""
+    if text == "?":
+        return "any", None
+    if "#" in text:
+        wanted, nth = text.split("#", 1)
+        if not nth.isdigit() or not 1 <= int(nth) <= 5:
+            raise ScheduleExpressionError(f"{text!r}: # needs a week of the month (1-5) after it")
+        return "nth", (_weekday(wanted), int(nth))
+    if text == "L":
+        return "days", frozenset({7})
+    if text.endswith("L"):
+        return "last-of", _weekday(text[:-1])
+    return "days", _values(text, 1, 7, _WEEKDAYS)
+
+
 @dataclass(frozen=True)
 class Cron:
     minutes: frozenset[int]
     hours: frozenset[int]
-    day_of_month: str
+    day_of_month: tuple[str, Any]  # parsed once, see _parse_day_of_month
     months: frozenset[int]
-    day_of_week: str
+    day_of_week: tuple[str, Any]  # parsed once, see _parse_day_of_week
     years: frozenset[int]
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     @classmethod
     def parse(cls, fields_text: str, zone: ZoneInfo) -> Cron:
+        """Parse and validate every field; raises ScheduleExpressionError."""
         fields = fields_text.split()
         if len(fields) != 6:
             raise ScheduleExpressionError("cron() needs six fields: minutes hours day-of-month month day-of-week year")
         minutes, hours, day_of_month, month, day_of_week, year = fields
         if (day_of_month == "?") == (day_of_week == "?"):
             raise ScheduleExpressionError("exactly one of day-of-month and day-of-week must be '?'")
-        cron = cls(
+        return cls(
             minutes=_values(minutes, 0, 59),
             hours=_values(hours, 0, 23),
-            day_of_month=day_of_month.upper(),
+            day_of_month=_parse_day_of_month(day_of_month.upper()),
             months=_values(month, 1, 12, _MONTHS),
-            day_of_week=day_of_week.upper(),
+            day_of_week=_parse_day_of_week(day_of_week.upper()),
             years=_values(year, 1970, 2199),
             zone=zone,
         )
-        cron.matches_day(date(2024, 1, 1))  # validates the day fields
-        return cron
 
     def matches_day(self, day: date) -> bool:
         if day.year not in self.years or day.month not in self.months:
             return False
-        if self.day_of_month != "?":
+        if self.day_of_month[0] != "any":
             return self._day_of_month(day)
         return self._day_of_week(day)
 
     def _day_of_month(self, day: date) -> bool:
+        kind, value = self.day_of_month
         last = calendar.monthrange(day.year, day.month)[1]
-        text = self.day_of_month
-        if text == "L":
+        if kind == "last":
             return day.day == last
-        if text == "LW":
+        if kind == "last-weekday":
             target = date(day.year, day.month, last)
             while target.weekday() >= 5:
                 target -= timedelta(days=1)
             return day == target
-        if text.endswith("W") and text[:-1].isdigit():
-            wanted = min(int(text[:-1]), last)
+        if kind == "weekday-near":
+            wanted = min(value, last)
             target = date(day.year, day.month, wanted)
             if target.weekday() == 5:  # Saturday: the Friday before, unless that leaves the month
                 target = target - timedelta(days=1) if wanted > 1 else target + timedelta(days=2)
             elif target.weekday() == 6:  # Sunday: the Monday after, unless that leaves the month
                 target = target + timedelta(days=1) if wanted < last else target - timedelta(days=2)
             return day == target
-        return day.day in _values(text, 1, 31)
+        return day.day in value
 
     def _day_of_week(self, day: date) -> bool:
-        text = self.day_of_week
+        kind, value = self.day_of_week
         weekday = _aws_weekday(day)
-        if "#" in text:
-            wanted, nth = text.split("#", 1)
-            number = _WEEKDAYS.get(wanted) or int(wanted)
-            return weekday == number and (day.day - 1) // 7 + 1 == int(nth)
-        if text.endswith("L") and len(text) > 1:
-            number = _WEEKDAYS.get(text[:-1]) or int(text[:-1])
+        if kind == "nth":
+            number, nth = value
+            return weekday == number and (day.day - 1) // 7 + 1 == nth
+        if kind == "last-of":
             last = calendar.monthrange(day.year, day.month)[1]
-            return weekday == number and day.day > last - 7
-        if text == "L":
-            return weekday == 7
-        return weekday in _values(text, 1, 7, _WEEKDAYS)
+            return weekday == value and day.day > last - 7
+        return weekday in value
 
     def next_after(self, moment: datetime, anchor: datetime | None = None) -> datetime | None:
         local = moment.astimezone(self.zone)
@@ -194,7 +229,10 @@ Timing = Rate | Cron | At
 
 def parse_schedule(expression: str, timezone: str | None = None) -> Timing:
     """An EventBridge schedule expression; raises ScheduleExpressionError."""
-    zone = ZoneInfo(timezone or "UTC")
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ScheduleExpressionError(f"{timezone!r} is not a time zone") from None
     text = expression.strip()
     if match := _RATE.match(text):
         value, unit = int(match.group(1)), match.group(2).lower().rstrip("s")
@@ -289,7 +327,7 @@ def schedules_from_stack(stack: Any, functions: Mapping[str, FunctionSpec]) -> l
     for name, function_id, props, expression, arn, source in found:
         try:
             timing = parse_schedule(expression, props.get("ScheduleExpressionTimezone"))
-        except (ScheduleExpressionError, ValueError) as error:
+        except ValueError as error:  # ScheduleExpressionError is one; so is a bad at() date
             log.warning("schedule %s of %s left out: %s", name, function_id, error)
             continue
         schedules.append(
@@ -323,14 +361,19 @@ class Scheduler:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_concurrent: int = 4,
     ) -> None:
-        self.schedules = schedules
         self.invoke = invoke
         self.region = region
         self.account_id = account_id
         self.clock = clock
         self._anchor = clock()
+        self.schedules = []
         for schedule in schedules:
-            schedule.next_fire = schedule.timing.next_after(self._anchor, self._anchor)
+            try:
+                schedule.next_fire = schedule.timing.next_after(self._anchor, self._anchor)
+            except (ValueError, OverflowError) as error:  # never a reason not to start
+                log.warning("schedule %s of %s left out: %s", schedule.name, schedule.function, error)
+                continue
+            self.schedules.append(schedule)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="schedule")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -43,11 +44,63 @@ def test_expressions_give_their_next_time(expression: str, timezone: str | None,
 
 @pytest.mark.parametrize(
     "expression",
-    ["rate(0 minutes)", "rate(5 weeks)", "cron(0 3 * * * *)", "cron(0 3 * *)", "cron(61 * * * ? *)", "every day"],
+    [
+        "rate(0 minutes)",
+        "rate(5 weeks)",
+        "cron(0 3 * * * *)",
+        "cron(0 3 * *)",
+        "cron(61 * * * ? *)",
+        "every day",
+        # Day fields are checked whatever the month and year (June never held 2024-01-01).
+        "cron(0 0 32 6 ? *)",
+        "cron(0 0 ? 6 MON#x *)",
+        "cron(0 0 ? 6 MON#6 *)",
+        "cron(0 0 ? 6 9L *)",
+        "cron(0 0 40W 6 ? *)",
+        "cron(0 0 ? JUN FUNDAY 2030)",
+    ],
 )
 def test_expressions_eventbridge_refuses_are_refused(expression: str) -> None:
     with pytest.raises(ScheduleExpressionError):
         parse_schedule(expression)
+
+
+def test_an_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ScheduleExpressionError):
+        parse_schedule("rate(1 minute)", "Nowhere/Else")
+
+
+class _Stack:
+    """Just what schedules_from_stack reads of a stack."""
+
+    def physical_name(self, logical_id: str) -> str:
+        return f"stack-{logical_id}"
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:us-east-1:123456789012:{resource}"
+
+    def of_type(self, resource_type: str) -> dict:
+        return {}
+
+
+def test_invalid_schedules_are_left_out_and_never_stop_the_scheduler(fixture_cloud: LocalCloud, caplog) -> None:
+    caplog.set_level("WARNING", logger="local")
+    tick = fixture_cloud.functions.specs["TickFunction"]
+    events = {
+        "Good": {"Type": "Schedule", "Properties": {"Schedule": "cron(0 3 * * ? *)"}},
+        "BadDay": {"Type": "Schedule", "Properties": {"Schedule": "cron(0 0 32 6 ? *)"}},
+        "BadNth": {"Type": "ScheduleV2", "Properties": {"ScheduleExpression": "cron(0 0 ? 6 MON#x *)"}},
+        "BadZone": {
+            "Type": "ScheduleV2",
+            "Properties": {"ScheduleExpression": "rate(1 hour)", "ScheduleExpressionTimezone": "Nowhere/Else"},
+        },
+    }
+    schedules = schedules_from_stack(_Stack(), {"TickFunction": replace(tick, events=events)})
+    assert [schedule.name for schedule in schedules] == ["stack-TickFunctionGood"]
+    scheduler = Scheduler(schedules, lambda schedule, event: True, region="us-east-1", account_id="123456789012")
+    scheduler.stop()
+    left_out = [record.getMessage() for record in caplog.records if "left out" in record.getMessage()]
+    assert len(left_out) == 3, left_out
 
 
 def test_schedules_fire_when_due_on_a_clock(fixture_cloud: LocalCloud) -> None:
