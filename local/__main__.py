@@ -49,7 +49,7 @@ Next, in another terminal:
        curl -X POST {api}/_local/queues/drain
 
 Changes under functions/ apply on the next request; template.yaml changes need a restart.
-Data lives in memory: it is gone when this stops. Ctrl-C stops everything.
+Data lives in memory: it is gone when this stops. Ctrl-C stops everything (twice: at once).
 """
 
 
@@ -98,8 +98,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     done = threading.Event()
+
+    def on_signal(*_: object) -> None:
+        if not done.is_set():
+            done.set()
+            return
+        # A second Ctrl-C while stopping: kill the workers and leave now
+        # (moto ends by itself when its standard input closes with us).
+        print("\nForced exit.", file=sys.stderr, flush=True)
+        if cloud.functions is not None:
+            cloud.functions.kill_now()
+        os._exit(130)
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: done.set())
+        signal.signal(signum, on_signal)
     print(banner(cloud), flush=True)
     try:
         while not done.wait(1.0):

@@ -336,11 +336,15 @@ class LocalCloud:
         """Stop everything that started; safe to call twice."""
         with self._stop_lock:
             for step in (
+                # Flags first, then the functions: every thread waiting on an
+                # invocation (pollers, schedules, requests) returns at once.
+                lambda: self.scheduler and self.scheduler.request_stop(),
+                lambda: self.event_sources and self.event_sources.request_stop(),
+                lambda: self.functions and self.functions.stop(),
                 lambda: self.scheduler and self.scheduler.stop(),
                 lambda: self.event_sources and self.event_sources.stop(),
                 lambda: self._api_server and self._api_server.stop(),
                 lambda: self._web_server and self._web_server.stop(),
-                lambda: self.functions and self.functions.stop(),
                 lambda: self.spotify and self.spotify.stop(),
                 lambda: self._moto and self._moto.stop(),
             ):

@@ -36,6 +36,9 @@ WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # Host variables a worker inherits; everything else comes from the template.
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT")
 INIT_TIMEOUT_SECONDS = 30.0
+# What an invocation reports when the local cloud stops before or during it.
+STOPPING_ERROR = "LocalCloud.Stopping"
+STOPPING_MESSAGE = "the local cloud is stopping"
 
 
 @dataclass(frozen=True)
@@ -295,18 +298,28 @@ class _Worker:
         if self.process.poll() is not None:
             return
         if kill:
-            self._signal(signal.SIGKILL)
+            self.kill()
         else:
-            try:
-                assert self.process.stdin is not None
-                self.process.stdin.close()  # the worker's loop ends at EOF
-            except OSError:
-                pass
+            self.close_input()  # the worker's loop ends at EOF
+        self.wait_or_kill(timeout)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self._signal(signal.SIGKILL)
+
+    def close_input(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+
+    def wait_or_kill(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the worker to exit, then kill its process group."""
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self._signal(signal.SIGKILL)
-            self.process.wait(timeout)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(3.0)
 
     def _signal(self, signum: int) -> None:
         # The worker leads its own process group: take its children too.
@@ -321,11 +334,16 @@ class FunctionRuntime:
         self.spec = spec
         self.env = env
         self.max_workers = max(1, min(max_workers, spec.reserved_concurrency or max_workers))
+        self._workers: set[_Worker] = set()  # every worker, idle or busy
         self._idle: list[_Worker] = []
-        self._busy = 0
         self._lock = threading.Condition()
         self._stopped = False
         self._last_fingerprint: tuple[int, int, int] | None = None
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of every worker, idle or busy."""
+        with self._lock:
+            return [worker.process.pid for worker in self._workers]
 
     def _acquire(self, wait_seconds: float) -> _Worker | None:
         fingerprint = code_fingerprint(self.spec.code_dir)
@@ -338,7 +356,8 @@ class FunctionRuntime:
             self._last_fingerprint = fingerprint
             stale = [worker for worker in self._idle if worker.fingerprint != fingerprint or not worker.alive]
             self._idle = [worker for worker in self._idle if worker not in stale]
-            while not self._idle and self._busy >= self.max_workers:
+            self._workers.difference_update(stale)
+            while not self._idle and len(self._workers) >= self.max_workers:
                 remaining = deadline - time.monotonic()
                 if self._stopped or remaining <= 0:
                     break
@@ -347,10 +366,9 @@ class FunctionRuntime:
                 worker = None
             elif self._idle:
                 worker = self._idle.pop()
-                self._busy += 1
-            elif self._busy < self.max_workers:
+            elif len(self._workers) < self.max_workers:
                 worker = _Worker(self.spec, self.env, fingerprint)
-                self._busy += 1
+                self._workers.add(worker)
             else:
                 worker = None
         for old in stale:
@@ -359,27 +377,32 @@ class FunctionRuntime:
 
     def _release(self, worker: _Worker) -> None:
         with self._lock:
-            self._busy -= 1
-            if worker.alive and worker.initialised and not self._stopped:
+            keep = worker.alive and worker.initialised and not self._stopped
+            if keep:
                 self._idle.append(worker)
             else:
-                worker.stop()
+                self._workers.discard(worker)
             self._lock.notify()
+        if not keep:
+            worker.stop()
+
+    def _failed(self, request_id: str, error_type: str, message: str) -> Invocation:
+        return Invocation(
+            self.spec.logical_id, request_id, False, error={"errorType": error_type, "errorMessage": message}
+        )
 
     def invoke(self, event: Any, *, request_id: str | None = None, source: str = "") -> Invocation:
         """Run the handler on `event`; errors, crashes and timeouts are results, never raised."""
         request_id = request_id or str(uuid.uuid4())
+        via = f" [{source}]" if source else ""
         started = time.monotonic()
         worker = self._acquire(wait_seconds=self.spec.timeout + 30)
         if worker is None:
-            invocation = Invocation(
-                self.spec.logical_id,
-                request_id,
-                False,
-                error={"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."},
-            )
+            if self._stopped:
+                log.info("%s not invoked: the local cloud is stopping%s", self.spec.logical_id, via)
+                return self._failed(request_id, STOPPING_ERROR, STOPPING_MESSAGE)
             log.warning("%s throttled (%d workers busy)", self.spec.logical_id, self.max_workers)
-            return invocation
+            return self._failed(request_id, "TooManyRequestsException", "Rate Exceeded.")
         init_ms = None
         try:
             if not worker.initialised:
@@ -393,6 +416,10 @@ class FunctionRuntime:
                 ok, payload = worker.invoke(event, request_id)
         finally:
             self._release(worker)
+        if not ok and self._stopped:
+            # Ended by stop(): not the handler's failure.
+            log.info("%s stopped mid-invocation: the local cloud is stopping%s", self.spec.logical_id, via)
+            return self._failed(request_id, STOPPING_ERROR, STOPPING_MESSAGE)
         duration = (time.monotonic() - started) * 1000
         invocation = Invocation(
             self.spec.logical_id,
@@ -404,20 +431,33 @@ class FunctionRuntime:
             init_ms=init_ms,
         )
         cold = f" (cold start, init {init_ms}ms)" if init_ms is not None else ""
-        via = f" [{source}]" if source else ""
         if ok:
             log.info("%s %.0fms ok%s%s", self.spec.logical_id, duration, cold, via)
         else:
             log.error("%s %.0fms %s%s%s", self.spec.logical_id, duration, invocation.summary, cold, via)
         return invocation
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 2.0) -> None:
+        """End every worker: busy ones at once (their process group is killed),
+        idle ones at the end of their input, killed after `grace` seconds."""
         with self._lock:
             self._stopped = True
             idle, self._idle = self._idle, []
+            busy = [worker for worker in self._workers if worker not in idle]
+            self._workers.clear()
             self._lock.notify_all()
+        for worker in busy:
+            worker.kill()
         for worker in idle:
-            worker.stop()
+            worker.close_input()
+        deadline = time.monotonic() + grace
+        for worker in busy + idle:
+            worker.wait_or_kill(max(0.0, deadline - time.monotonic()))
+
+    def kill_now(self) -> None:
+        """SIGKILL every worker's process group, without waiting or locking (a forced exit)."""
+        for worker in list(self._workers) + list(self._idle):
+            worker.kill()
 
 
 class Functions:
@@ -455,6 +495,19 @@ class Functions:
     def invoke(self, name: str, event: Any, *, source: str = "") -> Invocation:
         return self.get(name).invoke(event, source=source)
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 2.0) -> None:
+        """Stop every function's workers (in parallel: each waits up to `grace` seconds)."""
+        threads = [
+            threading.Thread(target=runtime.stop, args=(grace,), name=f"stop-{logical_id}", daemon=True)
+            for logical_id, runtime in self.runtimes.items()
+        ]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + grace + 5
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def kill_now(self) -> None:
+        """SIGKILL every worker at once (a forced exit)."""
         for runtime in self.runtimes.values():
-            runtime.stop()
+            runtime.kill_now()

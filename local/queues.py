@@ -278,10 +278,18 @@ class EventSources:
             thread.start()
             self._threads.append(thread)
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Pollers and drains end after their current batch; `stop` waits for them."""
         self._stop.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Signal every poller, then wait for them all within one `timeout`."""
+        self._stop.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(10)
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                log.warning("%s did not stop within %.0fs", thread.name, timeout)
         self._threads.clear()
 
     def drain(self, timeout: float = 60.0, wait_for_retries: bool = True) -> dict[str, Any]:
@@ -291,26 +299,34 @@ class EventSources:
         succeed or SQS moves them to their dead-letter queue; without, the
         drain ends when no message is visible. Batching windows are not
         waited for. Counts include what background polling delivered meanwhile.
+        Stopping the event sources ends a drain early, with `"stopped": true`.
         """
         processed = sum(poller.processed for poller in self.pollers)
         failed = sum(poller.failed for poller in self.pollers)
         deadline = time.monotonic() + timeout
         remaining = 0
         timed_out = True
-        while time.monotonic() < deadline:
-            delivered = sum(poller.deliver_once(wait_for_window=False) for poller in self.pollers)
+        while time.monotonic() < deadline and not self._stop.is_set():
+            delivered = sum(poller.deliver_once(wait_for_window=False, stop=self._stop) for poller in self.pollers)
             if delivered:
                 continue
             remaining = sum(poller.pending() for poller in self.pollers)
             if remaining == 0 or not wait_for_retries:
                 timed_out = False
                 break
-            time.sleep(0.1)
+            self._stop.wait(0.1)
         else:
-            remaining = sum(poller.pending() for poller in self.pollers)
-        return {
+            if self._stop.is_set():
+                # Shutting down: moto may be gone already, so no count of what is left.
+                timed_out = False
+            else:
+                remaining = sum(poller.pending() for poller in self.pollers)
+        result = {
             "processed": sum(poller.processed for poller in self.pollers) - processed,
             "failed": sum(poller.failed for poller in self.pollers) - failed,
             "remaining": remaining,
             "timed_out": timed_out,
         }
+        if self._stop.is_set():
+            result["stopped"] = True
+        return result

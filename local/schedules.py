@@ -421,6 +421,10 @@ class Scheduler:
             self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
             self._thread.start()
 
+    def request_stop(self) -> None:
+        """No more firing; `stop` waits for what runs."""
+        self._stop.set()
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:

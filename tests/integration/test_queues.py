@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -154,3 +155,19 @@ def test_background_polling_delivers_without_a_drain(fixture_cloud: LocalCloud, 
         assert [item["body"] for item in delivered] == ["background"]
     finally:
         sources.stop()
+
+
+def test_a_drain_ends_when_the_event_sources_stop(fixture_cloud: LocalCloud, queues: dict[str, str]) -> None:
+    sources = EventSources(
+        sqs_sources_from_stack(fixture_cloud.stack, fixture_cloud.functions.specs),
+        fixture_cloud.functions,
+        lambda: fixture_cloud.client("sqs"),
+        "us-east-1",
+    )
+    sources.stop()
+    _send(fixture_cloud, queues["work"], "after-stop")
+    started = time.monotonic()
+    result = sources.drain(timeout=10)
+    assert time.monotonic() - started < 1
+    assert result["processed"] == 0 and result["stopped"] is True
+    assert records(fixture_cloud, "sqs") == []  # nothing delivered once stopping
