@@ -22,11 +22,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from local.functions import Functions, FunctionSpec, Invocation, function_events
+from local.functions import STOPPING_ERROR, Functions, FunctionSpec, Invocation, function_events
 from local.jwt_auth import AuthorizationFailed, JwtAuthorizer, JwtAuthorizerConfig
 from local.logs import get_logger
 from local.stack import LocalStack
@@ -84,10 +84,14 @@ class Route:
         return cls(f"{method} {path}", method, path, function, authorizer, scopes, tuple(segments))
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
-        """Path parameters if this route takes the request, else None."""
+        """Path parameters (decoded) if this route takes the request, else None.
+
+        `path` is the raw path: segments are split on "/" before they are
+        decoded, so an encoded slash (%2F) stays inside its segment.
+        """
         if self.route_key == "$default" or (self.method != "ANY" and self.method != method):
             return None
-        parts = path[1:].split("/") if path.startswith("/") else [path]
+        parts = [unquote(part) for part in (path[1:] if path.startswith("/") else path).split("/")]
         params: dict[str, str] = {}
         for index, (kind, text) in enumerate(self.segments):
             if kind == "greedy":
@@ -264,6 +268,67 @@ def _is_text(content_type: str) -> bool:
     return media_type.startswith("text/") or media_type in _TEXT_TYPES
 
 
+_SENSITIVE_PARAMETER = re.compile(r"code|state|token|secret|password|passwd|key|signature|credential|auth", re.I)
+
+
+def _raw_path(request: Request) -> str:
+    """The path as the client sent it (percent-encoding kept), without the query."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:
+        return quote(request.path, safe="/!$&'()*+,;=:@~")
+    raw = raw.split("?", 1)[0].split("#", 1)[0]
+    if raw.lower().startswith(("http://", "https://")):  # absolute-form request target
+        raw = urlsplit(raw).path
+    return raw or "/"
+
+
+@dataclass(frozen=True)
+class RequestParts:
+    """What API Gateway reads from a request, read once for the authorizer and the event.
+
+    Header names are lower case and a repeated header's values are joined
+    with "," (the cookie header becomes `cookies`; connection-level headers
+    are dropped); a repeated query parameter's values are joined with ",".
+    """
+
+    raw_path: str
+    path: str
+    headers: dict[str, str]
+    cookies: list[str]
+    raw_query: str
+    query: dict[str, str]
+
+    @classmethod
+    def of(cls, request: Request) -> RequestParts:
+        headers: dict[str, str] = {}
+        cookies: list[str] = []
+        for name, value in request.headers.items():
+            key = name.lower()
+            if key in _HOP_BY_HOP:
+                continue
+            if key == "cookie":
+                cookies.extend(part.strip() for part in value.split(";") if part.strip())
+                continue
+            headers[key] = f"{headers[key]},{value}" if key in headers else value
+        raw_query = request.query_string.decode("latin-1")
+        query: dict[str, str] = {}
+        for key, value in parse_qsl(raw_query, keep_blank_values=True):
+            query[key] = f"{query[key]},{value}" if key in query else value
+        return cls(_raw_path(request), request.path, headers, cookies, raw_query, query)
+
+    @property
+    def loggable(self) -> str:
+        """The raw path and query, with the values of parameters that may hold secrets
+        (OAuth `code` and `state`, tokens, keys) left out."""
+        if not self.raw_query:
+            return self.raw_path
+        pairs = []
+        for pair in self.raw_query.split("&"):
+            name = pair.split("=", 1)[0]
+            pairs.append(f"{name}=[redacted]" if _SENSITIVE_PARAMETER.search(unquote_plus(name)) else pair)
+        return f"{self.raw_path}?{'&'.join(pairs)}"
+
+
 def build_event(
     request: Request,
     *,
@@ -274,19 +339,13 @@ def build_event(
     request_id: str,
     authorizer: dict[str, Any] | None = None,
     now: datetime | None = None,
+    parts: RequestParts | None = None,
 ) -> dict[str, Any]:
     """The payload format 2.0 event API Gateway would send for `request`."""
     now = now or datetime.now(UTC)
-    headers: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in request.headers.items():
-        key = name.lower()
-        if key in _HOP_BY_HOP:
-            continue
-        if key == "cookie":
-            cookies.extend(part.strip() for part in value.split(";") if part.strip())
-            continue
-        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    parts = parts or RequestParts.of(request)
+    headers = dict(parts.headers)
+    cookies = parts.cookies
     source_ip = request.remote_addr or "127.0.0.1"
     host = request.host or ""
     headers.setdefault("host", host)
@@ -296,18 +355,13 @@ def build_event(
     headers["x-forwarded-port"] = str(request.server[1]) if request.server and request.server[1] else "80"
     epoch = int(now.timestamp())
     headers.setdefault("x-amzn-trace-id", f"Root=1-{epoch:08x}-{secrets.token_hex(12)}")
-
-    raw_query = request.query_string.decode("latin-1")
-    query: dict[str, str] = {}
-    for key, value in parse_qsl(raw_query, keep_blank_values=True):
-        query[key] = f"{query[key]},{value}" if key in query else value
+    raw_query, query = parts.raw_query, parts.query
 
     route_key = route.route_key if route else "$default"
-    path = request.path
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
-        "rawPath": path,
+        "rawPath": parts.raw_path,
         "rawQueryString": raw_query,
     }
     if cookies:
@@ -328,7 +382,7 @@ def build_event(
             "domainPrefix": hostname.split(".", 1)[0],
             "http": {
                 "method": request.method,
-                "path": path,
+                "path": parts.path,
                 "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
                 "sourceIp": source_ip,
                 "userAgent": request.headers.get("User-Agent", ""),
@@ -432,6 +486,7 @@ class HttpApiEmulator:
         self._lock = threading.Lock()
 
     def route_for(self, method: str, path: str) -> tuple[Route | None, dict[str, str] | None]:
+        """The route of a request and its path parameters; `path` is the raw path (see Route.match)."""
         if self.config.stage != "$default":
             prefix = f"/{self.config.stage}"
             if path != prefix and not path.startswith(prefix + "/"):
@@ -448,19 +503,21 @@ class HttpApiEmulator:
         started = time.monotonic()
         request_id = _request_id()
         note = ""
+        parts: RequestParts | None = None
         try:
-            response, note = self._handle(request, request_id)
+            parts = RequestParts.of(request)
+            response, note = self._handle(request, parts, request_id)
         except Exception:
             log.exception("the emulator failed on %s %s", request.method, request.path)
             response = _json_response(500, {"message": "Internal Server Error"})
         response.headers["apigw-requestid"] = request_id
         elapsed = (time.monotonic() - started) * 1000
-        log.info(
-            "%s %s %d %.0fms%s", request.method, request.full_path.rstrip("?"), response.status_code, elapsed, note
-        )
+        # Never the raw query: OAuth callbacks carry their code and state in it.
+        target = parts.loggable if parts else request.path
+        log.info("%s %s %d %.0fms%s", request.method, target, response.status_code, elapsed, note)
         return response(environ, start_response)
 
-    def _handle(self, request: Request, request_id: str) -> tuple[Response, str]:
+    def _handle(self, request: Request, parts: RequestParts, request_id: str) -> tuple[Response, str]:
         if request.path.startswith("/_local/"):
             return self._control(request), " (local control)"
         cors = self.config.cors
@@ -476,7 +533,7 @@ class HttpApiEmulator:
                 response.headers[name] = value
             return response, " (CORS preflight)" if headers else " (CORS preflight, origin not allowed)"
 
-        response, note = self._route(request, request_id)
+        response, note = self._route(request, parts, request_id)
         if cors:
             # Headers iterate as (name, value) pairs.
             for name in {name for name, _ in response.headers.items() if name.lower().startswith("access-control-")}:
@@ -486,10 +543,10 @@ class HttpApiEmulator:
                     response.headers[name] = value
         return response, note
 
-    def _route(self, request: Request, request_id: str) -> tuple[Response, str]:
+    def _route(self, request: Request, parts: RequestParts, request_id: str) -> tuple[Response, str]:
         if request.content_length and request.content_length > MAX_BODY_BYTES:
             return _json_response(413, {"message": "Request Entity Too Large"}), ""
-        route, params = self.route_for(request.method, request.path)
+        route, params = self.route_for(request.method, parts.raw_path)
         if route is None:
             return _json_response(404, {"message": "Not Found"}), ""
         authorizer_context = None
@@ -499,10 +556,11 @@ class HttpApiEmulator:
                     route.authorizer, f"route {route.route_key}: authorizer {route.authorizer} is not emulated"
                 )
                 return _json_response(500, {"message": "Internal Server Error"}), f" (authorizer {route.authorizer})"
-            headers = {name.lower(): value for name, value in request.headers.items()}
-            query = dict(parse_qsl(request.query_string.decode("latin-1")))
+            headers = parts.headers
+            if parts.cookies:  # an identity source may name the cookie header
+                headers = {**headers, "cookie": "; ".join(parts.cookies)}
             try:
-                authorization = self.authorizers[route.authorizer].authorize(headers, query, list(route.scopes))
+                authorization = self.authorizers[route.authorizer].authorize(headers, parts.query, list(route.scopes))
             except AuthorizationFailed as failure:
                 message = "Unauthorized" if failure.status == 401 else "Forbidden"
                 return _json_response(failure.status, {"message": message}, failure.headers), f" ({failure.reason})"
@@ -515,6 +573,7 @@ class HttpApiEmulator:
             account_id=self.account_id,
             request_id=request_id,
             authorizer=authorizer_context,
+            parts=parts,
         )
         invocation = self.functions.invoke(route.function, event, source=route.route_key)
         return self._integration_response(invocation), f" -> {route.function}"
@@ -522,7 +581,7 @@ class HttpApiEmulator:
     def _integration_response(self, invocation: Invocation) -> Response:
         if not invocation.ok:
             error_type = (invocation.error or {}).get("errorType")
-            if error_type == "TooManyRequestsException":
+            if error_type in ("TooManyRequestsException", STOPPING_ERROR):
                 return _json_response(503, {"message": "Service Unavailable"})
             return _json_response(500, {"message": "Internal Server Error"})
         try:

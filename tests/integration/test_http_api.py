@@ -36,6 +36,8 @@ def _echo(response: requests.Response) -> dict[str, Any]:
         ("GET", "/items/a%20b", "GET /items/{id}", {"id": "a b"}),
         ("GET", "/items/abc/parts/7", "GET /items/{id}/parts/{part}", {"id": "abc", "part": "7"}),
         ("PUT", "/files/a/b/c.txt", "ANY /files/{proxy+}", {"proxy": "a/b/c.txt"}),
+        ("GET", "/items/a%2Fb", "GET /items/{id}", {"id": "a/b"}),  # an encoded slash is no separator
+        ("GET", "/items/a%2Fb/parts/7", "GET /items/{id}/parts/{part}", {"id": "a/b", "part": "7"}),
         ("POST", "/items/abc", "$default", None),
         ("GET", "/nowhere", "$default", None),
     ],
@@ -132,6 +134,24 @@ def test_the_event_has_the_shape_of_sam_generate_event(fixture_cloud: LocalCloud
     assert abs(context["timeEpoch"] / 1000 - time.time()) < 60
     assert re.fullmatch(r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000", context["time"])
     assert context["authorizer"]["jwt"]["scopes"] == ["fixture/admin", "openid"]
+
+
+def test_raw_path_is_the_path_as_sent_and_http_path_is_decoded(fixture_cloud: LocalCloud) -> None:
+    event = _echo(requests.get(fixture_cloud.api_url + "/files/a%2Fb%20c/d%C3%A9.txt?x=%2F", timeout=10))["event"]
+    assert event["rawPath"] == "/files/a%2Fb%20c/d%C3%A9.txt"
+    assert event["requestContext"]["http"]["path"] == "/files/a/b c/dé.txt"
+    assert event["rawQueryString"] == "x=%2F"
+    assert event["pathParameters"] == {"proxy": "a/b c/dé.txt"}
+
+
+def test_the_request_log_never_shows_oauth_codes_or_tokens(fixture_cloud: LocalCloud, caplog) -> None:
+    caplog.set_level("INFO", logger="local")
+    query = "code=secret-code-1&state=secret-state-2&access_token=secret-token-3&lang=fr"
+    requests.get(f"{fixture_cloud.api_url}/oauth/callback?{query}", timeout=10)
+    lines = [record.getMessage() for record in caplog.records if record.name == "local.api"]
+    line = next(line for line in lines if line.startswith("GET /oauth/callback"))
+    assert "secret" not in " ".join(lines)
+    assert "code=[redacted]" in line and "state=[redacted]" in line and "lang=fr" in line
 
 
 @pytest.mark.parametrize(
