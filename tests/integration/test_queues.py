@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from local.cloud import LocalCloud
-from local.queues import EventSources, failed_message_ids, sqs_sources_from_stack
+from local.queues import EventSources, SqsPoller, failed_message_ids, sqs_sources_from_stack
 
 from .helpers import clear_records, records, wait_for
 
@@ -171,3 +171,30 @@ def test_a_drain_ends_when_the_event_sources_stop(fixture_cloud: LocalCloud, que
     assert time.monotonic() - started < 1
     assert result["processed"] == 0 and result["stopped"] is True
     assert records(fixture_cloud, "sqs") == []  # nothing delivered once stopping
+
+
+class _CountsLikeMoto:
+    """get_queue_attributes of a queue whose only message turns visible during the first call."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def get_queue_attributes(self, **_kwargs):
+        self.calls += 1
+        # First call: counted as not yet visible by one count, no longer in flight by the next.
+        visible = "0" if self.calls == 1 else "1"
+        return {
+            "Attributes": {
+                "ApproximateNumberOfMessages": visible,
+                "ApproximateNumberOfMessagesDelayed": "0",
+                "ApproximateNumberOfMessagesNotVisible": "0",
+            }
+        }
+
+
+def test_pending_does_not_lose_a_message_turning_visible_between_counts(fixture_cloud: LocalCloud) -> None:
+    source = sqs_sources_from_stack(fixture_cloud.stack, fixture_cloud.functions.specs)[0]
+    client = _CountsLikeMoto()
+    poller = SqsPoller(source, fixture_cloud.functions, client, "us-east-1")
+    assert poller.pending() == 1
+    assert client.calls == 2
