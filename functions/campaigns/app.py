@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from soundlink.campaigns import (
+    Campaign,
     CampaignCreate,
     CampaignList,
     CampaignOut,
@@ -41,8 +42,8 @@ def service() -> CampaignService:
     return CampaignService(DynamoCampaignRepository())
 
 
-def _out(campaign) -> dict:
-    return CampaignOut.of(campaign, api_url(app, get_settings())).model_dump(mode="json")
+def _out(campaign: Campaign) -> CampaignOut:
+    return CampaignOut.of(campaign, api_url(app, get_settings()))
 
 
 @app.post("/campaigns", summary="Create a campaign", responses={201: {"description": "Created"}})
@@ -50,11 +51,10 @@ def create_campaign(draft: CampaignCreate) -> Response[CampaignOut]:
     campaign = service().create(owner_id(app), draft)
     metrics.add_metric(name="CampaignCreated", unit=MetricUnit.Count, value=1)
     logger.info("campaign created", extra={"campaign_id": campaign.id})
-    body = _out(campaign)
     return Response(
         status_code=201,
         content_type=content_types.APPLICATION_JSON,
-        body=body,
+        body=_out(campaign).model_dump(mode="json"),
         headers={"Location": f"/campaigns/{campaign.id}"},
     )
 
@@ -66,7 +66,8 @@ def list_campaigns(
     status: Annotated[CampaignStatus | None, Query()] = None,
 ) -> CampaignList:
     page = service().list(owner_id(app), limit=limit, cursor=cursor, status=status)
-    return CampaignList(campaigns=[_out(c) for c in page.campaigns], next_cursor=page.next_cursor)
+    base = api_url(app, get_settings())
+    return CampaignList(campaigns=[CampaignOut.of(c, base) for c in page.campaigns], next_cursor=page.next_cursor)
 
 
 @app.get("/campaigns/<campaign_id>", summary="One campaign")
