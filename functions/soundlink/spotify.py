@@ -14,21 +14,22 @@ reaction. Tokens and secrets are never logged and never part of a repr.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import random
-import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from aws_lambda_powertools import Logger
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+
+from soundlink.spotify_oauth import Pkce, authorize_url, code_challenge, make_pkce, make_state
+
+__all__ = ["Pkce", "code_challenge", "make_pkce", "make_state"]  # re-exported: callers import them from here
 
 logger = Logger(child=True)
 
@@ -191,12 +192,6 @@ class TokenSet:
 
 
 @dataclass(frozen=True)
-class Pkce:
-    verifier: str = field(repr=False)
-    challenge: str
-
-
-@dataclass(frozen=True)
 class Profile:
     id: str
     account_id: str | None
@@ -288,26 +283,6 @@ class Playlist:
 class PlaylistTrack:
     track: Track
     added_at: datetime | None
-
-
-# ------------------------------------------------------------------------ PKCE
-
-
-def make_pkce() -> Pkce:
-    """A fresh code_verifier and its S256 challenge (RFC 7636 §4.1-4.2)."""
-    # 64 random bytes give 86 characters of base64url, inside the 43-128 allowed.
-    verifier = secrets.token_urlsafe(64)
-    return Pkce(verifier=verifier, challenge=code_challenge(verifier))
-
-
-def code_challenge(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def make_state() -> str:
-    """An unguessable OAuth ``state`` value."""
-    return secrets.token_urlsafe(32)
 
 
 # ------------------------------------------------------------------- transport
@@ -451,19 +426,9 @@ class SpotifyAccounts:
     def authorize_url(
         self, redirect_uri: str, state: str, code_challenge: str, scopes: Iterable[str], show_dialog: bool = False
     ) -> str:
-        _check_redirect_uri(redirect_uri)
-        params = {
-            "client_id": self.config.client_id,
-            "response_type": "code",
-            "redirect_uri": redirect_uri,
-            "state": state,
-            "scope": " ".join(scopes),
-            "code_challenge_method": "S256",
-            "code_challenge": code_challenge,
-        }
-        if show_dialog:
-            params["show_dialog"] = "true"
-        return f"{self.config.accounts_url}/authorize?{urlencode(params, quote_via=quote)}"
+        return authorize_url(
+            self.config.accounts_url, self.config.client_id, redirect_uri, state, code_challenge, scopes, show_dialog
+        )
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
         return self._grant(
@@ -918,15 +883,3 @@ def _api_path(url: str, api_url: str) -> str:
         return url[len(api_url) :]
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _check_redirect_uri(redirect_uri: str) -> None:
-    parts = urlsplit(redirect_uri)
-    loopback = parts.hostname in ("127.0.0.1", "::1")
-    if parts.scheme == "https" or (parts.scheme == "http" and loopback):
-        return
-    # Spotify refuses these at the authorize page, where the listener would see the error.
-    raise ValueError(
-        f"Spotify accepts only https redirect URIs or http on a loopback IP literal, "
-        f"not {redirect_uri!r} (localhost is refused too)"
-    )
