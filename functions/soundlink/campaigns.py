@@ -11,12 +11,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from soundlink.campaign import AttributionModel, Campaign, CampaignStatus, tracker_url
 from soundlink.errors import BadRequest, Conflict, NotFound
 from soundlink.playlist_ref import PlaylistRef, parse_playlist
 
@@ -26,49 +26,6 @@ SLUG_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 SLUG_LENGTH = 10
 SLUG_ATTEMPTS = 5
 MAX_URL_LENGTH = 2048
-
-
-class AttributionModel(StrEnum):
-    LAST_TOUCH = "last_touch"
-    FIRST_TOUCH = "first_touch"
-    LINEAR = "linear"
-    TIME_DECAY = "time_decay"
-
-
-class CampaignStatus(StrEnum):
-    ACTIVE = "active"
-    ARCHIVED = "archived"
-
-
-@dataclass(frozen=True)
-class Campaign:
-    id: str
-    owner_id: str
-    name: str
-    slug: str
-    playlist_id: str
-    destination_url: str
-    attribution_window_days: int
-    attribution_model: AttributionModel
-    starts_at: datetime | None
-    ends_at: datetime | None
-    status: CampaignStatus
-    created_at: datetime
-    updated_at: datetime
-    archived_at: datetime | None = None
-    version: int = 0
-
-    @property
-    def playlist(self) -> PlaylistRef:
-        return PlaylistRef(self.playlist_id)
-
-    def accepts_new_consents(self, at: datetime) -> bool:
-        """Whether its tracker may start new consents at this moment."""
-        if self.status is not CampaignStatus.ACTIVE:
-            return False
-        if self.starts_at and at < self.starts_at:
-            return False
-        return not (self.ends_at and at >= self.ends_at)
 
 
 class SlugTaken(Exception):
@@ -333,7 +290,3 @@ class CampaignOut(BaseModel):
 class CampaignList(BaseModel):
     campaigns: list[CampaignOut]
     next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page")
-
-
-def tracker_url(api_url: str, slug: str) -> str:
-    return f"{api_url}/c/{slug}"

@@ -10,8 +10,8 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from soundlink.campaign_items import campaign_from_item, campaign_to_item
 from soundlink.campaigns import (
-    AttributionModel,
     Campaign,
     CampaignStatus,
     Page,
@@ -46,56 +46,9 @@ def _decode_cursor(cursor: str, owner_key: str) -> dict:
     return key
 
 
-def _to_item(campaign: Campaign) -> CampaignItem:
-    pk, sk = CampaignItem.key(campaign.id)
-    item = CampaignItem(
-        pk,
-        sk,
-        gsi1pk=CampaignItem.owner_key(campaign.owner_id),
-        gsi1sk=f"CAMPAIGN#{campaign.created_at.isoformat()}#{campaign.id}",
-        campaign_id=campaign.id,
-        owner_id=campaign.owner_id,
-        name=campaign.name,
-        slug=campaign.slug,
-        playlist_id=campaign.playlist_id,
-        destination_url=campaign.destination_url,
-        attribution_window_days=campaign.attribution_window_days,
-        attribution_model=campaign.attribution_model.value,
-        starts_at=campaign.starts_at,
-        ends_at=campaign.ends_at,
-        status=campaign.status.value,
-        created_at=campaign.created_at,
-        updated_at=campaign.updated_at,
-        archived_at=campaign.archived_at,
-    )
-    if campaign.version:
-        item.version = campaign.version
-    return item
-
-
-def _to_campaign(item: CampaignItem) -> Campaign:
-    return Campaign(
-        id=item.campaign_id,
-        owner_id=item.owner_id,
-        name=item.name,
-        slug=item.slug,
-        playlist_id=item.playlist_id,
-        destination_url=item.destination_url,
-        attribution_window_days=int(item.attribution_window_days),
-        attribution_model=AttributionModel(item.attribution_model),
-        starts_at=item.starts_at,
-        ends_at=item.ends_at,
-        status=CampaignStatus(item.status),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        archived_at=item.archived_at,
-        version=int(item.version or 0),
-    )
-
-
 class DynamoCampaignRepository:
     def create(self, campaign: Campaign) -> None:
-        item = _to_item(campaign)
+        item = campaign_to_item(campaign)
         slug_pk, slug_sk = SlugClaim.key(campaign.slug)
         claim = SlugClaim(slug_pk, slug_sk, campaign_id=campaign.id, created_at=campaign.created_at)
         connection = Connection(region=CampaignItem.Meta.region, host=CampaignItem.Meta.host)
@@ -111,7 +64,7 @@ class DynamoCampaignRepository:
 
     def get(self, campaign_id: str) -> Campaign | None:
         try:
-            return _to_campaign(CampaignItem.get(*CampaignItem.key(campaign_id), consistent_read=True))
+            return campaign_from_item(CampaignItem.get(*CampaignItem.key(campaign_id), consistent_read=True))
         except DoesNotExist:
             return None
 
@@ -133,11 +86,11 @@ class DynamoCampaignRepository:
             limit=limit,
             last_evaluated_key=start,
         )
-        campaigns = [_to_campaign(item) for item in query]
+        campaigns = [campaign_from_item(item) for item in query]
         return Page(campaigns=campaigns, next_cursor=_encode_cursor(query.last_evaluated_key))
 
     def save(self, campaign: Campaign) -> Campaign:
-        item = _to_item(campaign)
+        item = campaign_to_item(campaign)
         try:
             # VersionAttribute makes this a conditional put on the version read.
             item.save()
@@ -145,4 +98,4 @@ class DynamoCampaignRepository:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 raise StaleCampaign(campaign.id) from error
             raise
-        return _to_campaign(item)
+        return campaign_from_item(item)
