@@ -12,6 +12,11 @@ from enum import StrEnum
 
 from soundlink.playlist_ref import PlaylistRef
 
+# No 0/o, 1/i/l: a slug read aloud or off a poster survives. 31 symbols x 10
+# = ~49.5 bits, far too many to enumerate through a throttled public route.
+SLUG_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+SLUG_LENGTH = 10
+
 
 class AttributionModel(StrEnum):
     LAST_TOUCH = "last_touch"
@@ -54,6 +59,11 @@ class Campaign:
         if self.starts_at and at < self.starts_at:
             return False
         return not (self.ends_at and at >= self.ends_at)
+
+
+def is_slug(value: str) -> bool:
+    """Whether a value could be a slug this service issued (checked before any read)."""
+    return len(value) == SLUG_LENGTH and all(ch in SLUG_ALPHABET for ch in value)
 
 
 def tracker_url(api_url: str, slug: str) -> str:

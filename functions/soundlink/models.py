@@ -5,6 +5,7 @@ DataTable (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk; TTL expires_at)
   campaign                  CAMPAIGN#{id}           CAMPAIGN              gsi1: OWNER#{owner} / CAMPAIGN#{created}#{id}
   slug claim                SLUG#{slug}             SLUG                  -
   OAuth state               STATE#{state}           STATE                 TTL minutes
+  visitor-key secret        VISITOR_SECRET          DAY#{yyyy-mm-dd}      TTL two days (daily rotation)
   listener                  LISTENER#{account}      LISTENER              gsi1: POLL#{shard} / {next_poll_at}#{account}
   listener-campaign link    LISTENER#{account}      LINK#{campaign}       gsi2: CAMPAIGN#{campaign} / LISTENER#{account}
   play guard                LISTENER#{account}      PLAY#{played_at}      -
@@ -14,8 +15,10 @@ DataTable (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk; TTL expires_at)
   Spotify back-off marker   SPOTIFY                 BACKOFF               TTL
 EventsTable (pk, sk; TTL expires_at): clicks CAMPAIGN#{id} / CLICK#{time}#{click};
   first visit VISIT#{campaign}#{day}#{visitor} / VISIT (conditional put = unique click).
-StatsTable (pk, sk): counters CAMPAIGN#{id} / TOTAL, HOUR#{yyyy-mm-ddThh}, TRACK#{id},
-  DIM#{dimension}#{value}, MODEL#{model}.
+StatsTable (pk, sk): counters CAMPAIGN#{id} / TOTAL#{shard}, HOUR#{yyyy-mm-ddThh}#{shard}, TRACK#{id}#{shard},
+  DIM#{dimension}#{value}#{shard}, MODEL#{model}#{shard}. Every counter is split over
+  COUNTER_SHARDS items (soundlink/counters.py) so a busy campaign never exceeds one item's
+  write limit; readers sum the shards.
 IdempotencyTable: Powertools' own schema (id, expiration).
 
 Only the models in use exist here; later features add theirs with the keys above.
@@ -24,7 +27,14 @@ Table names come from Settings at run time (`bind_tables`), never from code.
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -91,9 +101,187 @@ class SlugClaim(_DataTable):
         return f"SLUG#{slug}", "SLUG"
 
 
+class VisitorSecretItem(_DataTable):
+    """The day's secret of visitor keys; deleted by TTL, so old keys cannot be recomputed."""
+
+    secret = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(day: str) -> tuple[str, str]:
+        return "VISITOR_SECRET", f"DAY#{day}"
+
+
+class OAuthStateItem(_DataTable):
+    """A consent in progress: single use (deleted on use), expiring within minutes.
+
+    `purpose` tells the callback what it finishes: a listener's consent for a
+    campaign, an owner's Spotify connection, or a listener's disconnect.
+    """
+
+    purpose = UnicodeAttribute()
+    code_verifier = UnicodeAttribute()
+    # sha256 of the __Host- cookie's value set with the state (None: no cookie binding).
+    cookie_hash = UnicodeAttribute(null=True)
+    redirect_uri = UnicodeAttribute()  # the exchange must send exactly the one authorized
+    campaign_id = UnicodeAttribute(null=True)
+    owner_id = UnicodeAttribute(null=True)
+    slug = UnicodeAttribute(null=True)
+    destination_url = UnicodeAttribute(null=True)
+    click = MapAttribute(null=True)  # the click that started it: id, time and dimensions
+    created_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # Unix seconds; TTL deletes late, so readers check it too
+
+    @staticmethod
+    def key(state: str) -> tuple[str, str]:
+        return f"STATE#{state}", "STATE"
+
+
+class PollIndex(GlobalSecondaryIndex["ListenerItem"]):
+    """gsi1 as used by listeners: who is due for a poll, spread over shards."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class ListenerItem(_DataTable):
+    gsi1pk = UnicodeAttribute(null=True)  # absent when the listener is not polled
+    gsi1sk = UnicodeAttribute(null=True)
+    by_poll_time = PollIndex()
+
+    account_id = UnicodeAttribute()
+    spotify_user_id = UnicodeAttribute()
+    display_name = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    tokens = UnicodeAttribute()  # envelope ciphertext (soundlink/token_cipher.py), never plaintext
+    scopes = UnicodeAttribute()
+    connected_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    next_poll_at = UTCDateTimeAttribute(null=True)
+
+    @staticmethod
+    def key(account_id: str) -> tuple[str, str]:
+        return f"LISTENER#{account_id}", "LISTENER"
+
+
+class CampaignListenersIndex(GlobalSecondaryIndex["ListenerLinkItem"]):
+    """gsi2 as used by links: a campaign's listeners."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class ListenerLinkItem(_DataTable):
+    """A listener consented through a campaign's tracker (one per campaign)."""
+
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    by_campaign = CampaignListenersIndex()
+
+    account_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    first_click_at = UTCDateTimeAttribute()
+    last_click_at = UTCDateTimeAttribute()
+    consented_at = UTCDateTimeAttribute()
+    # Dimensions of the first click (referrer, UTM, device, country): attribution
+    # credits a listener's plays to where they came from.
+    click = MapAttribute(null=True)
+
+    @staticmethod
+    def key(account_id: str, campaign_id: str) -> tuple[str, str]:
+        return f"LISTENER#{account_id}", f"LINK#{campaign_id}"
+
+
+class OwnerSpotifyItem(_DataTable):
+    """An owner's own Spotify connection, used to read their campaigns' playlists."""
+
+    owner_id = UnicodeAttribute()
+    spotify_user_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    display_name = UnicodeAttribute(null=True)
+    scopes = UnicodeAttribute()
+    tokens = UnicodeAttribute()  # envelope ciphertext
+    connected_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(owner_id: str) -> tuple[str, str]:
+        return f"OWNER#{owner_id}", "SPOTIFY"
+
+
+# ------------------------------------------------------------ EventsTable
+
+
+class _EventsTable(Model):
+    class Meta:
+        table_name = "EventsTable"  # replaced by bind_tables
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    expires_at = NumberAttribute()
+
+
+class ClickItem(_EventsTable):
+    """One click on a tracker link, raw, kept for the click retention period."""
+
+    click_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    clicked_at = UTCDateTimeAttribute()
+    kind = UnicodeAttribute()  # human, bot, prefetch
+    consent_started = BooleanAttribute()
+    unique = BooleanAttribute()
+    visitor = UnicodeAttribute(null=True)  # daily-rotating HMAC, never the IP
+    dimensions = MapAttribute(null=True)
+
+    @staticmethod
+    def key(campaign_id: str, clicked_at_iso: str, click_id: str) -> tuple[str, str]:
+        return f"CAMPAIGN#{campaign_id}", f"CLICK#{clicked_at_iso}#{click_id}"
+
+
+class VisitItem(_EventsTable):
+    """First click of a visitor key on a campaign on a day: its existence makes later clicks not unique."""
+
+    @staticmethod
+    def key(campaign_id: str, day: str, visitor: str) -> tuple[str, str]:
+        return f"VISIT#{campaign_id}#{day}#{visitor}", "VISIT"
+
+
+# ------------------------------------------------------------- StatsTable
+
+
+class CounterItem(Model):
+    """One shard of a campaign's counters (soundlink/counters.py names them)."""
+
+    class Meta:
+        table_name = "StatsTable"  # replaced by bind_tables
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    clicks = NumberAttribute(null=True)
+    unique_clicks = NumberAttribute(null=True)
+    bot_clicks = NumberAttribute(null=True)
+    prefetches = NumberAttribute(null=True)
+    consents_started = NumberAttribute(null=True)
+    authorizations = NumberAttribute(null=True)
+    declined = NumberAttribute(null=True)
+
+
 def bind_tables(settings: Settings) -> None:
     """Point every model at the deployed table names (once per container)."""
-    for model, table_name in ((_DataTable, settings.data_table),):
+    tables = (
+        (_DataTable, settings.data_table),
+        (_EventsTable, settings.events_table),
+        (CounterItem, settings.stats_table),
+    )
+    for model, table_name in tables:
         model.Meta.table_name = table_name
         model.Meta.region = settings.region
         for cls in (model, *_subclasses(model)):

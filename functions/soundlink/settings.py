@@ -33,6 +33,7 @@ class Settings:
     spotify_accounts_url: str
     spotify_api_url: str
     token_key_arn: str
+    click_queue_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -66,6 +67,7 @@ class Settings:
             spotify_accounts_url=optional("SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com").rstrip("/"),
             spotify_api_url=optional("SPOTIFY_API_URL", "https://api.spotify.com").rstrip("/"),
             token_key_arn=optional("TOKEN_KEY_ARN"),
+            click_queue_url=optional("CLICK_QUEUE_URL"),
         )
 
 

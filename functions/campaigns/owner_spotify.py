@@ -1,0 +1,70 @@
+"""The owner's own Spotify connection: POST /owner/spotify/connect, GET and DELETE /owner/spotify."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, Field
+
+from soundlink import owner_spotify
+from soundlink.http import api_url, owner_id
+from soundlink.observability import logger
+from soundlink.settings import get_settings
+from soundlink.tracking import consent
+
+router = APIGatewayHttpRouter()
+
+
+class ConnectStarted(BaseModel):
+    authorize_url: str = Field(description="Open this in the owner's browser; Spotify sends them back to the dashboard")
+    expires_at: datetime = Field(description="The link works until then (a few minutes)")
+
+
+class SpotifyConnection(BaseModel):
+    connected: bool
+    display_name: str | None = None
+    spotify_user_id: str | None = None
+    scopes: list[str] = Field(default_factory=list)
+    connected_at: datetime | None = None
+
+
+@router.post("/owner/spotify/connect", summary="Start connecting your Spotify account (to read your playlists)")
+def connect() -> ConnectStarted:
+    settings = get_settings()
+    owner = owner_id(router)
+    started = consent.start(
+        consent.Purpose.OWNER,
+        now=consent.utcnow(),
+        accounts_url=settings.spotify_accounts_url,
+        client_id=settings.spotify_client_id,
+        redirect_uri=f"{api_url(router, settings)}/oauth/callback",
+        # The dashboard calls this with fetch from its own origin: no cookie can bind the
+        # state to the browser, so the owner always sees Spotify's dialog and confirms.
+        bind_cookie=False,
+        owner_id=owner,
+        show_dialog=True,
+    )
+    logger.info("owner Spotify connection started")
+    return ConnectStarted(authorize_url=started.authorize_url, expires_at=started.expires_at)
+
+
+@router.get("/owner/spotify", summary="Your Spotify connection")
+def connection() -> SpotifyConnection:
+    item = owner_spotify.get(owner_id(router))
+    if item is None:
+        return SpotifyConnection(connected=False)
+    return SpotifyConnection(
+        connected=True,
+        display_name=item.display_name,
+        spotify_user_id=item.spotify_user_id,
+        scopes=sorted(item.scopes.split()),
+        connected_at=item.connected_at,
+    )
+
+
+@router.delete("/owner/spotify", summary="Disconnect your Spotify account (its tokens are deleted)")
+def disconnect() -> SpotifyConnection:
+    removed = owner_spotify.delete(owner_id(router))
+    logger.info("owner Spotify connection removed", extra={"was_connected": removed})
+    return SpotifyConnection(connected=False)

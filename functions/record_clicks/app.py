@@ -1,0 +1,59 @@
+"""Click queue → stored clicks and their counters (SQS, partial batch responses).
+
+Each click is recorded in one transaction guarded by its own key, so a
+redelivered message changes nothing; a failed click is reported back alone
+and retried by SQS, then parked in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from soundlink.models import bind_tables
+from soundlink.observability import logger, metrics, tracer
+from soundlink.settings import get_settings
+from soundlink.tracking.clicks import Click
+from soundlink.tracking.recording import Recorded, record_click
+from soundlink.tracking.visitors import VisitorSecrets, day_of
+
+settings = get_settings()
+bind_tables(settings)
+processor = BatchProcessor(event_type=EventType.SQS)
+visitor_secrets = VisitorSecrets()
+_secrets_ready: set[str] = set()
+
+
+def _prepare_tomorrow() -> None:
+    """Create tomorrow's visitor secret ahead of time, so trackers only ever read it."""
+    tomorrow = day_of(datetime.now(UTC) + timedelta(days=1))
+    if tomorrow not in _secrets_ready:
+        visitor_secrets.ensure(tomorrow)
+        _secrets_ready.add(tomorrow)
+
+
+@tracer.capture_method
+def record(record: SQSRecord) -> None:
+    try:
+        click = Click.from_message(json.loads(record.body))
+    except (ValueError, KeyError, TypeError) as error:
+        # A malformed message never becomes valid: fail it so SQS parks it in the DLQ.
+        logger.error("click message is not valid", extra={"message_id": record.message_id, "error": str(error)})
+        raise
+    outcome = record_click(click, retention_days=settings.click_retention_days)
+    metrics.add_metric(name=f"Click_{click.kind.value}", unit=MetricUnit.Count, value=1)
+    if outcome is Recorded.DUPLICATE:
+        metrics.add_metric(name="ClickDuplicateDelivery", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict, context: LambdaContext) -> dict:
+    _prepare_tomorrow()
+    return process_partial_response(event=event, record_handler=record, processor=processor, context=context)

@@ -1,0 +1,137 @@
+"""Listeners: Spotify accounts that consented through a tracker, their campaign links,
+and the one function that deletes everything Soundlink keeps about one of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from soundlink.models import ListenerItem, ListenerLinkItem
+
+POLL_SHARDS = 16  # listeners due for a poll are spread over this many gsi1 partitions
+
+
+class ListenerStatus(StrEnum):
+    ACTIVE = "active"  # polled
+    IDLE = "idle"  # no open attribution window: not polled
+    REAUTH_REQUIRED = "reauth_required"  # Spotify refused the refresh token (invalid_grant)
+    NOT_ALLOWLISTED = "not_allowlisted"  # Development Mode: not on the app's allow-list
+
+
+def poll_shard(account_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(account_id.encode()).digest()[:4], "big") % POLL_SHARDS
+
+
+def poll_index_keys(account_id: str, next_poll_at: datetime) -> tuple[str, str]:
+    return f"POLL#{poll_shard(account_id)}", f"{next_poll_at.isoformat()}#{account_id}"
+
+
+def connect(
+    writes: TransactWrite,
+    *,
+    account_id: str,
+    spotify_user_id: str,
+    display_name: str | None,
+    sealed_tokens: str,
+    scopes: str,
+    now: datetime,
+    campaign_id: str,
+    owner_id: str,
+    clicked_at: datetime,
+    click: dict[str, Any],
+) -> None:
+    """Add to `writes`: the listener (created or refreshed, active, due for a poll now)
+    and its link to the campaign (first click kept, last click moved)."""
+    gsi1pk, gsi1sk = poll_index_keys(account_id, now)
+    writes.update(
+        ListenerItem(*ListenerItem.key(account_id)),
+        actions=[
+            ListenerItem.account_id.set(account_id),
+            ListenerItem.spotify_user_id.set(spotify_user_id),
+            ListenerItem.display_name.set(display_name) if display_name else ListenerItem.display_name.remove(),
+            ListenerItem.status.set(ListenerStatus.ACTIVE.value),
+            ListenerItem.tokens.set(sealed_tokens),
+            ListenerItem.scopes.set(scopes),
+            ListenerItem.connected_at.set(ListenerItem.connected_at | now),
+            ListenerItem.updated_at.set(now),
+            ListenerItem.next_poll_at.set(now),
+            ListenerItem.gsi1pk.set(gsi1pk),
+            ListenerItem.gsi1sk.set(gsi1sk),
+        ],
+    )
+    writes.update(
+        ListenerLinkItem(*ListenerLinkItem.key(account_id, campaign_id)),
+        actions=[
+            ListenerLinkItem.gsi2pk.set(f"CAMPAIGN#{campaign_id}"),
+            ListenerLinkItem.gsi2sk.set(f"LISTENER#{account_id}"),
+            ListenerLinkItem.account_id.set(account_id),
+            ListenerLinkItem.campaign_id.set(campaign_id),
+            ListenerLinkItem.owner_id.set(owner_id),
+            ListenerLinkItem.first_click_at.set(ListenerLinkItem.first_click_at | clicked_at),
+            ListenerLinkItem.last_click_at.set(clicked_at),
+            ListenerLinkItem.consented_at.set(ListenerLinkItem.consented_at | now),
+            ListenerLinkItem.click.set(ListenerLinkItem.click | click),
+        ],
+    )
+
+
+def exists(account_id: str) -> bool:
+    try:
+        ListenerItem.get(*ListenerItem.key(account_id), consistent_read=True, attributes_to_get=["pk"])
+    except ListenerItem.DoesNotExist:
+        return False
+    return True
+
+
+def delete_listener_data(dynamodb: Any, table: str, account_id: str) -> int:
+    """Delete every item that names the listener; returns how many were deleted.
+
+    The keys (soundlink/models.py) put everything about a listener in two places:
+    - its own partition LISTENER#{account}: profile and encrypted tokens, campaign
+      links, play guards;
+    - gsi2 partition LISTENER#{account}: per-listener attributions (stored in the
+      campaigns' partitions).
+    Whatever a later feature stores about a listener must sit in one of them.
+    Campaign counters stay: they hold no personal data. Idempotent: run it again
+    after a failure and it deletes what is left.
+    """
+    keys: list[dict[str, Any]] = []
+    keys += _keys(dynamodb, table, None, "pk", f"LISTENER#{account_id}")
+    keys += _keys(dynamodb, table, "gsi2", "gsi2pk", f"LISTENER#{account_id}")
+    unique = list({(k["pk"]["S"], k["sk"]["S"]): k for k in keys}.values())
+    for start in range(0, len(unique), 25):
+        _delete_batch(dynamodb, table, unique[start : start + 25])
+    return len(unique)
+
+
+def _keys(dynamodb: Any, table: str, index: str | None, attribute: str, value: str) -> list[dict[str, Any]]:
+    arguments: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "#k = :v",
+        "ExpressionAttributeNames": {"#k": attribute},
+        "ExpressionAttributeValues": {":v": {"S": value}},
+        "ProjectionExpression": "pk, sk",
+    }
+    if index:
+        arguments["IndexName"] = index
+    found = []
+    for page in dynamodb.get_paginator("query").paginate(**arguments):
+        found += [{"pk": item["pk"], "sk": item["sk"]} for item in page["Items"]]
+    return found
+
+
+def _delete_batch(dynamodb: Any, table: str, keys: list[dict[str, Any]], attempts: int = 8) -> None:
+    requests = {table: [{"DeleteRequest": {"Key": key}} for key in keys]}
+    for attempt in range(attempts):
+        unprocessed = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
+        if not unprocessed:
+            return
+        requests = unprocessed
+        time.sleep(min(2.0, 0.05 * 2**attempt))
+    raise RuntimeError(f"DynamoDB left {len(requests.get(table, []))} deletions unprocessed; run the deletion again")

@@ -1,0 +1,49 @@
+"""Device, browser and operating system of a click, from its user agent (ua-parser).
+
+Parsed by record_clicks, off the request path: ua-parser compiles hundreds
+of regular expressions on first use, which the listener should not wait for.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from soundlink.tracking.classify import MAX_USER_AGENT
+from soundlink.tracking.clicks import clean_value
+
+UNKNOWN = "(unknown)"
+_MOBILE_OS = {"ios", "android", "windows phone", "kaios", "harmonyos", "blackberry os", "firefox os"}
+_DESKTOP_OS = {"windows", "mac os x", "macos", "linux", "ubuntu", "chrome os", "chromeos", "fedora", "freebsd"}
+_TABLET_HINTS = ("ipad", "tablet", "kindle", "tab ", "galaxy tab", "sm-t", "nexus 7", "nexus 9", "nexus 10")
+
+
+@lru_cache(maxsize=1024)
+def describe(user_agent: str) -> dict[str, str]:
+    """{"device": mobile|tablet|desktop|other, "browser": family, "os": family}."""
+    from ua_parser import parse  # the regexes load on first use, in the recorder only
+
+    user_agent = user_agent[:MAX_USER_AGENT]
+    result = parse(user_agent) if user_agent.strip() else None
+    browser = result.user_agent.family if result and result.user_agent else None
+    os_family = result.os.family if result and result.os else None
+    device_family = result.device.family if result and result.device else ""
+    return {
+        "device": _category(os_family or "", device_family or "", user_agent),
+        "browser": clean_value(browser) or UNKNOWN,
+        "os": clean_value(os_family) or UNKNOWN,
+    }
+
+
+def _category(os_family: str, device_family: str, user_agent: str) -> str:
+    os_name = os_family.lower()
+    hints = f"{device_family} {user_agent}".lower()
+    if any(hint in hints for hint in _TABLET_HINTS):
+        return "tablet"
+    if os_name in _MOBILE_OS:
+        # Android tablets say "Android" without "Mobile" in their user agent.
+        if os_name == "android" and "mobile" not in user_agent.lower():
+            return "tablet"
+        return "mobile"
+    if os_name in _DESKTOP_OS:
+        return "desktop"
+    return "other"

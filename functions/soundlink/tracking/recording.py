@@ -1,0 +1,91 @@
+"""record_clicks: a queued click becomes a stored click and its counters, exactly once.
+
+One DynamoDB transaction per click writes the raw click (guarded by its key:
+a redelivered message changes nothing), the first-visit marker of its
+visitor key for the day (guarded too: its absence makes the click unique)
+and every counter the click moves (total, hour, each dimension).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+from pynamodb.exceptions import TransactWriteError
+
+from soundlink.counters import add_counts
+from soundlink.models import ClickItem, VisitItem
+from soundlink.tracking.classify import ClickKind
+from soundlink.tracking.clicks import UTM_FIELDS, Click
+from soundlink.tracking.devices import describe
+from soundlink.tracking.geo import country_of
+from soundlink.tracking.visitors import day_of
+from soundlink.transactions import failed_conditions, transaction
+
+VISIT_LIFETIME = timedelta(days=2)  # a visit marker only decides uniqueness within its day
+
+
+class Recorded(StrEnum):
+    RECORDED = "recorded"
+    UNIQUE = "unique"
+    DUPLICATE = "duplicate"
+
+
+def dimensions_of(click: Click) -> dict[str, str]:
+    """Where a human click came from: the values its counters are broken down by."""
+    dims = {"referrer": click.referrer}
+    for name in ("utm_source", "utm_medium", "utm_campaign"):
+        dims[name] = click.utm.get(name, "")
+    dims.update(describe(click.user_agent))
+    dims["country"] = click.country or country_of(click.network)
+    return dims
+
+
+def record_click(click: Click, *, retention_days: int) -> Recorded:
+    human = click.kind is ClickKind.HUMAN
+    dims = dimensions_of(click) if human else {}
+    stored_dims = {**dims, **{k: v for k, v in click.utm.items() if k in UTM_FIELDS}}
+    expires_at = int((click.at + timedelta(days=retention_days)).timestamp())
+    day = day_of(click.at)
+    # First try as the visitor's first click of the day; if the marker exists, as a repeat.
+    for unique in (True, False) if human and click.visitor else (False,):
+        item = ClickItem(
+            *ClickItem.key(click.campaign_id, click.at.isoformat(), click.id),
+            expires_at=expires_at,
+            click_id=click.id,
+            campaign_id=click.campaign_id,
+            clicked_at=click.at,
+            kind=click.kind.value,
+            consent_started=click.consent_started,
+            unique=unique,
+            visitor=click.visitor,
+            dimensions={k: v for k, v in stored_dims.items() if v} or None,
+        )
+        counts = _counts(click, unique)
+        try:
+            with transaction() as writes:
+                writes.save(item, condition=ClickItem.pk.does_not_exist())
+                if unique:
+                    visit = VisitItem(
+                        *VisitItem.key(click.campaign_id, day, click.visitor or ""),
+                        expires_at=int((click.at + VISIT_LIFETIME).timestamp()),
+                    )
+                    writes.save(visit, condition=VisitItem.pk.does_not_exist())
+                add_counts(writes, click.campaign_id, click.at, counts, event_id=click.id, dimensions=dims)
+        except TransactWriteError as error:
+            failed = failed_conditions(error)
+            if 0 in failed:
+                return Recorded.DUPLICATE
+            if unique and 1 in failed:
+                continue
+            raise
+        return Recorded.UNIQUE if unique else Recorded.RECORDED
+    raise AssertionError("unreachable: the repeat attempt has no visit condition")
+
+
+def _counts(click: Click, unique: bool) -> dict[str, int]:
+    if click.kind is ClickKind.BOT:
+        return {"bot_clicks": 1}
+    if click.kind is ClickKind.PREFETCH:
+        return {"prefetches": 1}
+    return {"clicks": 1, "unique_clicks": int(unique), "consents_started": int(click.consent_started)}

@@ -1,0 +1,100 @@
+"""Steps of a listener's journey through the local cloud, for the integration tests and the bench."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import requests
+
+from local.cloud import LocalCloud, OwnerTokens
+
+PLAYLIST = "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M"
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+COOKIE = "__Host-soundlink_consent"
+
+
+def new_campaign(cloud: LocalCloud, owner: OwnerTokens, **fields: Any) -> dict:
+    body = {"name": f"Campaign {uuid.uuid4().hex[:6]}", "playlist": PLAYLIST, **fields}
+    created = requests.post(f"{cloud.api_url}/campaigns", json=body, headers=owner.headers, timeout=30)
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+def click(
+    cloud: LocalCloud,
+    slug: str,
+    *,
+    user_agent: str = BROWSER,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> requests.Response:
+    return requests.get(
+        f"{cloud.api_url}/c/{slug}",
+        params=query,
+        headers={"User-Agent": user_agent, "Referer": "https://news.example.org/post", **(headers or {})},
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
+def consent_cookie(response: requests.Response) -> str:
+    """The __Host- cookie's value (requests would not send a Secure cookie over http)."""
+    header = response.headers["set-cookie"]
+    name, _, rest = header.partition("=")
+    assert name == COOKIE, header
+    return rest.split(";", 1)[0]
+
+
+def approve(started: requests.Response, user_id: str, decision: str = "approve") -> str:
+    """Answer Spotify's (the emulator's) consent page as `user_id`; returns the callback URL."""
+    answer = requests.get(
+        started.headers["location"] + f"&login_as={user_id}&decision={decision}", allow_redirects=False, timeout=30
+    )
+    assert answer.status_code == 302, answer.text
+    return answer.headers["location"]
+
+
+def finish(callback_url: str, cookie: str | None) -> requests.Response:
+    headers = {"User-Agent": BROWSER}
+    if cookie is not None:
+        headers["Cookie"] = f"{COOKIE}={cookie}"
+    return requests.get(callback_url, headers=headers, allow_redirects=False, timeout=30)
+
+
+def drain(cloud: LocalCloud) -> dict:
+    result = cloud.drain_queues()
+    assert not result.get("failed"), result
+    return result
+
+
+def data_items(cloud: LocalCloud, pk: str | None, *, prefix: str | None = None) -> list[dict]:
+    """Items of DataTable in partition `pk`, or (pk None) every item whose pk starts with `prefix`."""
+    client, table = cloud.client("dynamodb"), cloud.physical_id("DataTable")
+    if pk is not None:
+        return client.query(
+            TableName=table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ConsistentRead=True,
+        )["Items"]
+    items = client.scan(TableName=table, ConsistentRead=True)["Items"]
+    return [item for item in items if item["pk"]["S"].startswith(prefix or "")]
+
+
+def counters(cloud: LocalCloud, campaign_id: str) -> dict[str, dict[str, int]]:
+    """A campaign's counters with their shards summed: {"TOTAL": {...}, "DIM#device#mobile": {...}}."""
+    items = cloud.client("dynamodb").query(
+        TableName=cloud.physical_id("StatsTable"),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"CAMPAIGN#{campaign_id}"}},
+        ConsistentRead=True,
+    )["Items"]
+    summed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for item in items:
+        name = item["sk"]["S"].rsplit("#", 1)[0]
+        for attribute, value in item.items():
+            if "N" in value:
+                summed[name][attribute] += int(value["N"])
+    return {name: dict(values) for name, values in summed.items()}
