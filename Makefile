@@ -61,6 +61,7 @@ test-integration: $(VENV)/.installed
 
 bench: install
 	PYTHONPATH=functions $(BIN)/python -m bench.spotify_polling
+	PYTHONPATH=functions:. $(BIN)/python -m bench.tracker
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache
