@@ -54,7 +54,9 @@ _PROBE = (
     "import time, importlib, sys; t = time.perf_counter(); importlib.import_module(sys.argv[1]); "
     "print(time.perf_counter() - t)"
 )
-BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+BROWSER = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+)
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
 
@@ -119,9 +121,8 @@ def warm_requests() -> None:
         )
         DynamoCampaignRepository().create(campaign)
 
-        from tests.support.events import FakeContext, http_event
-
         import track_click.app as tracker
+        from tests.support.events import FakeContext, http_event
 
         calls: Counter[tuple[str, str]] = Counter()
         original = botocore.client.BaseClient._make_api_call
@@ -133,7 +134,8 @@ def warm_requests() -> None:
         def click(user_agent: str, n: int) -> Counter[tuple[str, str]]:
             calls.clear()
             for i in range(n):
-                event = http_event("GET", f"/c/{campaign.slug}", route="/c/{slug}", path_parameters={"slug": campaign.slug})
+                slug = {"slug": campaign.slug}
+                event = http_event("GET", f"/c/{campaign.slug}", route="/c/{slug}", path_parameters=slug)
                 event["headers"]["user-agent"] = user_agent
                 event["requestContext"]["http"]["sourceIp"] = f"203.0.113.{i % 250}"
                 response = tracker.handler(event, FakeContext())
