@@ -8,11 +8,18 @@ answer is read by the 2.0 rules (structured response, or a bare value that
 becomes a 200 JSON response). CORS preflights are answered by the API from
 the template's CorsConfiguration, and its CORS headers replace the
 function's, as API Gateway does.
+
+Bodies are read with a bound (Content-Length or chunked alike): over HTTP
+API's 10 MB, or once the event would exceed Lambda's 6 MB invocation payload
+(base64 and the event's envelope count), the answer is 413 and no function
+runs. The `/_local/...` control routes answer only requests addressed to the
+loopback address the server is bound to (see `_local_host_allowed`).
 """
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import re
 import secrets
@@ -24,6 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlsplit
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from local.functions import STOPPING_ERROR, Functions, FunctionSpec, Invocation, function_events
@@ -33,7 +41,20 @@ from local.stack import LocalStack
 
 log = get_logger("api")
 
-MAX_BODY_BYTES = 10 * 1024 * 1024  # HTTP API's payload limit
+MAX_BODY_BYTES = 10 * 1024 * 1024  # HTTP API's payload quota: bodies are never read past it
+# Lambda's quota for a synchronous invocation's request payload is the whole event as JSON: a
+# binary body counts base64-encoded (x 4/3), and the headers and requestContext count too.
+# Lambda refuses a larger one with RequestEntityTooLargeException ("Request must be smaller than
+# 6291456 bytes for the InvokeFunction operation", as measured in Zac Charles, "Deep Dive:
+# Lambda's Request Payload Size Limit (2/2)"), the function never runs, and API Gateway answers
+# 413: a REST API was captured answering 413 {"message": "Request Too Long"}
+# (github.com/koki-develop/lgtm-generator/issues/10). We found no capture of HTTP API's exact
+# body for this case, so the emulator answers 413 with the body HTTP API gives for its own
+# 10 MB quota, {"message":"Request Entity Too Large"}.
+LAMBDA_MAX_REQUEST_BYTES = 6 * 1024 * 1024
+TOO_LARGE = {"message": "Request Entity Too Large"}
+# Host names the control routes accept, with the server's port (IP literals cannot be rebound).
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _SEGMENT = re.compile(r"^(?:\{(?P<name>[A-Za-z0-9._-]+)(?P<greedy>\+)?\}|(?P<literal>[^{}]*))$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Request bodies API Gateway passes as text; every other type (and none) arrives base64-encoded.
@@ -43,6 +64,13 @@ _TEXT_TYPES = ("application/json", "application/xml", "application/javascript")
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
 
 ControlRoute = Callable[[Request], tuple[int, Any]]
+
+
+class _BoundedRequest(Request):
+    """Bodies are read up to MAX_BODY_BYTES, with or without Content-Length: past it, reading
+    raises RequestEntityTooLarge (a chunked body is never read whole into memory)."""
+
+    max_content_length = MAX_BODY_BYTES
 
 
 class InvalidRoute(ValueError):
@@ -455,6 +483,33 @@ def http_response(payload: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return status, headers, data
 
 
+def invocation_payload_size(event: Mapping[str, Any]) -> int:
+    """The bytes of the Invoke request payload Lambda counts against its quota: the event as JSON."""
+    return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace"))
+
+
+def _local_host_allowed(environ: Mapping[str, Any]) -> bool:
+    """Whether a request is addressed to the loopback address the server listens on.
+
+    A web page can make a name of its own resolve to 127.0.0.1 (DNS rebinding) and
+    POST to the local cloud as a "same-origin" request; its Host header then names
+    the page's domain. Only `127.0.0.1`, `localhost`, `[::1]` and the loopback IP the
+    server is bound to, with the server's port, pass.
+    """
+    host = str(environ.get("HTTP_HOST", "")).strip().lower()
+    port = str(environ.get("SERVER_PORT", ""))
+    names = set(_LOOPBACK_HOSTS)
+    bound = str(environ.get("SERVER_NAME", ""))
+    try:
+        address = ipaddress.ip_address(bound)
+    except ValueError:
+        pass
+    else:
+        if address.is_loopback:
+            names.add(f"[{address.compressed}]" if address.version == 6 else address.compressed)
+    return bool(port) and host in {f"{name}:{port}" for name in names}
+
+
 # ------------------------------------------------------------------ the app
 def _json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
     response = Response(json.dumps(body), status=status, content_type="application/json")
@@ -499,7 +554,7 @@ class HttpApiEmulator:
         return self.default_route, None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        request = Request(environ)
+        request = _BoundedRequest(environ)
         started = time.monotonic()
         request_id = _request_id()
         note = ""
@@ -544,8 +599,10 @@ class HttpApiEmulator:
         return response, note
 
     def _route(self, request: Request, parts: RequestParts, request_id: str) -> tuple[Response, str]:
-        if request.content_length and request.content_length > MAX_BODY_BYTES:
-            return _json_response(413, {"message": "Request Entity Too Large"}), ""
+        try:
+            request.get_data(cache=True)  # bounded: see _BoundedRequest
+        except RequestEntityTooLarge:
+            return _json_response(413, TOO_LARGE), f" (body over HTTP API's {MAX_BODY_BYTES} bytes)"
         route, params = self.route_for(request.method, parts.raw_path)
         if route is None:
             return _json_response(404, {"message": "Not Found"}), ""
@@ -563,7 +620,7 @@ class HttpApiEmulator:
                 authorization = self.authorizers[route.authorizer].authorize(headers, parts.query, list(route.scopes))
             except AuthorizationFailed as failure:
                 message = "Unauthorized" if failure.status == 401 else "Forbidden"
-                return _json_response(failure.status, {"message": message}, failure.headers), f" ({failure.reason})"
+                return _json_response(failure.status, {"message": message}, failure.headers), f" ({failure.log_reason})"
             authorizer_context = authorization.as_context()
         event = build_event(
             request,
@@ -575,6 +632,10 @@ class HttpApiEmulator:
             authorizer=authorizer_context,
             parts=parts,
         )
+        size = invocation_payload_size(event)
+        if size > LAMBDA_MAX_REQUEST_BYTES:
+            note = f" ({route.function} not invoked: a {size}-byte event is over Lambda's {LAMBDA_MAX_REQUEST_BYTES})"
+            return _json_response(413, TOO_LARGE), note
         invocation = self.functions.invoke(route.function, event, source=route.route_key)
         return self._integration_response(invocation), f" -> {route.function}"
 
@@ -601,12 +662,24 @@ class HttpApiEmulator:
         return response
 
     def _control(self, request: Request) -> Response:
+        if not _local_host_allowed(request.environ):
+            port = request.environ.get("SERVER_PORT", "")
+            host = str(request.environ.get("HTTP_HOST", ""))[:100]
+            message = (
+                f"local control routes answer only requests for 127.0.0.1:{port} or localhost:{port} "
+                f"(Host was {host!r}): a web page must not reach them through DNS rebinding"
+            )
+            return _json_response(403, {"message": message})
         handler = self.control_routes.get(request.path)
         if handler is None:
             known = ", ".join(f"POST {path}" for path in sorted(self.control_routes))
             return _json_response(404, {"message": f"no local control route {request.path} (known: {known})"})
         if request.method != "POST":
             return _json_response(405, {"message": "use POST"})
+        try:
+            request.get_data(cache=True)
+        except RequestEntityTooLarge:
+            return _json_response(413, TOO_LARGE)
         status, body = handler(request)
         return _json_response(status, body)
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import hmac
+import json
 import time
 from typing import Any
 
 import pytest
 import requests
-from joserfc import jwk
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from joserfc import jwk, jws
 
 from local.cloud import LocalCloud
+from local.jwt_auth import ALGORITHMS
 
-from .helpers import forge_token
+from .helpers import forge_token, moto_signing_key
 
 
 def _claims(cloud: LocalCloud, owner, **changes: Any) -> dict[str, Any]:
@@ -144,3 +150,133 @@ def test_public_routes_ignore_the_authorization_header(fixture_cloud: LocalCloud
     )
     assert response.status_code == 200
     assert "authorizer" not in response.json()["event"]["requestContext"]
+
+
+# ------------------------------------------------------- API Gateway parity
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _compact(header: dict[str, Any], claims: dict[str, Any], sign: Any = None) -> str:
+    """A compact JWS built by hand (joserfc refuses to write the tokens an attacker would)."""
+    signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(claims).encode())}"
+    signature = sign(signing_input.encode()) if sign else b""
+    return f"{signing_input}.{_b64url(signature)}"
+
+
+def _rs256(data: bytes) -> bytes:
+    return moto_signing_key().private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def _hmac(secret: bytes, digest: str = "sha256") -> Any:
+    return lambda data: hmac.new(secret, data, digest).digest()
+
+
+def _signed_payload(payload: bytes) -> str:
+    """A token correctly signed by the pool's key whose payload is not a claims object."""
+    return jws.serialize_compact({"alg": "RS256", "kid": "dummy"}, payload, moto_signing_key())
+
+
+def _challenge(description: str) -> str:
+    return f'Bearer scope="" error="invalid_token" error_description="{description}"'
+
+
+@pytest.mark.parametrize(
+    "header",
+    [{"alg": "RS256"}, {"alg": "RS256", "kid": None}, {"alg": "RS256", "kid": ""}, {"alg": "RS256", "kid": 7}],
+    ids=["no kid", "null kid", "empty kid", "numeric kid"],
+)
+def test_a_token_without_a_kid_is_refused(fixture_cloud: LocalCloud, owner, header: dict[str, Any]) -> None:
+    # Signed with the pool's own key: only the missing key id is wrong. API Gateway picks the
+    # key by kid and refuses a token that names none.
+    token = _compact(header, _claims(fixture_cloud, owner), _rs256)
+    response = _get(fixture_cloud, "/items/1", f"Bearer {token}")
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthorized"}
+    assert response.headers["www-authenticate"] == _challenge("the token's header has no kid")
+
+
+def test_only_rsa_signatures_are_accepted() -> None:
+    # HTTP API JWT authorizers verify RSA signatures only; widening this list opens the
+    # tokens below (alg none, HMAC keyed with public material) to the authorizer.
+    assert ALGORITHMS == ["RS256", "RS384", "RS512"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["alg none", "alg None", "HS256 keyed with the public key (PEM)", "HS256 keyed with the JWK's n", "HS512 secret"],
+)
+def test_unsigned_and_hmac_tokens_are_refused(fixture_cloud: LocalCloud, owner, case: str) -> None:
+    public = moto_signing_key()
+    pem = public.as_pem(private=False)
+    modulus = base64.urlsafe_b64decode(public.as_dict(private=False)["n"] + "==")
+    claims = _claims(fixture_cloud, owner)
+    tokens = {
+        "alg none": lambda: _compact({"alg": "none", "kid": "dummy"}, claims),
+        "alg None": lambda: _compact({"alg": "None", "kid": "dummy", "typ": "JWT"}, claims),
+        # The classic confusion attack: the verifier's RSA public key used as an HMAC secret.
+        "HS256 keyed with the public key (PEM)": lambda: _compact({"alg": "HS256", "kid": "dummy"}, claims, _hmac(pem)),
+        "HS256 keyed with the JWK's n": lambda: _compact({"alg": "HS256", "kid": "dummy"}, claims, _hmac(modulus)),
+        "HS512 secret": lambda: _compact({"alg": "HS512", "kid": "dummy"}, claims, _hmac(b"secret", "sha512")),
+    }
+    response = _get(fixture_cloud, "/items/1", f"Bearer {tokens[case]()}")
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthorized"}
+    assert response.headers["www-authenticate"] == _challenge("the token's signing algorithm is not valid")
+
+
+@pytest.mark.parametrize(
+    ("case", "description"),
+    [
+        ("two segments", "the token is not a JWT"),
+        ("five segments", "the token is not a JWT"),
+        ("header not base64", "the token is not a JWT"),
+        ("header not an object", "the token is not a JWT"),
+        ("payload not JSON", "the token is not a JWT"),
+        ("payload not an object", "the token is not a JWT"),
+        ("other key", "the token's signature is not valid"),
+        ("tampered claims", "the token's signature is not valid"),
+        ("unknown kid", "the token's kid is not valid"),
+        ("wrong issuer", "the token does not have a valid issuer"),
+        ("wrong audience", "the token does not have a valid audience"),
+        ("expired", "the token has expired"),
+        ("exp as a string", "the token has no valid exp claim"),
+        ("not yet valid", "the token is not valid yet"),
+        ("issued in the future", "the token was issued in the future"),
+        ("nbf as a string", "the token's nbf claim is not a time"),
+    ],
+)
+def test_www_authenticate_gives_fixed_descriptions_never_library_errors(
+    fixture_cloud: LocalCloud, owner, case: str, description: str
+) -> None:
+    now = int(time.time())
+
+    def forged(**changes: Any) -> str:
+        return forge_token(_claims(fixture_cloud, owner, **changes))
+
+    valid = forged()
+    head, body, signature = valid.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    tampered = _b64url(json.dumps({**claims, "sub": "someone-else"}).encode())
+    tokens = {
+        "two segments": lambda: "abc.def",
+        "five segments": lambda: f"{valid}.abc.def",
+        "header not base64": lambda: f"!!!.{body}.{signature}",
+        "header not an object": lambda: f"{_b64url(b'[1, 2]')}.{body}.{signature}",
+        "payload not JSON": lambda: _signed_payload(b"not json"),
+        "payload not an object": lambda: _signed_payload(b"[1, 2]"),
+        "other key": lambda: _other_key_token(fixture_cloud, owner),
+        "tampered claims": lambda: f"{head}.{tampered}.{signature}",
+        "unknown kid": lambda: forge_token(_claims(fixture_cloud, owner), kid="another"),
+        "wrong issuer": lambda: forged(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"),
+        "wrong audience": lambda: forged(aud="another-client"),
+        "expired": lambda: forged(iat=now - 700, exp=now - 100),
+        "exp as a string": lambda: forged(exp=str(now + 600)),
+        "not yet valid": lambda: forged(nbf=now + 300),
+        "issued in the future": lambda: forged(iat=now + 300),
+        "nbf as a string": lambda: forged(nbf=str(now - 10)),
+    }
+    response = _get(fixture_cloud, "/items/1", f"Bearer {tokens[case]()}")
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthorized"}
+    assert response.headers["www-authenticate"] == _challenge(description)
