@@ -13,16 +13,27 @@ from local.cloud import LocalCloud
 from .test_http_api import _sam_sample, _shape
 
 EVENTS = sorted((Path(__file__).resolve().parents[2] / "events").glob("*.json"))
+# Sample event → (function that answers it, statuses it may answer locally).
 EXPECTED_STATUS = {
-    "health": {200},
-    "openapi": {200},
-    "list-campaigns": {200},
-    "create-campaign": {201},
-    "get-campaign": {404},  # the sample owner has no such campaign locally
-    "update-campaign": {404},
-    "archive-campaign": {404},
-    "campaign-qr": {404},
+    "health": ("CampaignsFunction", {200}),
+    "openapi": ("CampaignsFunction", {200}),
+    "list-campaigns": ("CampaignsFunction", {200}),
+    "create-campaign": ("CampaignsFunction", {201}),
+    "get-campaign": ("CampaignsFunction", {404}),  # the sample owner has no such campaign locally
+    "update-campaign": ("CampaignsFunction", {404}),
+    "archive-campaign": ("CampaignsFunction", {404}),
+    "campaign-qr": ("CampaignsFunction", {404}),
+    "owner-spotify-connect": ("CampaignsFunction", {200}),
+    "owner-spotify": ("CampaignsFunction", {200}),
+    "owner-spotify-disconnect": ("CampaignsFunction", {200}),
+    "track-click": ("TrackClickFunction", {404}),  # no campaign has the sample's slug locally
+    "track-click-head": ("TrackClickFunction", {404}),
+    "oauth-callback": ("OAuthCallbackFunction", {400}),  # the sample state was never issued
+    "oauth-callback-denied": ("OAuthCallbackFunction", {400}),
+    "privacy": ("OAuthCallbackFunction", {200}),
+    "privacy-disconnect": ("OAuthCallbackFunction", {200}),
 }
+SQS_EVENTS = {"record-clicks": "RecordClicksFunction"}
 
 
 def _template_routes() -> set[str]:
@@ -36,7 +47,7 @@ def _template_routes() -> set[str]:
     return routes
 
 
-def test_there_is_a_sample_event_per_campaigns_route() -> None:
+def test_there_is_a_sample_event_per_route() -> None:
     assert {path.stem for path in EVENTS} == set(EXPECTED_STATUS)
     assert {json.loads(path.read_text())["routeKey"] for path in EVENTS} == _template_routes()
 
@@ -54,13 +65,23 @@ def test_sample_events_match_a_template_route_and_the_payload_shape(path: Path) 
     shape = {
         key: kind
         for key, kind in _shape(event).items()
-        if not key.startswith(("requestContext.authorizer", "body", "pathParameters", "queryString"))
+        # cookies, like the query string, is present only when the request has some.
+        if not key.startswith(("requestContext.authorizer", "body", "pathParameters", "queryString", "cookies"))
     }
     assert shape == sample
 
 
 @pytest.mark.parametrize("path", EVENTS, ids=lambda path: path.stem)
 def test_the_handler_answers_the_sample_events(local_cloud: LocalCloud, path: Path) -> None:
-    invocation = local_cloud.invoke("CampaignsFunction", json.loads(path.read_text()))
+    function, statuses = EXPECTED_STATUS[path.stem]
+    invocation = local_cloud.invoke(function, json.loads(path.read_text()))
     assert invocation.ok, invocation.error
-    assert invocation.payload["statusCode"] in EXPECTED_STATUS[path.stem], invocation.payload
+    assert invocation.payload["statusCode"] in statuses, invocation.payload
+
+
+@pytest.mark.parametrize("name", sorted(SQS_EVENTS))
+def test_the_queue_consumers_answer_their_sample_events(local_cloud: LocalCloud, name: str) -> None:
+    event = json.loads((EVENTS[0].parent / "sqs" / f"{name}.json").read_text())
+    invocation = local_cloud.invoke(SQS_EVENTS[name], event)
+    assert invocation.ok, invocation.error
+    assert invocation.payload == {"batchItemFailures": []}
