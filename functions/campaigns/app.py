@@ -16,6 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from campaigns import owner_spotify
 from soundlink.campaigns import (
     Campaign,
     CampaignCreate,
@@ -27,13 +28,14 @@ from soundlink.campaigns import (
     tracker_url,
 )
 from soundlink.health import run_checks
-from soundlink.http import api_url, make_resolver, owner_id
+from soundlink.http import HealthBody, api_url, make_resolver, openapi_document, owner_id, responses
 from soundlink.models import CampaignItem, bind_tables
 from soundlink.observability import logger, metrics, tracer
 from soundlink.repositories import DynamoCampaignRepository
 from soundlink.settings import get_settings
 
 app = make_resolver()
+app.include_router(owner_spotify.router)
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +48,11 @@ def _out(campaign: Campaign) -> CampaignOut:
     return CampaignOut.of(campaign, api_url(app, get_settings()))
 
 
-@app.post("/campaigns", summary="Create a campaign", responses={201: {"description": "Created"}})
+@app.post(
+    "/campaigns",
+    summary="Create a campaign",
+    responses=responses(201, "Created; Location is its URL", CampaignOut, errors=(400, 401, 409, 415)),
+)
 def create_campaign(draft: CampaignCreate) -> Response[CampaignOut]:
     campaign = service().create(owner_id(app), draft)
     metrics.add_metric(name="CampaignCreated", unit=MetricUnit.Count, value=1)
@@ -59,7 +65,11 @@ def create_campaign(draft: CampaignCreate) -> Response[CampaignOut]:
     )
 
 
-@app.get("/campaigns", summary="Your campaigns, newest first")
+@app.get(
+    "/campaigns",
+    summary="Your campaigns, newest first",
+    responses=responses(200, "One page of campaigns", CampaignList, errors=(400, 401)),
+)
 def list_campaigns(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
@@ -70,26 +80,42 @@ def list_campaigns(
     return CampaignList(campaigns=[CampaignOut.of(c, base) for c in page.campaigns], next_cursor=page.next_cursor)
 
 
-@app.get("/campaigns/<campaign_id>", summary="One campaign")
+@app.get(
+    "/campaigns/<campaign_id>",
+    summary="One campaign",
+    responses=responses(200, "The campaign", CampaignOut, errors=(401, 404)),
+)
 def get_campaign(campaign_id: str) -> CampaignOut:
     return _out(service().get(owner_id(app), campaign_id))
 
 
-@app.patch("/campaigns/<campaign_id>", summary="Change a campaign")
+@app.patch(
+    "/campaigns/<campaign_id>",
+    summary="Change a campaign",
+    responses=responses(200, "The changed campaign", CampaignOut, errors=(400, 401, 404, 409, 415)),
+)
 def update_campaign(campaign_id: str, changes: CampaignUpdate) -> CampaignOut:
     campaign = service().update(owner_id(app), campaign_id, changes)
     logger.info("campaign updated", extra={"campaign_id": campaign_id, "fields": sorted(changes.model_fields_set)})
     return _out(campaign)
 
 
-@app.delete("/campaigns/<campaign_id>", summary="Archive a campaign (its analytics are kept)")
+@app.delete(
+    "/campaigns/<campaign_id>",
+    summary="Archive a campaign (its analytics are kept)",
+    responses=responses(200, "The archived campaign", CampaignOut, errors=(401, 404, 409)),
+)
 def archive_campaign(campaign_id: str) -> CampaignOut:
     campaign = service().archive(owner_id(app), campaign_id)
     logger.info("campaign archived", extra={"campaign_id": campaign_id})
     return _out(campaign)
 
 
-@app.get("/campaigns/<campaign_id>/qr.svg", summary="QR code of the tracker link (SVG)")
+@app.get(
+    "/campaigns/<campaign_id>/qr.svg",
+    summary="QR code of the tracker link (SVG)",
+    responses=responses(200, "The QR code", media_type="image/svg+xml", errors=(401, 404)),
+)
 def campaign_qr(campaign_id: str) -> Response[str]:
     campaign = service().get(owner_id(app), campaign_id)
     buffer = io.BytesIO()
@@ -110,7 +136,12 @@ def _data_table_reachable() -> None:
         CampaignItem.get(*CampaignItem.key("health-check"))
 
 
-@app.get("/health", summary="Is the API and its storage reachable?", include_in_schema=True)
+@app.get(
+    "/health",
+    summary="Is the API and its storage reachable?",
+    responses={**responses(200, "Reachable", HealthBody), **responses(503, "Storage unreachable", HealthBody)},
+    openapi_extensions={"security": []},  # public
+)
 def health() -> Response[dict]:
     healthy, checks = run_checks({"data_table": _data_table_reachable})
     return Response(
@@ -123,7 +154,8 @@ def health() -> Response[dict]:
 
 @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
 def openapi() -> Response[str]:
-    document = app.get_openapi_json_schema(
+    document = openapi_document(
+        app,
         title="Soundlink API",
         version="1.0.0",
         description="Owner campaign API. Owner routes need a Cognito ID token: Authorization: Bearer <token>.",

@@ -6,7 +6,9 @@ rules are tested with an in-memory fake and the DynamoDB adapter with moto.
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,16 +18,23 @@ from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from soundlink.campaign import AttributionModel, Campaign, CampaignStatus, tracker_url
+from soundlink.campaign import SLUG_ALPHABET, SLUG_LENGTH, AttributionModel, Campaign, CampaignStatus, tracker_url
 from soundlink.errors import BadRequest, Conflict, NotFound
 from soundlink.playlist_ref import PlaylistRef, parse_playlist
 
-# No 0/o, 1/i/l: a slug read aloud or off a poster survives. 31 symbols x 10
-# = ~49.5 bits, far too many to enumerate through a throttled public route.
-SLUG_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
-SLUG_LENGTH = 10
 SLUG_ATTEMPTS = 5
 MAX_URL_LENGTH = 2048
+# Dates are stored and compared in UTC; outside this range they are typos,
+# and near datetime's own limits their conversion to UTC overflows.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2101, 1, 1, tzinfo=UTC)  # exclusive
+# Campaign ids are uuid4 strings as `str(uuid.uuid4())` writes them.
+_CAMPAIGN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+def is_campaign_id(value: str) -> bool:
+    """Whether a value could be the id of a campaign (checked before any read)."""
+    return _CAMPAIGN_ID.fullmatch(value) is not None
 
 
 class SlugTaken(Exception):
@@ -60,17 +69,48 @@ class CampaignRepository(Protocol):
 # ---------------------------------------------------------------- input
 
 
+def _is_control(ch: str) -> bool:
+    """Control characters, lone surrogates and non-characters (none of them is valid in XML)."""
+    return unicodedata.category(ch) in ("Cc", "Cs") or "\ufdd0" <= ch <= "\ufdef" or (ord(ch) & 0xFFFE) == 0xFFFE
+
+
+def _check_name(value: str | None) -> str | None:
+    if value is not None and any(_is_control(ch) for ch in value):
+        raise ValueError("name must not contain control characters (line breaks, tabs, ...)")
+    return value
+
+
 def _check_destination(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
     if len(value) > MAX_URL_LENGTH:
         raise ValueError(f"destination_url is longer than {MAX_URL_LENGTH} characters")
-    parts = urlsplit(value)
+    # A listener is redirected there: no header injection (CR/LF), no spaces,
+    # no invisible or direction-changing characters in what the owner sees.
+    if any(ch.isspace() or _is_control(ch) or unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp") for ch in value):
+        raise ValueError("destination_url must not contain spaces or control characters; percent-encode them")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise ValueError("destination_url is not a valid URL") from None
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError("destination_url must be an https:// address, e.g. https://open.spotify.com/playlist/…")
     if parts.username or parts.password:
         raise ValueError("destination_url must not contain a user name or password")
+    return value
+
+
+def _check_moment(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not EARLIEST <= in_utc < LATEST:
+        raise ValueError("must be between 2000-01-01 and 2100-12-31 (UTC)")
     return value
 
 
@@ -103,8 +143,10 @@ class CampaignCreate(BaseModel):
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
 
+    _name = field_validator("name")(_check_name)
     _playlist = field_validator("playlist")(_check_playlist)
     _destination = field_validator("destination_url")(_check_destination)
+    _moments = field_validator("starts_at", "ends_at")(_check_moment)
 
     @model_validator(mode="after")
     def _period(self) -> CampaignCreate:
@@ -125,7 +167,9 @@ class CampaignUpdate(BaseModel):
     ends_at: AwareDatetime | None = None
     playlist: Any = Field(None, description="Cannot be changed; present only to explain why")
 
+    _name = field_validator("name")(_check_name)
     _destination = field_validator("destination_url")(_check_destination)
+    _moments = field_validator("starts_at", "ends_at")(_check_moment)
 
     @field_validator("playlist")
     @classmethod
@@ -200,6 +244,10 @@ class CampaignService:
         raise Conflict("could not allocate a unique tracker slug; please try again")
 
     def get(self, owner_id: str, campaign_id: str) -> Campaign:
+        # An id this service cannot have issued is not looked up (nor echoed in full).
+        if not is_campaign_id(campaign_id):
+            shown = campaign_id if len(campaign_id) <= 40 else campaign_id[:40] + "…"
+            raise NotFound(f"campaign {shown!r} not found")
         campaign = self._repository.get(campaign_id)
         # Another owner's campaign is indistinguishable from a missing one.
         if campaign is None or campaign.owner_id != owner_id:

@@ -2,13 +2,86 @@
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
 
-from soundlink.errors import AppError, Unauthorized
+from soundlink.errors import AppError, BadRequest, Unauthorized, UnsupportedMediaType
 from soundlink.settings import Settings
+
+# Request bodies are JSON objects, UTF-8, flat: anything deeper than this is
+# refused before pydantic (or Powertools' error formatting) walks it.
+MAX_BODY_DEPTH = 16
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_JSON_ONLY = "send the body as application/json (UTF-8)"
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error this API answers: a code, a message to act on, and which fields were wrong."""
+
+    error: str = Field(examples=["invalid_request"])
+    message: str
+    details: list[FieldProblem] | None = Field(None, description="Present for invalid input: one entry per field")
+
+
+class GatewayOrErrorBody(BaseModel):
+    """An error from this API (`ErrorBody`) or API Gateway's own answer (`{"message": ...}`)."""
+
+    message: str
+    error: str | None = None
+    details: list[FieldProblem] | None = None
+
+
+class HealthBody(BaseModel):
+    """GET /health: ok, or which dependency is unavailable."""
+
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, Literal["ok", "unavailable"]]
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input; `details` names each field",
+    401: 'No valid Cognito token (API Gateway\'s JWT authorizer answers `{"message": "Unauthorized"}`)',
+    404: "No such campaign for this owner",
+    409: "The campaign is archived or was changed by another request",
+    415: "The body is not application/json in UTF-8",
+}
+
+
+def responses(
+    status: int, description: str, model: Any = None, *, errors: tuple[int, ...] = (), media_type: str | None = None
+) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI responses of a route: its success and the errors it can answer."""
+    success: OpenAPIResponse = {"description": description}
+    if media_type:
+        success["content"] = {media_type: {"schema": {"type": "string"}}}
+    elif model is not None:
+        success["content"] = {content_types.APPLICATION_JSON: {"model": model}}
+    documented: dict[int, OpenAPIResponse] = {status: success}
+    for code in errors:
+        # 401 and 404 may also come from API Gateway itself, in its own shape.
+        body = GatewayOrErrorBody if code in (401, 404) else ErrorBody
+        documented[code] = {
+            "description": _ERROR_DESCRIPTIONS[code],
+            "content": {content_types.APPLICATION_JSON: {"model": body}},
+        }
+    return documented
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
@@ -32,8 +105,121 @@ def _describe(error: dict[str, Any]) -> dict[str, str]:
     return {"field": field, "message": message}
 
 
+# ------------------------------------------------------------- request bodies
+
+
+def _is_json_utf8(content_type: str) -> bool:
+    media_type, *parameters = (part.strip() for part in content_type.split(";"))
+    if media_type.lower() != content_types.APPLICATION_JSON:
+        return False
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            return False
+    return True
+
+
+def _too_deep(value: Any) -> bool:
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_BODY_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def check_body(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event, if its body is one Powertools can parse safely: a UTF-8 JSON object.
+
+    Powertools decodes and parses the body inside its validation middleware,
+    before any middleware of ours runs, and only turns a JSONDecodeError into
+    a validation error: a body that is not UTF-8, JSON too deep or with a
+    5,000-digit number, or a multipart body without boundary would escape as
+    a 500. So every request is checked here first, once for the whole API;
+    the content type of an accepted body is normalised to application/json.
+    """
+    headers = event.get("headers") or {}
+    content_type = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    body = event.get("body")
+    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", "")).upper()
+    if not body and not (content_type and method in _BODY_METHODS):
+        return event
+    if content_type and not _is_json_utf8(content_type):
+        raise UnsupportedMediaType(f"content type {content_type[:100]!r} is not accepted: {_JSON_ONLY}")
+    if not body:
+        return event
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(str(body), validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest(f"the body is not valid JSON: {_JSON_ONLY}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest(f"the body is not UTF-8: {_JSON_ONLY}") from None
+    else:
+        text = str(body)
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):  # JSONDecodeError, numbers over Python's digit limit, nesting
+        raise BadRequest(f"the body is not valid JSON: {_JSON_ONLY}") from None
+    if not isinstance(parsed, dict):
+        raise BadRequest("the body must be a JSON object")
+    if _too_deep(parsed):
+        raise BadRequest(f"the body is nested more than {MAX_BODY_DEPTH} levels deep")
+    if content_type != content_types.APPLICATION_JSON:
+        others = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        event = {**event, "headers": {**others, "content-type": content_types.APPLICATION_JSON}}
+    return event
+
+
+# ----------------------------------------------------------------- responses
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    return next((str(v) for k, v in headers.items() if k.lower() == name), None)
+
+
+def _secure(response: dict[str, Any]) -> dict[str, Any]:
+    """Headers every answer carries: no MIME sniffing; JSON is never cached."""
+    headers = response.setdefault("headers", {})
+    headers["X-Content-Type-Options"] = "nosniff"
+    content_type = _header(headers, "content-type") or ""
+    if content_type.startswith(content_types.APPLICATION_JSON) and _header(headers, "cache-control") is None:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _payload(error: AppError) -> dict[str, Any]:
+    body = error_response(error.status, error.code, error.message, error.details).body
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(body, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
+
+
+class SoundlinkResolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver, with the body check and the headers every answer needs.
+
+    Both sit around `resolve`: Powertools answers validation errors and 404s
+    from its exception handlers, outside any middleware, so a middleware
+    would miss those answers and could not run before the body is parsed.
+    """
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        try:
+            event = check_body(event)
+        except AppError as error:
+            return _secure(_payload(error))
+        return _secure(super().resolve(event, context))
+
+
 def make_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = SoundlinkResolver(enable_validation=True)
 
     @app.exception_handler(AppError)
     def _app_error(error: AppError) -> Response:
@@ -45,12 +231,31 @@ def make_resolver() -> APIGatewayHttpResolver:
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return error_response(400, "invalid_request", summary or "the request is not valid", problems)
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_error: RequestUnsupportedContentType) -> Response:
+        # check_body refuses these first; kept so the shape holds if a route reads a body another way.
+        return error_response(415, UnsupportedMediaType.code, _JSON_ONLY)
+
     @app.not_found
     def _no_route(_error: Exception) -> Response:
         event = app.current_event
-        return error_response(404, "not_found", f"no route for {event.http_method} {event.path}")
+        return error_response(404, "not_found", f"no route for {event.http_method} {event.path}"[:200])
 
     return app
+
+
+def openapi_document(app: APIGatewayHttpResolver, **info: Any) -> str:
+    """The OpenAPI document (JSON) as this API answers: Powertools' 422 is never sent (invalid input is a 400)."""
+    document = json.loads(app.get_openapi_json_schema(**info))
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                operation.get("responses", {}).pop("422", None)
+    schemas = document.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):  # in this order: the first refers to the second
+        if f'"#/components/schemas/{name}"' not in json.dumps(document):
+            schemas.pop(name, None)
+    return json.dumps(document, indent=2)
 
 
 def owner_id(app: APIGatewayHttpResolver) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 
 from pynamodb.connection import Connection
@@ -17,6 +16,7 @@ from soundlink.campaigns import (
     Page,
     SlugTaken,
     StaleCampaign,
+    is_campaign_id,
 )
 from soundlink.errors import BadRequest
 from soundlink.models import CampaignItem, SlugClaim
@@ -29,21 +29,48 @@ def _encode_cursor(last_evaluated_key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+MAX_CURSOR_LENGTH = 2048
+_CURSOR_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"})
+_MAX_GSI1SK_LENGTH = 200
+
+
 def _decode_cursor(cursor: str, owner_key: str) -> dict:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key = json.loads(raw)
-    except (binascii.Error, ValueError):
-        key = None
+    key = _cursor_key(cursor)
     # A cursor only ever continues the listing it came from: refuse one that
-    # points at another owner's partition or is not ours at all.
-    if (
-        not isinstance(key, dict)
-        or key.get("gsi1pk", {}).get("S") != owner_key
-        or not all(isinstance(key.get(name), dict) for name in ("pk", "sk", "gsi1sk"))
-    ):
+    # points at another owner's partition, at another item, or is not ours at all.
+    if key is None or not _continues_listing(key, owner_key):
         raise BadRequest("cursor is not valid: use the next_cursor of a previous page, or omit it")
-    return key
+    return {name: {"S": value} for name, value in key.items()}
+
+
+def _cursor_key(cursor: str) -> dict[str, str] | None:
+    """The string key attributes a cursor holds, exactly as _encode_cursor writes them; None for anything else."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, RecursionError):  # not base64 or ASCII, not UTF-8, not JSON, numbers too long, too deep
+        return None
+    if not isinstance(key, dict) or set(key) != _CURSOR_KEYS:
+        return None
+    values = {}
+    for name, attribute in key.items():
+        if not (isinstance(attribute, dict) and set(attribute) == {"S"} and isinstance(attribute["S"], str)):
+            return None
+        values[name] = attribute["S"]
+    return values
+
+
+def _continues_listing(key: dict[str, str], owner_key: str) -> bool:
+    campaign_id = key["pk"].removeprefix("CAMPAIGN#")
+    return (
+        key["gsi1pk"] == owner_key
+        and is_campaign_id(campaign_id)
+        and (key["pk"], key["sk"]) == CampaignItem.key(campaign_id)
+        and key["gsi1sk"].startswith("CAMPAIGN#")
+        and key["gsi1sk"].endswith(f"#{campaign_id}")
+        and len(key["gsi1sk"]) <= _MAX_GSI1SK_LENGTH
+    )
 
 
 class DynamoCampaignRepository:

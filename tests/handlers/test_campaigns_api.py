@@ -32,8 +32,11 @@ def api(aws, monkeypatch):
     module = importlib.import_module("campaigns.app")
     module.service.cache_clear()
 
-    def call(method, path, *, claims=ALICE, route=None, params=None, **kwargs):
+    def call(method, path, *, claims=ALICE, route=None, params=None, raw_body=None, **kwargs):
         event = http_event(method, path, route=route, path_parameters=params, claims=claims, **kwargs)
+        if raw_body is not None:  # bytes as API Gateway hands over a body it cannot pass as text
+            event["body"] = base64.b64encode(raw_body).decode()
+            event["isBase64Encoded"] = True
         response = module.handler(event, FakeContext())
         body = response.get("body")
         if response.get("isBase64Encoded"):
@@ -233,6 +236,8 @@ def test_patch_changes_only_what_was_sent(api):
         ({}, "nothing to change"),
         ({"attribution_model": "best"}, "attribution_model"),
         ({"attribution_window_days": 365}, "90"),
+        ({"attribution_window_days": 0}, "greater than or equal to 1"),
+        ({"starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}, "later than starts_at"),
         ({"destination_url": "ftp://x"}, "https"),
         ({"name": None}, "cannot be null"),
         ({"starts_at": "2030-01-01T00:00:00Z", "ends_at": "2029-01-01T00:00:00Z"}, "later than starts_at"),
@@ -313,3 +318,324 @@ def test_unknown_route_is_a_json_404(api):
     status, body, _ = api("GET", "/nope")
     assert status == 404
     assert "GET /nope" in body["message"]
+
+
+# ------------------------------------------------- bodies Powertools cannot parse
+
+
+def assert_error(status, body, response, expected):
+    """Every error answer has the app's one shape, whatever refused the request."""
+    assert status == expected, body
+    assert response["headers"]["Content-Type"] == "application/json"
+    assert isinstance(body, dict), body
+    assert {"error", "message"} <= set(body) <= {"error", "message", "details"}, body
+    assert isinstance(body["error"], str) and isinstance(body["message"], str)
+
+
+VALID = {"name": "Launch", "playlist": PID}
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "expected", "fragment"),
+    [
+        pytest.param(
+            b'{"name":"\xff","playlist":"' + PID.encode() + b'"}', "application/json", 400, "UTF-8", id="not-utf8"
+        ),
+        pytest.param(json.dumps(VALID).encode("utf-16"), "application/json", 400, "UTF-8", id="utf16"),
+        pytest.param(json.dumps(VALID).encode("utf-16-le"), "application/json", 400, "JSON", id="utf16-no-bom"),
+        pytest.param(b"[" * 5000 + b"]" * 5000, "application/json", 400, "JSON", id="nested-5000"),
+        pytest.param(
+            b'{"name":"x","playlist":"' + PID.encode() + b'","attribution_window_days":' + b"7" * 5000 + b"}",
+            "application/json",
+            400,
+            "JSON",
+            id="int-5000-digits",
+        ),
+        pytest.param(b"not base64 at all", "application/json", 400, "JSON", id="json-as-binary"),
+        pytest.param(
+            b"--x\r\n\r\n--x--\r\n", "multipart/form-data", 415, "application/json", id="multipart-no-boundary"
+        ),
+        pytest.param(
+            b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+            415,
+            "application/json",
+            id="multipart",
+        ),
+        pytest.param(
+            b"name=x&playlist=" + PID.encode(), "application/x-www-form-urlencoded", 415, "application/json", id="form"
+        ),
+        pytest.param(json.dumps(VALID).encode(), "text/plain", 415, "application/json", id="text-plain"),
+        pytest.param(json.dumps(VALID).encode(), "application/jsonp", 415, "application/json", id="jsonp"),
+        pytest.param(
+            json.dumps(VALID).encode("utf-16"), "application/json; charset=utf-16", 415, "UTF-8", id="charset"
+        ),
+        pytest.param(b"[]", "application/json", 400, "object", id="array"),
+        pytest.param(b"1", "application/json", 400, "object", id="number"),
+    ],
+)
+def test_a_body_that_is_not_utf8_json_is_refused_in_the_error_shape(api, aws, raw, content_type, expected, fragment):
+    status, body, response = api("POST", "/campaigns", raw_body=raw, headers={"content-type": content_type})
+    assert_error(status, body, response, expected)
+    assert fragment in body["message"]
+    assert table_items(aws) == []
+
+
+def test_deeply_nested_json_sent_as_text_is_400(api, aws):
+    text = '{"name":' + "[" * 5000 + "]" * 5000 + "}"
+    status, body, response = api("POST", "/campaigns", body=text, headers={"content-type": "application/json"})
+    assert_error(status, body, response, 400)
+    assert table_items(aws) == []
+
+
+def test_a_body_on_patch_is_checked_the_same_way(api, aws):
+    campaign = create(api)
+    before = table_items(aws)
+    path, params = f"/campaigns/{campaign['id']}", {"id": campaign["id"]}
+    status, body, response = api(
+        "PATCH",
+        path,
+        route="/campaigns/{id}",
+        params=params,
+        raw_body=b'{"name":"\xfe"}',
+        headers={"content-type": "application/json"},
+    )
+    assert_error(status, body, response, 400)
+    status, body, response = api(
+        "PATCH",
+        path,
+        route="/campaigns/{id}",
+        params=params,
+        raw_body=b"name=x",
+        headers={"content-type": "text/plain"},
+    )
+    assert_error(status, body, response, 415)
+    assert table_items(aws) == before
+
+
+def test_a_post_without_body_in_another_content_type_is_415(api, aws):
+    status, body, response = api("POST", "/campaigns", headers={"content-type": "multipart/form-data"})
+    assert_error(status, body, response, 415)
+    status, body, response = api("POST", "/campaigns", headers={"content-type": "text/plain"})
+    assert_error(status, body, response, 415)
+    assert table_items(aws) == []
+
+
+def test_json_content_type_with_utf8_charset_is_accepted(api):
+    status, body, _ = api(
+        "POST", "/campaigns", body=json.dumps(VALID), headers={"content-type": "Application/JSON; charset=UTF-8"}
+    )
+    assert status == 201, body
+
+
+# ------------------------------------------------------------ dates out of range
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("ends_at", "9999-12-31T23:59:59-23:59"),
+        ("starts_at", "0001-01-01T00:00:00+14:00"),
+        ("ends_at", "2101-01-01T00:00:00Z"),
+        ("starts_at", "1999-12-31T23:59:59Z"),
+    ],
+)
+def test_dates_outside_a_sane_range_are_400_naming_the_field(api, aws, field, value):
+    status, body, response = api("POST", "/campaigns", body={**VALID, field: value})
+    assert_error(status, body, response, 400)
+    assert any(d["field"] == field and "2000" in d["message"] for d in body["details"]), body
+    assert table_items(aws) == []
+    campaign = create(api)
+    before = table_items(aws)
+    status, body, response = api(
+        "PATCH",
+        f"/campaigns/{campaign['id']}",
+        route="/campaigns/{id}",
+        params={"id": campaign["id"]},
+        body={field: value},
+    )
+    assert_error(status, body, response, 400)
+    assert field in body["message"]
+    assert table_items(aws) == before
+
+
+# ----------------------------------------------------------------- list cursors
+
+
+def _cursor(value) -> str:
+    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+OWNER_KEY = "OWNER#alice-sub"
+GOOD_KEY = {
+    "pk": {"S": "CAMPAIGN#6f1c2a8e-4b8f-4d55-9a3e-0c2f3b1d4e5f"},
+    "sk": {"S": "CAMPAIGN"},
+    "gsi1pk": {"S": OWNER_KEY},
+    "gsi1sk": {"S": "CAMPAIGN#2026-11-25T12:00:00+00:00#6f1c2a8e-4b8f-4d55-9a3e-0c2f3b1d4e5f"},
+}
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        pytest.param("eyJnc2kxcGsiOiAieCJ9", id="issue"),
+        pytest.param(_cursor([]), id="list"),
+        pytest.param(_cursor("text"), id="string"),
+        pytest.param(_cursor(None), id="null"),
+        pytest.param(_cursor({"gsi1pk": "x"}), id="gsi1pk-str"),
+        pytest.param(_cursor({"gsi1pk": {"S": 1}}), id="gsi1pk-S-int"),
+        pytest.param(_cursor({**GOOD_KEY, "gsi1pk": [OWNER_KEY]}), id="gsi1pk-list"),
+        pytest.param(_cursor({**GOOD_KEY, "gsi1pk": {"S": OWNER_KEY, "N": "1"}}), id="two-types"),
+        pytest.param(_cursor({**GOOD_KEY, "pk": {"S": 1}}), id="pk-int"),
+        pytest.param(_cursor({**GOOD_KEY, "sk": {"N": "1"}}), id="sk-number"),
+        pytest.param(_cursor({**GOOD_KEY, "pk": {"S": "CAMPAIGN#" + "x" * 1200}}), id="huge-pk"),
+        pytest.param(_cursor({**GOOD_KEY, "pk": {"S": "SLUG#abc"}}), id="other-item"),
+        pytest.param(_cursor({**GOOD_KEY, "extra": {"S": "x"}}), id="extra-key"),
+        pytest.param(_cursor({k: v for k, v in GOOD_KEY.items() if k != "gsi1sk"}), id="missing-key"),
+        pytest.param(_cursor(b"[" * 1500 + b"]" * 1500), id="nested"),
+        pytest.param(_cursor(b'{"gsi1pk":' + b"1" * 1400 + b"}"), id="huge-int"),
+        pytest.param(_cursor(b"\xff\xfe{}"), id="not-utf8"),
+        pytest.param("é" * 10, id="not-ascii"),
+        pytest.param("A" * 3000, id="too-long"),
+    ],
+)
+def test_a_tampered_cursor_is_400(api, cursor):
+    create(api)
+    status, body, response = api("GET", "/campaigns", query={"cursor": cursor})
+    assert_error(status, body, response, 400)
+    assert "cursor" in body["message"]
+
+
+def test_a_well_formed_cursor_of_ones_own_listing_is_accepted(api):
+    status, body, _ = api("GET", "/campaigns", query={"cursor": _cursor(GOOD_KEY)})
+    assert status == 200, body
+
+
+# ------------------------------------------------------ what input may contain
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/\r\nX: y",
+        "https://evil.example/a\nb",
+        "https://evil.example/a b",
+        "https://evil.example/a\tb",
+        "https://evil.example/\x00",
+        "https://evil.example/\x7f",
+        "https://evil.example/a\u2028b",
+        "https://evil.example/\u202e",
+        "https://evil.example/\u00a0x",
+        "https://evil.example:99999/",
+    ],
+)
+def test_destination_url_with_control_characters_or_whitespace_is_400(api, aws, url):
+    status, body, response = api("POST", "/campaigns", body={**VALID, "destination_url": url})
+    assert_error(status, body, response, 400)
+    assert any(d["field"] == "destination_url" for d in body["details"]), body
+    assert table_items(aws) == []
+    campaign = create(api)
+    before = table_items(aws)
+    status, body, response = api(
+        "PATCH",
+        f"/campaigns/{campaign['id']}",
+        route="/campaigns/{id}",
+        params={"id": campaign["id"]},
+        body={"destination_url": url},
+    )
+    assert_error(status, body, response, 400)
+    assert table_items(aws) == before
+
+
+@pytest.mark.parametrize("name", ["a\u0001b", "a\nb", "tab\there", "a\x7fb", "a\ufffeb", "a\ud800b"])
+def test_names_with_control_characters_are_400(api, aws, name):
+    status, body, response = api("POST", "/campaigns", body={**VALID, "name": name})
+    assert_error(status, body, response, 400)
+    assert any(d["field"] == "name" for d in body["details"]), body
+    assert table_items(aws) == []
+
+
+def test_a_name_with_emoji_and_accents_is_kept_and_its_qr_code_is_valid_xml(api):
+    from xml.etree import ElementTree
+
+    campaign = create(api, name="Été 🎧‍🔥 <Launch> & co")
+    status, body, _ = api(
+        "GET", f"/campaigns/{campaign['id']}/qr.svg", route="/campaigns/{id}/qr.svg", params={"id": campaign["id"]}
+    )
+    assert status == 200
+    ElementTree.fromstring(body.encode())  # noqa: S314 (our own SVG)
+
+
+@pytest.mark.parametrize(
+    "campaign_id",
+    [
+        pytest.param("a" * 2100, id="2100-chars"),
+        "does-not-exist",
+        "6F1C2A8E-4B8F-4D55-9A3E-0C2F3B1D4E5F",
+        "6f1c2a8e-4b8f-4d55-9a3e-0c2f3b1d4e5f0",
+        "%00",
+    ],
+)
+def test_a_campaign_id_that_is_not_a_uuid_is_404_before_dynamodb(api, monkeypatch, campaign_id):
+    from soundlink.repositories import DynamoCampaignRepository
+
+    def no_read(*_args, **_kwargs):
+        raise AssertionError("DynamoDB must not be asked for an id that cannot exist")
+
+    monkeypatch.setattr(DynamoCampaignRepository, "get", no_read)
+    monkeypatch.setattr(DynamoCampaignRepository, "save", no_read)
+    path, params = f"/campaigns/{campaign_id}", {"id": campaign_id}
+    for method, suffix, payload in (
+        ("GET", "", None),
+        ("PATCH", "", {"name": "x"}),
+        ("DELETE", "", None),
+        ("GET", "/qr.svg", None),
+    ):
+        status, body, response = api(
+            method,
+            path + suffix,
+            route="/campaigns/{id}" + suffix,
+            params=params,
+            **({"body": payload} if payload else {}),
+        )
+        assert_error(status, body, response, 404)
+        assert body["error"] == "not_found"
+        assert len(body["message"]) < 120, body["message"]
+
+
+# --------------------------------------------------------- headers on every answer
+
+
+def _answers(api):
+    campaign = create(api)
+    params = {"id": campaign["id"]}
+    path = f"/campaigns/{campaign['id']}"
+    return {
+        "create": api("POST", "/campaigns", body=VALID),
+        "list": api("GET", "/campaigns"),
+        "get": one(api, campaign["id"]),
+        "patch": api("PATCH", path, route="/campaigns/{id}", params=params, body={"name": "y"}),
+        "qr": api("GET", path + "/qr.svg", route="/campaigns/{id}/qr.svg", params=params),
+        "delete": api("DELETE", path, route="/campaigns/{id}", params=params),
+        "invalid": api("POST", "/campaigns", body={"name": ""}),
+        "bad-json": api("POST", "/campaigns", body="{", headers={"content-type": "application/json"}),
+        "415": api("POST", "/campaigns", body="x", headers={"content-type": "text/plain"}),
+        "401": api("GET", "/campaigns", claims=None),
+        "404-campaign": one(api, "nope"),
+        "404-route": api("GET", "/nope"),
+        "409": api("PATCH", path, route="/campaigns/{id}", params=params, body={"name": "z"}),
+        "health": api("GET", "/health", claims=None),
+        "openapi": api("GET", "/openapi.json", claims=None),
+    }
+
+
+def test_every_answer_says_nosniff_and_json_is_not_stored(api):
+    answers = _answers(api)
+    assert answers["409"][0] == 409
+    for name, (_status, _body, response) in answers.items():
+        headers = response["headers"]
+        assert headers.get("X-Content-Type-Options") == "nosniff", name
+        if headers["Content-Type"].startswith("application/json"):
+            assert headers.get("Cache-Control") == "no-store", name
+    assert answers["qr"][2]["headers"]["Cache-Control"] == "private, max-age=300"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import socket
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
+import requests
 
 from soundlink.spotify import (
     NotAllowListed,
@@ -21,6 +24,7 @@ from soundlink.spotify import (
     TokenRevoked,
     TokenSet,
     UnexpectedResponse,
+    _retry_after,
 )
 
 from .conftest import OWNER_SCOPES, Emulator, connect, make_config
@@ -56,6 +60,15 @@ def test_long_retry_after_is_passed_through(emulator: Emulator, listener_client:
     with pytest.raises(RateLimited) as caught:
         listener_client.me()
     assert caught.value.retry_after_seconds == 72000
+
+
+def test_retry_after_given_as_an_http_date_is_the_seconds_until_then() -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    for offset, low, high in ((90, 85, 90), (-30, 0, 0)):
+        response = requests.Response()
+        response.status_code = 429
+        response.headers["Retry-After"] = format_datetime(now + timedelta(seconds=offset), usegmt=True)
+        assert low <= _retry_after(response) <= high, response.headers["Retry-After"]
 
 
 def test_quota_exceeded_reason_is_rate_limited(emulator: Emulator, listener_client: SpotifyClient) -> None:

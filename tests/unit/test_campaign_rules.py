@@ -205,3 +205,137 @@ def test_listing_is_newest_first_and_per_owner(repo):
     rest = service.list("o", limit=2, cursor=page.next_cursor)
     assert [c.id for c in rest.campaigns] == [ids[0]]
     assert rest.next_cursor is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("ends_at", "9999-12-31T23:59:59-23:59"),
+        ("starts_at", "0001-01-01T00:00:00+14:00"),
+        ("ends_at", "2101-01-01T00:00:00Z"),
+        ("starts_at", "1999-12-31T23:59:59Z"),
+        ("starts_at", "2000-01-01T00:30:00+01:00"),
+    ],
+)
+def test_dates_must_fall_in_a_sane_range_in_utc(field, value):
+    for model, data in (
+        (CampaignCreate, {"name": "n", "playlist": PID, field: value}),
+        (CampaignUpdate, {field: value}),
+    ):
+        problems = errors_of(model, data)
+        assert field in problems
+        assert "between 2000-01-01 and 2100-12-31" in problems[field]
+
+
+def test_dates_at_the_edges_of_the_range_are_accepted():
+    campaign = CampaignCreate.model_validate(
+        {"name": "n", "playlist": PID, "starts_at": "2000-01-01T00:00:00Z", "ends_at": "2100-12-31T23:59:59.999999Z"}
+    )
+    assert campaign.starts_at == datetime(2000, 1, 1, tzinfo=UTC)
+    assert CampaignUpdate.model_validate({"ends_at": "2101-01-01T05:00:00+06:00"}).ends_at.year == 2101
+
+
+def test_a_period_of_no_length_is_refused():
+    problems = errors_of(
+        CampaignCreate,
+        {"name": "n", "playlist": PID, "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-01T01:00:00+01:00"},
+    )
+    assert "ends_at must be later than starts_at" in " ".join(problems.values())
+
+
+def test_an_update_giving_a_period_of_no_length_is_refused(service, repo):
+    campaign = service.create("o", draft(starts_at="2027-01-01T00:00:00Z", ends_at="2027-02-01T00:00:00Z"))
+    with pytest.raises(BadRequest, match="later than starts_at"):
+        service.update("o", campaign.id, CampaignUpdate(ends_at=datetime(2027, 1, 1, tzinfo=UTC)))
+
+
+def test_a_campaign_cannot_end_right_now(service, repo):
+    with pytest.raises(BadRequest, match="past"):
+        service.create("o", draft(ends_at=NOW.isoformat()))
+    assert repo.by_id == {}
+    later = service.create("o", draft(ends_at=(NOW + timedelta(microseconds=1)).isoformat()))
+    assert later.ends_at > NOW
+
+
+def test_a_window_of_zero_days_cannot_be_patched_in():
+    problems = errors_of(CampaignUpdate, {"attribution_window_days": 0})
+    assert "greater than or equal to 1" in problems["attribution_window_days"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/\r\nX: y",
+        "https://evil.example/a b",
+        "https://evil.example/\x00",
+        "https://evil.example/a\u2028b",
+        "https://evil.example/\u202e",
+        "https://evil.example/\ud800",
+        "https://evil.example:99999/",
+    ],
+)
+def test_destination_url_refuses_control_characters_and_whitespace(url):
+    for model, data in ((CampaignCreate, {"name": "n", "playlist": PID}), (CampaignUpdate, {})):
+        problems = errors_of(model, {**data, "destination_url": url})
+        assert "destination_url" in problems
+
+
+def test_destination_url_keeps_surrounding_whitespace_trimmed():
+    assert draft(destination_url="  https://example.com/x  ").destination_url == "https://example.com/x"
+
+
+@pytest.mark.parametrize("name", ["a\u0001b", "a\nb", "a\tb", "a\x7fb", "a\x85b", "a\ufffeb", "a\uffffb", "a\ud800b"])
+def test_names_refuse_control_characters(name):
+    for model, data in ((CampaignCreate, {"playlist": PID}), (CampaignUpdate, {})):
+        problems = errors_of(model, {**data, "name": name})
+        assert "name" in problems
+        # pydantic itself refuses a lone surrogate, with its own message
+        assert "control character" in problems["name"] or "unicode" in problems["name"]
+
+
+def test_names_keep_emoji_joiners_and_accents():
+    assert draft(name="Été 🎧\u200d🔥").name == "Été 🎧\u200d🔥"
+
+
+class CountingRepository(InMemoryCampaigns):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+
+    def get(self, campaign_id):
+        self.reads.append(campaign_id)
+        return super().get(campaign_id)
+
+
+@pytest.mark.parametrize(
+    "campaign_id",
+    [
+        pytest.param("x" * 2100, id="2100-chars"),
+        "",
+        "c1",
+        "6F1C2A8E-4B8F-4D55-9A3E-0C2F3B1D4E5F",
+        " 6f1c2a8e-4b8f-4d55-9a3e-0c2f3b1d4e5f",
+        "a\nb",
+    ],
+)
+def test_an_id_that_cannot_be_a_campaign_is_not_found_without_a_read(campaign_id):
+    repo = CountingRepository()
+    service = CampaignService(repo, now=lambda: NOW)
+    for action in (
+        lambda: service.get("o", campaign_id),
+        lambda: service.update("o", campaign_id, CampaignUpdate(name="x")),
+        lambda: service.archive("o", campaign_id),
+    ):
+        with pytest.raises(NotFound) as caught:
+            action()
+        assert len(caught.value.message) < 120
+    assert repo.reads == []
+
+
+def test_a_real_id_is_read_and_named_in_not_found():
+    repo = CountingRepository()
+    service = CampaignService(repo, now=lambda: NOW)
+    missing = "6f1c2a8e-4b8f-4d55-9a3e-0c2f3b1d4e5f"
+    with pytest.raises(NotFound, match=missing):
+        service.get("o", missing)
+    assert repo.reads == [missing]
