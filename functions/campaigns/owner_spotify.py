@@ -8,12 +8,18 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
 from soundlink import owner_spotify
+from soundlink.errors import AppError
 from soundlink.http import api_url, owner_id
 from soundlink.observability import logger
 from soundlink.settings import get_settings
 from soundlink.tracking import consent
 
 router = APIGatewayHttpRouter()
+
+
+class SpotifyNotConfigured(AppError):
+    status = 503
+    code = "spotify_not_configured"
 
 
 class ConnectStarted(BaseModel):
@@ -33,18 +39,20 @@ class SpotifyConnection(BaseModel):
 def connect() -> ConnectStarted:
     settings = get_settings()
     owner = owner_id(router)
-    started = consent.start(
-        consent.Purpose.OWNER,
-        now=consent.utcnow(),
-        accounts_url=settings.spotify_accounts_url,
-        client_id=settings.spotify_client_id,
-        redirect_uri=f"{api_url(router, settings)}/oauth/callback",
-        # The dashboard calls this with fetch from its own origin: no cookie can bind the
-        # state to the browser, so the owner always sees Spotify's dialog and confirms.
-        bind_cookie=False,
-        owner_id=owner,
-        show_dialog=True,
-    )
+    try:
+        started = consent.start(
+            consent.Purpose.OWNER,
+            now=consent.utcnow(),
+            settings=settings,
+            api_url=api_url(router, settings),
+            # The dashboard calls this with fetch from its own origin: no cookie can bind the
+            # state to the browser, so the owner always sees Spotify's dialog and confirms.
+            bind_cookie=False,
+            owner_id=owner,
+            show_dialog=True,
+        )
+    except ValueError as error:
+        raise SpotifyNotConfigured(f"this installation cannot connect to Spotify yet: {error}") from None
     logger.info("owner Spotify connection started")
     return ConnectStarted(authorize_url=started.authorize_url, expires_at=started.expires_at)
 

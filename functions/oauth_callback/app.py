@@ -72,9 +72,8 @@ def _disconnect(event: dict) -> dict:
         started = consent.start(
             consent.Purpose.DISCONNECT,
             now=consent.utcnow(),
-            accounts_url=settings.spotify_accounts_url,
-            client_id=settings.spotify_client_id,
-            redirect_uri=f"{api_url}/oauth/callback",
+            settings=settings,
+            api_url=api_url,
             show_dialog=True,  # the listener sees which account they are proving
         )
     except (PynamoDBException, ValueError) as error:

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from soundlink.models import OAuthStateItem
+from soundlink.settings import Settings
 from soundlink.spotify_oauth import authorize_url, make_pkce, make_state
 
 STATE_TTL = timedelta(minutes=10)
@@ -83,13 +84,17 @@ def cookie_from(cookies: list[str] | None) -> str | None:
     return None
 
 
+def callback_url(api_url: str) -> str:
+    """The one redirect URI Soundlink registers with Spotify."""
+    return f"{api_url}/oauth/callback"
+
+
 def start(
     purpose: Purpose,
     *,
     now: datetime,
-    accounts_url: str,
-    client_id: str,
-    redirect_uri: str,
+    settings: Settings,
+    api_url: str,
     bind_cookie: bool = True,
     campaign_id: str | None = None,
     owner_id: str | None = None,
@@ -98,7 +103,13 @@ def start(
     click: dict[str, Any] | None = None,
     show_dialog: bool = False,
 ) -> StartedConsent:
-    """Store a new state (one DynamoDB write) and build Spotify's authorize URL."""
+    """Store a new state (one DynamoDB write) and build Spotify's authorize URL.
+
+    ValueError when the deployment cannot start a consent (no Spotify client id,
+    a redirect URI Spotify would refuse)."""
+    if not settings.spotify_client_id:
+        raise ValueError("SpotifyClientId is not set: no consent can start")
+    redirect_uri = callback_url(api_url)
     pkce = make_pkce()
     state = make_state()
     nonce = secrets.token_urlsafe(32) if bind_cookie else None
@@ -119,7 +130,13 @@ def start(
     )
     item.save(condition=OAuthStateItem.pk.does_not_exist())
     url = authorize_url(
-        accounts_url, client_id, redirect_uri, state, pkce.challenge, SCOPES[purpose], show_dialog=show_dialog
+        settings.spotify_accounts_url,
+        settings.spotify_client_id,
+        redirect_uri,
+        state,
+        pkce.challenge,
+        SCOPES[purpose],
+        show_dialog=show_dialog,
     )
     cookie = set_cookie(nonce, int(STATE_TTL.total_seconds())) if nonce else None
     return StartedConsent(state=state, authorize_url=url, cookie=cookie, expires_at=expires_at)

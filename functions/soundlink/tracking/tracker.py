@@ -142,26 +142,21 @@ class Tracker:
         return redirect(started.authorize_url, cookies=[started.cookie] if started.cookie else None)
 
     def _start_consent(self, campaign: Campaign, click: Click, request: ClickRequest) -> consent.StartedConsent | None:
-        if not self._settings.spotify_client_id:
-            self._warn("no Spotify client id is configured: visitors go straight to the destination")
-            return None
-        api_url = self._settings.public_api_url or f"https://{request.domain}"
         try:
             return consent.start(
                 consent.Purpose.LISTEN,
                 now=click.at,
-                accounts_url=self._settings.spotify_accounts_url,
-                client_id=self._settings.spotify_client_id,
-                redirect_uri=f"{api_url}/oauth/callback",
+                settings=self._settings,
+                api_url=self._settings.public_api_url or f"https://{request.domain}",
                 campaign_id=campaign.id,
                 owner_id=campaign.owner_id,
                 slug=campaign.slug,
                 destination_url=campaign.destination_url,
                 click=_link_facts(click),
             )
-        except (PynamoDBException, BotoCoreError, ClientError) as error:
+        except (PynamoDBException, BotoCoreError, ClientError, ValueError) as error:
             # The listener still gets the music; the click is counted without a consent.
-            self._warn("could not store the OAuth state; sending the visitor to the destination", error=str(error))
+            self._warn("could not start a consent; sending the visitor to the destination", error=str(error))
             return None
 
     def _record(self, click: Click) -> None:
