@@ -51,7 +51,7 @@ def _out(campaign: Campaign) -> CampaignOut:
 @app.post(
     "/campaigns",
     summary="Create a campaign",
-    responses=responses(201, "Created; Location is its URL", CampaignOut, errors=(400, 401, 409, 415)),
+    responses=responses(201, "Created; Location is its URL", CampaignOut, errors=(409,)),
 )
 def create_campaign(draft: CampaignCreate) -> Response[CampaignOut]:
     campaign = service().create(owner_id(app), draft)
@@ -68,7 +68,7 @@ def create_campaign(draft: CampaignCreate) -> Response[CampaignOut]:
 @app.get(
     "/campaigns",
     summary="Your campaigns, newest first",
-    responses=responses(200, "One page of campaigns", CampaignList, errors=(400, 401)),
+    responses=responses(200, "One page of campaigns", CampaignList),
 )
 def list_campaigns(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -83,7 +83,7 @@ def list_campaigns(
 @app.get(
     "/campaigns/<campaign_id>",
     summary="One campaign",
-    responses=responses(200, "The campaign", CampaignOut, errors=(401, 404)),
+    responses=responses(200, "The campaign", CampaignOut, errors=(404,)),
 )
 def get_campaign(campaign_id: str) -> CampaignOut:
     return _out(service().get(owner_id(app), campaign_id))
@@ -92,7 +92,7 @@ def get_campaign(campaign_id: str) -> CampaignOut:
 @app.patch(
     "/campaigns/<campaign_id>",
     summary="Change a campaign",
-    responses=responses(200, "The changed campaign", CampaignOut, errors=(400, 401, 404, 409, 415)),
+    responses=responses(200, "The changed campaign", CampaignOut, errors=(404, 409)),
 )
 def update_campaign(campaign_id: str, changes: CampaignUpdate) -> CampaignOut:
     campaign = service().update(owner_id(app), campaign_id, changes)
@@ -103,7 +103,7 @@ def update_campaign(campaign_id: str, changes: CampaignUpdate) -> CampaignOut:
 @app.delete(
     "/campaigns/<campaign_id>",
     summary="Archive a campaign (its analytics are kept)",
-    responses=responses(200, "The archived campaign", CampaignOut, errors=(401, 404, 409)),
+    responses=responses(200, "The archived campaign", CampaignOut, errors=(404, 409)),
 )
 def archive_campaign(campaign_id: str) -> CampaignOut:
     campaign = service().archive(owner_id(app), campaign_id)
@@ -114,7 +114,7 @@ def archive_campaign(campaign_id: str) -> CampaignOut:
 @app.get(
     "/campaigns/<campaign_id>/qr.svg",
     summary="QR code of the tracker link (SVG)",
-    responses=responses(200, "The QR code", media_type="image/svg+xml", errors=(401, 404)),
+    responses=responses(200, "The QR code", media_type="image/svg+xml", errors=(404,)),
 )
 def campaign_qr(campaign_id: str) -> Response[str]:
     campaign = service().get(owner_id(app), campaign_id)

@@ -75,13 +75,16 @@ def responses(
         success["content"] = {content_types.APPLICATION_JSON: {"model": model}}
     documented: dict[int, OpenAPIResponse] = {status: success}
     for code in errors:
-        # 401 and 404 may also come from API Gateway itself, in its own shape.
-        body = GatewayOrErrorBody if code in (401, 404) else ErrorBody
         documented[code] = {
             "description": _ERROR_DESCRIPTIONS[code],
-            "content": {content_types.APPLICATION_JSON: {"model": body}},
+            "content": {content_types.APPLICATION_JSON: {"model": _error_body(code)}},
         }
     return documented
+
+
+def _error_body(code: int) -> type[BaseModel]:
+    # 401 and 404 may also come from API Gateway itself, in its own shape.
+    return GatewayOrErrorBody if code in (401, 404) else ErrorBody
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
@@ -244,14 +247,50 @@ def make_resolver() -> APIGatewayHttpResolver:
     return app
 
 
+def _error_schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for model in (ErrorBody, GatewayOrErrorBody):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+def _error(code: int) -> dict[str, Any]:
+    schema = {"$ref": f"#/components/schemas/{_error_body(code).__name__}"}
+    return {"description": _ERROR_DESCRIPTIONS[code], "content": {content_types.APPLICATION_JSON: {"schema": schema}}}
+
+
 def openapi_document(app: APIGatewayHttpResolver, **info: Any) -> str:
-    """The OpenAPI document (JSON) as this API answers: Powertools' 422 is never sent (invalid input is a 400)."""
+    """The OpenAPI document (JSON) as this API answers, for every route of the resolver.
+
+    Powertools documents a 422 that is never sent (invalid input is a 400) and
+    only the responses a route declares; the errors that come from in front of
+    the routes are added here: 401 from the JWT authorizer on every route that
+    needs the owner's token (all but those marked `security: []`), 400 and 415
+    from the body check on every method that carries a body, 400 from parameter
+    validation wherever there are query parameters.
+    """
     document = json.loads(app.get_openapi_json_schema(**info))
+    secured_by_default = bool(document.get("security"))
     for operations in document.get("paths", {}).values():
-        for operation in operations.values():
-            if isinstance(operation, dict):
-                operation.get("responses", {}).pop("422", None)
-    schemas = document.get("components", {}).get("schemas", {})
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.pop("422", None)
+            errors = set()
+            if operation.get("security", secured_by_default or None):
+                errors.add(401)
+            if method.upper() in _BODY_METHODS or "requestBody" in operation:
+                errors.update((400, 415))
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                errors.add(400)
+            for code in sorted(errors):
+                responses.setdefault(str(code), _error(code))
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in _error_schemas().items():
+        schemas.setdefault(name, schema)
     for name in ("HTTPValidationError", "ValidationError"):  # in this order: the first refers to the second
         if f'"#/components/schemas/{name}"' not in json.dumps(document):
             schemas.pop(name, None)

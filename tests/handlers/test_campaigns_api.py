@@ -639,3 +639,30 @@ def test_every_answer_says_nosniff_and_json_is_not_stored(api):
         if headers["Content-Type"].startswith("application/json"):
             assert headers.get("Cache-Control") == "no-store", name
     assert answers["qr"][2]["headers"]["Cache-Control"] == "private, max-age=300"
+
+
+def test_openapi_document_declares_the_answers_actually_sent(api):
+    _, body, _ = api("GET", "/openapi.json", claims=None)
+    paths = body["paths"]
+    operations = [(f"{method.upper()} {path}", op) for path, ops in paths.items() for method, op in ops.items()]
+    assert all("422" not in op["responses"] for _, op in operations)
+    error_ref = {"$ref": "#/components/schemas/ErrorBody"}
+    for label, op in operations:
+        codes = set(op["responses"])
+        if label == "GET /health":
+            assert op["security"] == []
+            assert {"200", "503"} <= codes and "401" not in codes
+            continue
+        assert "401" in codes, label
+        if label.split()[0] in ("POST", "PATCH", "PUT"):
+            assert {"400", "415"} <= codes, label
+            assert op["responses"]["415"]["content"]["application/json"]["schema"] == error_ref
+    create = paths["/campaigns"]["post"]["responses"]
+    assert set(create) >= {"201", "409"} and "200" not in create
+    assert create["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CampaignOut"}
+    assert {"404", "409"} <= set(paths["/campaigns/{campaign_id}"]["patch"]["responses"])
+    qr = paths["/campaigns/{campaign_id}/qr.svg"]["get"]["responses"]["200"]["content"]
+    assert set(qr) == {"image/svg+xml"}
+    schemas = body["components"]["schemas"]
+    assert schemas["ErrorBody"]["required"] == ["error", "message"]
+    assert "HTTPValidationError" not in schemas
