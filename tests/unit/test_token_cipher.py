@@ -1,0 +1,350 @@
+"""Envelope encryption of Spotify tokens against moto's KMS: contexts, tampering, data-key caching."""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from soundlink.token_cipher import (
+    KMS_CONTEXT,
+    TokenCipher,
+    TokenDecryptionError,
+    listener_context,
+    owner_context,
+)
+
+CONTEXT = listener_context("account-1")
+
+
+class CountingKms:
+    """The boto3 KMS client, counting the calls that cost money and latency."""
+
+    def __init__(self, client):
+        self._client = client
+        self.calls: Counter[str] = Counter()
+        self.kwargs: list[tuple[str, dict]] = []
+
+    def _counted(self, name):
+        method = getattr(self._client, name)
+
+        def call(**kwargs):
+            self.calls[name] += 1
+            self.kwargs.append((name, kwargs))
+            return method(**kwargs)
+
+        return call
+
+    def __getattr__(self, name):
+        if name in ("generate_data_key", "decrypt", "encrypt"):
+            return self._counted(name)
+        return getattr(self._client, name)
+
+
+class Clock:
+    def __init__(self, now: float = 1_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def kms():
+    with mock_aws():
+        client = boto3.client("kms", region_name="us-east-1")
+        key_arn = client.create_key(Description="soundlink tokens")["KeyMetadata"]["Arn"]
+        yield CountingKms(client), key_arn
+
+
+def parts(blob: str) -> list[str]:
+    return blob.split(".")
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def flip_last_byte(part: str) -> str:
+    raw = bytearray(unb64(part))
+    raw[-1] ^= 0x01
+    return b64(bytes(raw))
+
+
+# ---------------------------------------------------------------- round trip
+
+
+@pytest.mark.parametrize(
+    "plaintext", [b"", b"x", b'{"access_token":"a","refresh_token":"r"}', bytes(range(256)) * 4096]
+)
+def test_round_trip(kms, plaintext):
+    client, key = kms
+    cipher = TokenCipher(client, key)
+    blob = cipher.encrypt(plaintext, CONTEXT)
+    assert cipher.decrypt(blob, CONTEXT) == plaintext
+    assert TokenCipher(client, key).decrypt(blob, CONTEXT) == plaintext  # another container
+
+
+def test_json_round_trip_and_the_blob_reveals_nothing(kms):
+    client, key = kms
+    cipher = TokenCipher(client, key)
+    tokens = {"access_token": "BQD-secret-access", "refresh_token": "AQA-secret-refresh", "scope": "x"}
+    blob = cipher.encrypt_json(tokens, owner_context("owner-7"))
+    assert cipher.decrypt_json(blob, owner_context("owner-7")) == tokens
+    version, _, nonce, _ = parts(blob)
+    assert version == "v1"
+    assert len(unb64(nonce)) == 12
+    assert "secret" not in blob and "owner-7" not in blob
+    assert all(ch.isalnum() or ch in "-_." for ch in blob)
+
+
+def test_the_context_order_does_not_matter(kms):
+    client, key = kms
+    cipher = TokenCipher(client, key)
+    blob = cipher.encrypt(b"t", {"listener": "a", "purpose": "p"})
+    assert cipher.decrypt(blob, {"purpose": "p", "listener": "a"}) == b"t"
+
+
+def test_two_ciphertexts_of_the_same_plaintext_differ(kms):
+    client, key = kms
+    cipher = TokenCipher(client, key)
+    first, second = cipher.encrypt(b"same", CONTEXT), cipher.encrypt(b"same", CONTEXT)
+    assert first != second
+    assert parts(first)[1] == parts(second)[1]  # same data key...
+    assert parts(first)[2] != parts(second)[2]  # ... a fresh random nonce
+    assert parts(first)[3] != parts(second)[3]
+    nonces = {parts(cipher.encrypt(b"same", CONTEXT))[2] for _ in range(200)}
+    assert len(nonces) == 200
+
+
+# ------------------------------------------------------------- other context
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        listener_context("account-2"),
+        {**CONTEXT, "purpose": "owner-playlists"},
+        owner_context("account-1"),
+        {**CONTEXT, "extra": "x"},
+        {"listener": "account-1"},
+        {"listener": "ACCOUNT-1", "purpose": CONTEXT["purpose"]},
+        {"listener": "account-1 ", "purpose": CONTEXT["purpose"]},
+    ],
+    ids=["other-listener", "other-purpose", "owner-context", "extra-key", "missing-key", "case", "trailing-space"],
+)
+def test_another_context_does_not_decrypt(kms, other):
+    client, key = kms
+    cipher = TokenCipher(client, key)
+    blob = cipher.encrypt(b"tokens", CONTEXT)
+    with pytest.raises(TokenDecryptionError):
+        cipher.decrypt(blob, other)
+    with pytest.raises(TokenDecryptionError):
+        TokenCipher(client, key).decrypt(blob, other)
+
+
+@pytest.mark.parametrize("context", [{}, None])
+def test_an_empty_context_is_refused(kms, context):
+    client, key = kms
+    cipher = TokenCipher(client, key)
+    with pytest.raises(ValueError, match="encryption context"):
+        cipher.encrypt(b"tokens", context)
+    blob = cipher.encrypt(b"tokens", CONTEXT)
+    with pytest.raises(ValueError, match="encryption context"):
+        cipher.decrypt(blob, context)
+    assert client.calls["generate_data_key"] == 1  # the refused encryption asked KMS for nothing
+
+
+def test_a_cipher_without_a_key_id_is_refused(kms):
+    client, _ = kms
+    with pytest.raises(ValueError, match="TOKEN_KEY_ARN"):
+        TokenCipher(client, "")
+
+
+# ------------------------------------------------------------------ tampering
+
+
+def _tampered(blob: str) -> dict[str, str]:
+    version, wrapped, nonce, sealed = parts(blob)
+    return {
+        "ciphertext-bit": ".".join((version, wrapped, nonce, flip_last_byte(sealed))),
+        "ciphertext-first-bit": ".".join(
+            (version, wrapped, nonce, b64(bytes([unb64(sealed)[0] ^ 0x80]) + unb64(sealed)[1:]))
+        ),
+        "ciphertext-truncated": ".".join((version, wrapped, nonce, b64(unb64(sealed)[:-1]))),
+        "ciphertext-shorter-than-tag": ".".join((version, wrapped, nonce, b64(unb64(sealed)[:15]))),
+        "ciphertext-empty": ".".join((version, wrapped, nonce, "")),
+        "ciphertext-extended": ".".join((version, wrapped, nonce, b64(unb64(sealed) + b"\x00"))),
+        "nonce-bit": ".".join((version, wrapped, flip_last_byte(nonce), sealed)),
+        "nonce-empty": ".".join((version, wrapped, "", sealed)),
+        "nonce-short": ".".join((version, wrapped, b64(unb64(nonce)[:7]), sealed)),
+        "nonce-long": ".".join((version, wrapped, b64(unb64(nonce) + b"\x00"), sealed)),
+        "nonce-swapped": ".".join((version, wrapped, sealed, nonce)),
+        "version-v2": ".".join(("v2", wrapped, nonce, sealed)),
+        "version-upper": ".".join(("V1", wrapped, nonce, sealed)),
+        "version-empty": ".".join(("", wrapped, nonce, sealed)),
+        "data-key-bit": ".".join((version, flip_last_byte(wrapped), nonce, sealed)),
+        "data-key-truncated": ".".join((version, b64(unb64(wrapped)[:40]), nonce, sealed)),
+        "data-key-empty": ".".join((version, "", nonce, sealed)),
+        "three-parts": ".".join((version, wrapped, nonce)),
+        "five-parts": ".".join((version, wrapped, nonce, sealed, sealed)),
+        "truncated-blob": blob[: len(blob) // 2],
+        "empty": "",
+        "dots": "....",
+        "v1-only": "v1...",
+        "bad-padding": ".".join((version, wrapped, nonce, sealed + "A")),
+        "non-ascii": ".".join((version, wrapped, nonce, sealed + "é")),
+        "whitespace": " " + blob,
+    }
+
+
+TAMPERINGS = list(_tampered("v1.AAAA.AAAA.AAAA"))
+
+
+@pytest.mark.parametrize("how", TAMPERINGS)
+def test_tampered_or_malformed_blobs_raise_token_decryption_error(kms, how):
+    client, key = kms
+    blob = TokenCipher(client, key).encrypt(b"tokens", CONTEXT)
+    tampered = _tampered(blob)[how]
+    assert tampered != blob
+    for cipher in (TokenCipher(client, key), TokenCipher(client, key)):
+        cipher.decrypt(blob, CONTEXT)  # warm: the genuine data key is remembered
+        with pytest.raises(TokenDecryptionError):
+            cipher.decrypt(tampered, CONTEXT)
+    with pytest.raises(TokenDecryptionError):
+        TokenCipher(client, key).decrypt(tampered, CONTEXT)  # cold: nothing remembered
+
+
+def test_an_oversized_data_key_raises_token_decryption_error(kms):
+    # BUG: only KMS's InvalidCiphertextException becomes TokenDecryptionError; a
+    # data-key part longer than KMS accepts (6,144 bytes) comes back as another
+    # ClientError (ValidationException in AWS, AccessDeniedException in moto).
+    client, key = kms
+    version, _, nonce, sealed = parts(TokenCipher(client, key).encrypt(b"tokens", CONTEXT))
+    blob = ".".join((version, b64(b"\x01" * 7_000), nonce, sealed))
+    with pytest.raises(TokenDecryptionError):
+        TokenCipher(client, key).decrypt(blob, CONTEXT)
+
+
+def test_a_ciphertext_moved_onto_another_blob_does_not_decrypt(kms):
+    client, key = kms
+    cipher = TokenCipher(client, key)
+    alice = parts(cipher.encrypt(b"alice-tokens", listener_context("alice")))
+    bob = parts(cipher.encrypt(b"bob-tokens", listener_context("bob")))
+    spliced = ".".join((bob[0], bob[1], bob[2], alice[3]))
+    with pytest.raises(TokenDecryptionError):
+        cipher.decrypt(spliced, listener_context("bob"))
+    with pytest.raises(TokenDecryptionError):
+        cipher.decrypt(spliced, listener_context("alice"))
+
+
+# -------------------------------------------------------------- KMS caching
+
+
+def test_a_thousand_tokens_in_one_container_cost_one_generate_data_key_and_no_decrypt(kms):
+    client, key = kms
+    cipher = TokenCipher(client, key, clock=Clock())
+    for n in range(1_000):
+        context = listener_context(f"account-{n}")
+        blob = cipher.encrypt(f"tokens-{n}".encode(), context)
+        assert cipher.decrypt(blob, context) == f"tokens-{n}".encode()
+    assert client.calls == Counter({"generate_data_key": 1})
+    _, kwargs = client.kwargs[0]
+    assert kwargs == {"KeyId": key, "KeySpec": "AES_256", "EncryptionContext": KMS_CONTEXT}
+
+
+def test_a_cold_container_decrypts_many_tokens_with_one_decrypt(kms):
+    client, key = kms
+    sealer = TokenCipher(client, key, clock=Clock())
+    blobs = [sealer.encrypt(f"t{n}".encode(), CONTEXT) for n in range(100)]
+    client.calls.clear()
+    client.kwargs.clear()
+
+    reader = TokenCipher(client, key, clock=Clock())
+    assert [reader.decrypt(blob, CONTEXT) for blob in blobs] == [f"t{n}".encode() for n in range(100)]
+    assert client.calls == Counter({"decrypt": 1})
+    _, kwargs = client.kwargs[0]
+    assert kwargs["EncryptionContext"] == KMS_CONTEXT and kwargs["KeyId"] == key
+
+
+def test_a_cold_container_pays_one_decrypt_per_data_key(kms):
+    client, key = kms
+    blobs = [TokenCipher(client, key).encrypt(b"t", CONTEXT) for _ in range(3)]  # three containers, three keys
+    client.calls.clear()
+    reader = TokenCipher(client, key)
+    for _ in range(5):
+        for blob in blobs:
+            reader.decrypt(blob, CONTEXT)
+    assert client.calls == Counter({"decrypt": 3})
+
+
+def test_a_tampered_blob_does_not_poison_the_remembered_key(kms):
+    client, key = kms
+    cipher = TokenCipher(client, key)
+    blob = cipher.encrypt(b"t", CONTEXT)
+    with pytest.raises(TokenDecryptionError):
+        cipher.decrypt(_tampered(blob)["data-key-bit"], CONTEXT)
+    assert cipher.decrypt(blob, CONTEXT) == b"t"
+
+
+@pytest.mark.parametrize(("elapsed", "new_key"), [(0.0, False), (299.0, False), (299.999, False), (300.0, True)])
+def test_a_data_key_is_renewed_after_data_key_seconds(kms, elapsed, new_key):
+    client, key = kms
+    clock = Clock(1_000.0)
+    cipher = TokenCipher(client, key, data_key_seconds=300.0, clock=clock)
+    first = cipher.encrypt(b"t", CONTEXT)
+    clock.now += elapsed
+    second = cipher.encrypt(b"t", CONTEXT)
+    assert (parts(first)[1] != parts(second)[1]) is new_key
+    assert client.calls["generate_data_key"] == (2 if new_key else 1)
+    assert cipher.decrypt(second, CONTEXT) == b"t"
+
+
+def test_after_data_key_seconds_old_tokens_cost_one_decrypt_again(kms):
+    client, key = kms
+    clock = Clock(1_000.0)
+    cipher = TokenCipher(client, key, data_key_seconds=300.0, clock=clock)
+    old = [cipher.encrypt(f"{n}".encode(), CONTEXT) for n in range(5)]
+    clock.now += 299.999
+    [cipher.decrypt(blob, CONTEXT) for blob in old]
+    assert client.calls["decrypt"] == 0
+    clock.now += 0.001
+    assert [cipher.decrypt(blob, CONTEXT) for blob in old] == [f"{n}".encode() for n in range(5)]
+    assert client.calls["decrypt"] == 1
+
+
+@pytest.mark.parametrize(("encryptions", "keys"), [(2, 1), (3, 1), (4, 2), (6, 2), (7, 3)])
+def test_a_data_key_is_renewed_after_data_key_max_uses(kms, encryptions, keys):
+    client, key = kms
+    cipher = TokenCipher(client, key, data_key_max_uses=3, clock=Clock())
+    blobs = [cipher.encrypt(b"t", CONTEXT) for _ in range(encryptions)]
+    wrapped = [parts(blob)[1] for blob in blobs]
+    assert len(set(wrapped)) == keys
+    assert client.calls["generate_data_key"] == keys
+    # Uses 1..3 share a key; the 4th encryption (the count exactly at the limit) gets a new one.
+    assert wrapped[: min(3, encryptions)] == [wrapped[0]] * min(3, encryptions)
+    if encryptions >= 4:
+        assert wrapped[3] != wrapped[2]
+    # Tokens sealed under a retired key still decrypt without asking KMS.
+    assert all(cipher.decrypt(blob, CONTEXT) == b"t" for blob in blobs)
+    assert client.calls["decrypt"] == 0
+
+
+def test_the_decrypt_cache_keeps_the_64_most_recent_data_keys(kms):
+    client, key = kms
+    blobs = [TokenCipher(client, key).encrypt(b"t", CONTEXT) for _ in range(65)]
+    reader = TokenCipher(client, key)
+    for blob in blobs:
+        reader.decrypt(blob, CONTEXT)
+    assert client.calls["decrypt"] == 65
+    reader.decrypt(blobs[-1], CONTEXT)  # still remembered
+    assert client.calls["decrypt"] == 65
+    reader.decrypt(blobs[0], CONTEXT)  # evicted by the 65th
+    assert client.calls["decrypt"] == 66
