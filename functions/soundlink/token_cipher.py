@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -35,6 +36,9 @@ KMS_CONTEXT = {"application": "soundlink", "use": "spotify-tokens"}
 DATA_KEY_SECONDS = 300.0  # a data key encrypts for 5 minutes, then a new one is asked for
 DATA_KEY_MAX_USES = 10_000  # ... or after this many encryptions, whichever comes first
 _DECRYPT_CACHE_SIZE = 64
+_KMS_CIPHERTEXT_MAX = 6144  # KMS refuses longer ciphertext blobs
+# KMS answers that mean "this data key is not one of ours", not "KMS is unavailable".
+_NOT_OUR_KEY = {"InvalidCiphertextException", "IncorrectKeyException", "ValidationException"}
 _NONCE_BYTES = 12
 
 
@@ -138,10 +142,14 @@ class TokenCipher:
             if cached and now - cached[1] < self._seconds:
                 self._unwrapped.move_to_end(wrapped)
                 return cached[0]
+        if not wrapped or len(wrapped) > _KMS_CIPHERTEXT_MAX:
+            raise TokenDecryptionError("the data key of these tokens is not valid")
         try:
             answer = self._kms.decrypt(CiphertextBlob=wrapped, EncryptionContext=KMS_CONTEXT, KeyId=self._key_id)
-        except self._kms.exceptions.InvalidCiphertextException:
-            raise TokenDecryptionError("the data key of these tokens is not valid") from None
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _NOT_OUR_KEY:
+                raise TokenDecryptionError("the data key of these tokens is not valid") from None
+            raise
         with self._lock:
             self._remember(wrapped, answer["Plaintext"], now)
         return answer["Plaintext"]

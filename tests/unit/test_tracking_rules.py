@@ -297,7 +297,8 @@ def test_control_characters_and_newlines_are_stripped_from_utm_values():
         assert _printable(value)
         assert "\n" not in value and "\r" not in value
     assert found["utm_campaign"].replace(" ", "") == "SpringSet-Cookie:x"
-    assert found["utm_term"] == "abcd"
+    # Format characters go; a line separator is whitespace, so it separates words like a space.
+    assert found["utm_term"] == "abc d"
     assert found["utm_content"] == "padded inner spaces"
 
 

@@ -29,8 +29,10 @@ def clean_value(value: str | None, limit: int = MAX_DIMENSION) -> str | None:
     """A dimension value as it may be stored and shown: printable, trimmed, bounded."""
     if not value:
         return None
-    kept = "".join(ch for ch in value if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
-    kept = " ".join(kept.split())[:limit]
+    # Any whitespace (tabs, newlines, no-break spaces) separates words; other controls go.
+    spaced = "".join(" " if ch.isspace() else ch for ch in value)
+    kept = "".join(ch for ch in spaced if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
+    kept = " ".join(kept.split())[:limit].strip()
     return kept or None
 
 
@@ -45,7 +47,7 @@ def referrer_domain(referer: str | None, own_host: str | None) -> str:
     if not host:
         return DIRECT
     host = host.lower().removeprefix("www.")
-    if own_host and host == own_host.lower().split(":")[0]:
+    if own_host and host == own_host.lower().split(":")[0].removeprefix("www."):
         return DIRECT
     return clean_value(host) or DIRECT
 
@@ -68,6 +70,8 @@ def anonymised_network(ip: str | None) -> str | None:
         address = ipaddress.ip_address(ip.strip())
     except ValueError:
         return None
+    if address.version == 6 and address.ipv4_mapped:  # ::ffff:a.b.c.d is an IPv4 visitor
+        address = address.ipv4_mapped
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
 
@@ -102,9 +106,9 @@ class Click:
         return {"type": "click", **body}
 
     @classmethod
-    def from_message(cls, body: dict[str, Any]) -> Click:
-        if body.get("type") != "click":
-            raise ValueError(f"not a click message: {body.get('type')!r}")
+    def from_message(cls, body: Any) -> Click:
+        if not isinstance(body, dict) or body.get("type") != "click":
+            raise ValueError("not a click message")
         fields = {k: v for k, v in body.items() if k != "type"}
         fields["at"] = datetime.fromisoformat(fields["at"])
         fields["kind"] = ClickKind(fields["kind"])

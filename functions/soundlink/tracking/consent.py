@@ -114,6 +114,15 @@ def start(
     state = make_state()
     nonce = secrets.token_urlsafe(32) if bind_cookie else None
     expires_at = now + STATE_TTL
+    url = authorize_url(
+        settings.spotify_accounts_url,
+        settings.spotify_client_id,
+        redirect_uri,
+        state,
+        pkce.challenge,
+        SCOPES[purpose],
+        show_dialog=show_dialog,
+    )
     item = OAuthStateItem(
         *OAuthStateItem.key(state),
         purpose=purpose.value,
@@ -129,15 +138,6 @@ def start(
         expires_at=int(expires_at.timestamp()),
     )
     item.save(condition=OAuthStateItem.pk.does_not_exist())
-    url = authorize_url(
-        settings.spotify_accounts_url,
-        settings.spotify_client_id,
-        redirect_uri,
-        state,
-        pkce.challenge,
-        SCOPES[purpose],
-        show_dialog=show_dialog,
-    )
     cookie = set_cookie(nonce, int(STATE_TTL.total_seconds())) if nonce else None
     return StartedConsent(state=state, authorize_url=url, cookie=cookie, expires_at=expires_at)
 
