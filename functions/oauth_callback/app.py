@@ -3,6 +3,7 @@ listener disconnect), GET /privacy and GET /privacy/disconnect."""
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import boto3
@@ -35,12 +36,22 @@ def _dynamodb():
     return boto3.client("dynamodb", region_name=settings.region)
 
 
+@lru_cache(maxsize=1)
+def _sqs():
+    return boto3.client("sqs", region_name=settings.region)
+
+
+def _queue_poll(account_id: str) -> None:
+    _sqs().send_message(QueueUrl=settings.poll_queue_url, MessageBody=json.dumps({"account_id": account_id}))
+
+
 callback = ConsentCallback(
     settings,
     accounts=lambda: SpotifyAccounts(spotify_config(settings)),
     client=lambda tokens: SpotifyClient(spotify_config(settings), tokens),
     cipher=_cipher,
     dynamodb=_dynamodb,
+    queue_poll=_queue_poll,
 )
 
 
@@ -82,15 +93,23 @@ def _disconnect(event: dict) -> dict:
     return redirect(started.authorize_url, cookies=[started.cookie] if started.cookie else None)
 
 
+def _privacy(event: dict) -> dict:
+    return privacy_page(_api_url(event), settings.click_retention_days).response()
+
+
+# The routes this function serves (template.yaml's HttpApi events; a test keeps them equal).
+ROUTES = {
+    "GET /oauth/callback": _callback,
+    "GET /privacy": _privacy,
+    "GET /privacy/disconnect": _disconnect,
+}
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    route = event.get("routeKey", "")
-    if route.endswith(" /oauth/callback"):
-        return _callback(event)
-    if route.endswith(" /privacy/disconnect"):
-        return _disconnect(event)
-    if route.endswith(" /privacy"):
-        return privacy_page(_api_url(event), settings.click_retention_days).response()
-    return Page(404, "Not found", ("There is nothing here.",)).response()
+    route = ROUTES.get(event.get("routeKey", ""))
+    if route is None:
+        return Page(404, "Not found", ("There is nothing here.",)).response()
+    return route(event)

@@ -18,6 +18,9 @@ from soundlink.settings import get_settings
 from soundlink.tracking.tracker import CampaignCache, ClickRequest, Tracker
 from soundlink.tracking.visitors import VisitorSecrets
 
+# The routes this function serves (template.yaml's HttpApi events; a test keeps them equal).
+ROUTES = frozenset({"GET /c/{slug}", "HEAD /c/{slug}"})
+
 logger = Logger()
 metrics = Metrics()
 settings = get_settings()

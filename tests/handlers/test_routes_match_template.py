@@ -33,9 +33,14 @@ def test_template_routes_and_handler_routes_are_the_same(handler, events, monkey
         monkeypatch.setenv(name, name.lower())
     for event in events:
         assert VALID_PATH.match(event["Path"]), f"{event['Path']} is not a valid HTTP API path"
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     module = importlib.import_module(handler.rsplit(".", 1)[0])
-    resolver = module.app
     declared = {(e["Method"].upper(), _normalise(e["Path"])) for e in events}
-    routes = resolver._static_routes + resolver._dynamic_routes
-    handled = {(r.method.upper(), _normalise(r.openapi_path)) for r in routes}
+    if hasattr(module, "ROUTES"):
+        # A hand-rolled handler (kept lean for its cold start) names its routes by route key.
+        handled = {(key.split(" ", 1)[0], _normalise(key.split(" ", 1)[1])) for key in module.ROUTES}
+    else:
+        resolver = module.app
+        routes = resolver._static_routes + resolver._dynamic_routes
+        handled = {(r.method.upper(), _normalise(r.openapi_path)) for r in routes}
     assert declared == handled
