@@ -107,6 +107,9 @@ def local_parameters(
         "PublicApiUrl": api_url,
         "DashboardOrigin": web_url,
         "SpotifyClientId": spotify_client_id,
+        # Locally a person must see new plays at once: after a schedule run and a
+        # drain every active listener has been polled (ARCHITECTURE.md, local contract).
+        "PollIntervalSeconds": "0",
     }
     if spotify_url:
         values["SpotifyAccountsUrl"] = spotify_url

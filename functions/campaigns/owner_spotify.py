@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
@@ -10,11 +11,18 @@ from pydantic import BaseModel, Field
 from soundlink import owner_spotify
 from soundlink.errors import AppError
 from soundlink.http import api_url, owner_id
+from soundlink.models import bind_tables
 from soundlink.observability import logger
 from soundlink.settings import get_settings
 from soundlink.tracking import consent
 
 router = APIGatewayHttpRouter()
+
+
+@lru_cache(maxsize=1)
+def _bound() -> None:
+    """Bind the models to the deployed tables once per container (before any route reads)."""
+    bind_tables(get_settings())
 
 
 class SpotifyNotConfigured(AppError):
@@ -37,6 +45,7 @@ class SpotifyConnection(BaseModel):
 
 @router.post("/owner/spotify/connect", summary="Start connecting your Spotify account (to read your playlists)")
 def connect() -> ConnectStarted:
+    _bound()
     settings = get_settings()
     owner = owner_id(router)
     try:
@@ -59,6 +68,7 @@ def connect() -> ConnectStarted:
 
 @router.get("/owner/spotify", summary="Your Spotify connection")
 def connection() -> SpotifyConnection:
+    _bound()
     item = owner_spotify.get(owner_id(router))
     if item is None:
         return SpotifyConnection(connected=False)
@@ -73,6 +83,7 @@ def connection() -> SpotifyConnection:
 
 @router.delete("/owner/spotify", summary="Disconnect your Spotify account (its tokens are deleted)")
 def disconnect() -> SpotifyConnection:
+    _bound()
     removed = owner_spotify.delete(owner_id(router))
     logger.info("owner Spotify connection removed", extra={"was_connected": removed})
     return SpotifyConnection(connected=False)

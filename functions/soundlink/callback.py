@@ -11,9 +11,10 @@ before that transaction writes nothing: no half-written listener.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,7 +22,7 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from soundlink import listeners, owner_spotify
 from soundlink.counters import add_counts
-from soundlink.models import OAuthStateItem
+from soundlink.models import CampaignItem, OAuthStateItem
 from soundlink.pages import Link, Page, redirect
 from soundlink.sealed_tokens import seal
 from soundlink.settings import Settings
@@ -72,6 +73,7 @@ class ConsentCallback:
         client: Callable[[TokenSet], SpotifyClient],
         cipher: Callable[[], TokenCipher],
         dynamodb: Callable[[], Any],
+        queue_poll: Callable[[str], None] = lambda account_id: None,
         now: Callable[[], datetime] = consent.utcnow,
     ) -> None:
         self._settings = settings
@@ -79,6 +81,7 @@ class ConsentCallback:
         self._client = client
         self._cipher = cipher
         self._dynamodb = dynamodb
+        self._queue_poll = queue_poll
         self._now = now
 
     # ------------------------------------------------------------------ entry
@@ -132,6 +135,10 @@ class ConsentCallback:
         click = dict(state.click.as_dict()) if state.click else {}
         clicked_at = datetime.fromisoformat(click["clicked_at"]) if click.get("clicked_at") else state.created_at
         dims = self._dimensions(click, request)
+        campaign = CampaignItem.get(*CampaignItem.key(state.campaign_id or ""))
+        window_ends_at = clicked_at + timedelta(days=int(campaign.attribution_window_days))
+        if campaign.ends_at and campaign.ends_at < window_ends_at:
+            window_ends_at = campaign.ends_at
         with self._consuming(state, now) as writes:
             listeners.connect(
                 writes,
@@ -144,9 +151,14 @@ class ConsentCallback:
                 campaign_id=state.campaign_id or "",
                 owner_id=state.owner_id or "",
                 clicked_at=clicked_at,
+                window_ends_at=window_ends_at,
                 click=dims,
             )
             add_counts(writes, state.campaign_id or "", now, {"authorizations": 1}, event_id=state.pk, dimensions=dims)
+        # The first poll (the listener's baseline) at once; if SQS fails, the schedule
+        # finds the listener due anyway (next_poll_at is now).
+        with contextlib.suppress(BotoCoreError, ClientError):
+            self._queue_poll(account)
         return redirect(
             state.destination_url or "https://open.spotify.com/", status=303, cookies=[consent.clear_cookie()]
         )

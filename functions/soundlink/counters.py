@@ -14,7 +14,7 @@ only together with the event it counts (exactly once, guarded by the event).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from pynamodb.transactions import TransactWrite
@@ -26,7 +26,20 @@ NONE = "(none)"
 # Where a click (and the consent it led to) came from; analytics break totals down by these.
 CLICK_DIMENSIONS = ("referrer", "utm_source", "utm_medium", "utm_campaign", "device", "browser", "os", "country")
 COUNTER_NAMES = frozenset(
-    ("clicks", "unique_clicks", "bot_clicks", "prefetches", "consents_started", "authorizations", "declined")
+    (
+        "clicks",
+        "unique_clicks",
+        "bot_clicks",
+        "prefetches",
+        "consents_started",
+        "authorizations",
+        "declined",
+        "attributed_plays",
+        "listeners",
+        "possible_gaps",
+        "streams",
+        "weighted_streams",
+    )
 )
 
 
@@ -52,23 +65,29 @@ def add_counts(
     transaction: TransactWrite,
     campaign_id: str,
     at: datetime,
-    counts: Mapping[str, int],
+    counts: Mapping[str, float],
     *,
     event_id: str,
     dimensions: Mapping[str, str] | None = None,
+    also: Iterable[str] = (),
 ) -> int:
-    """Add `counts` to the campaign's total, its hour and each dimension's value.
+    """Add `counts` to the campaign's total, its hour, each dimension's value and
+    each counter named in `also` (e.g. TRACK#{id}, CONF#{bucket}).
 
     Returns the number of counter items the transaction now updates.
     """
+    shard = shard_of(event_id)
+    keys = counter_sort_keys(at, dimensions or {}, shard) + [f"{name}#{shard}" for name in also]
+    return sum(add_to(transaction, campaign_id, key, counts) for key in keys)
+
+
+def add_to(transaction: TransactWrite, campaign_id: str, sort_key: str, counts: Mapping[str, float]) -> int:
+    """Add `counts` to one counter item (its sort key already names the shard)."""
     unknown = set(counts) - COUNTER_NAMES
     if unknown:
         raise ValueError(f"unknown counters: {sorted(unknown)}")
-    counts = {name: n for name, n in counts.items() if n}
-    if not counts:
+    actions = [getattr(CounterItem, name).add(n) for name, n in sorted(counts.items()) if n]
+    if not actions:
         return 0
-    keys = counter_sort_keys(at, dimensions or {}, shard_of(event_id))
-    for sort_key in keys:
-        actions = [getattr(CounterItem, name).add(n) for name, n in sorted(counts.items())]
-        transaction.update(CounterItem(campaign_key(campaign_id), sort_key), actions=actions)
-    return len(keys)
+    transaction.update(CounterItem(campaign_key(campaign_id), sort_key), actions=actions)
+    return 1

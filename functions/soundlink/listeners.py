@@ -44,6 +44,7 @@ def connect(
     campaign_id: str,
     owner_id: str,
     clicked_at: datetime,
+    window_ends_at: datetime,
     click: dict[str, Any],
 ) -> None:
     """Add to `writes`: the listener (created or refreshed, active, due for a poll now)
@@ -75,6 +76,7 @@ def connect(
             ListenerLinkItem.owner_id.set(owner_id),
             ListenerLinkItem.first_click_at.set(ListenerLinkItem.first_click_at | clicked_at),
             ListenerLinkItem.last_click_at.set(clicked_at),
+            ListenerLinkItem.window_ends_at.set(window_ends_at),
             ListenerLinkItem.consented_at.set(ListenerLinkItem.consented_at | now),
             ListenerLinkItem.click.set(ListenerLinkItem.click | click),
         ],

@@ -8,15 +8,17 @@ DataTable (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk; TTL expires_at)
   visitor-key secret        VISITOR_SECRET          DAY#{yyyy-mm-dd}      TTL two days (daily rotation)
   listener                  LISTENER#{account}      LISTENER              gsi1: POLL#{shard} / {next_poll_at}#{account}
   listener-campaign link    LISTENER#{account}      LINK#{campaign}       gsi2: CAMPAIGN#{campaign} / LISTENER#{account}
-  play guard                LISTENER#{account}      PLAY#{played_at}      -
-  attribution               CAMPAIGN#{campaign}     ATTR#{played_at}#{account}  gsi2: LISTENER#{account} / ATTR#...
+  play guard                LISTENER#{account}      PLAY#{played_at}#{owner}  TTL 30 days
+  attribution               CAMPAIGN#{campaign}     ATTR#{played_at}#{account}
+                            gsi2: LISTENER#{account} / ATTR#{campaign}#{played_at}
   owner Spotify connection  OWNER#{owner}           SPOTIFY               -
-  playlist cache            PLAYLIST#{id}           SNAPSHOT#{snapshot}   -
+  playlist state            PLAYLIST#{id}           CURRENT               -
+  playlist cache            PLAYLIST#{id}           SNAPSHOT#{snapshot}   TTL 30 days
   Spotify back-off marker   SPOTIFY                 BACKOFF               TTL
 EventsTable (pk, sk; TTL expires_at): clicks CAMPAIGN#{id} / CLICK#{time}#{click};
   first visit VISIT#{campaign}#{day}#{visitor} / VISIT (conditional put = unique click).
 StatsTable (pk, sk): counters CAMPAIGN#{id} / TOTAL#{shard}, HOUR#{yyyy-mm-ddThh}#{shard}, TRACK#{id}#{shard},
-  DIM#{dimension}#{value}#{shard}, MODEL#{model}#{shard}. Every counter is split over
+  DIM#{dimension}#{value}#{shard}, CONF#{bucket}#{shard}, MODEL#{model}#C{bucket}#{shard}. Every counter is split over
   COUNTER_SHARDS items (soundlink/counters.py) so a busy campaign never exceeds one item's
   write limit; readers sum the shards.
 IdempotencyTable: Powertools' own schema (id, expiration).
@@ -31,7 +33,9 @@ from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -162,6 +166,16 @@ class ListenerItem(_DataTable):
     connected_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     next_poll_at = UTCDateTimeAttribute(null=True)
+    # Polling (soundlink/polling): where the last poll stopped, and how often to poll.
+    cursor_ms = NumberAttribute(null=True)  # newest played_at seen (Unix ms)
+    # played_at (Unix ms) of the plays already queued within the lookback: a re-read
+    # does not queue them again, yet a late-reported play with an older time is new.
+    seen_ms = NumberSetAttribute(null=True)
+    last_polled_at = UTCDateTimeAttribute(null=True)
+    last_new_play_at = UTCDateTimeAttribute(null=True)
+    quiet_polls = NumberAttribute(null=True)  # polls in a row without a new play: the cadence slows
+    possible_gaps = NumberAttribute(null=True)
+    status_reason = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(account_id: str) -> tuple[str, str]:
@@ -195,6 +209,11 @@ class ListenerLinkItem(_DataTable):
     # Dimensions of the first click (referrer, UTM, device, country): attribution
     # credits a listener's plays to where they came from.
     click = MapAttribute(null=True)
+    # Tracks the listener played before the first click (read by the first poll after it).
+    baseline_track_ids = UnicodeSetAttribute(null=True)
+    baseline_at = UTCDateTimeAttribute(null=True)
+    window_ends_at = UTCDateTimeAttribute(null=True)  # last click + the campaign's window (capped by ends_at)
+    first_attributed_at = UTCDateTimeAttribute(null=True)  # set once: the listener counts once
 
     @staticmethod
     def key(account_id: str, campaign_id: str) -> tuple[str, str]:
@@ -215,6 +234,75 @@ class OwnerSpotifyItem(_DataTable):
     @staticmethod
     def key(owner_id: str) -> tuple[str, str]:
         return f"OWNER#{owner_id}", "SPOTIFY"
+
+
+class PlayGuardItem(_DataTable):
+    """A play of a listener already attributed for an owner's campaigns: the exactly-once guard."""
+
+    track_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(account_id: str, played_at_iso: str, owner_id: str) -> tuple[str, str]:
+        return f"LISTENER#{account_id}", f"PLAY#{played_at_iso}#{owner_id}"
+
+
+class AttributionItem(_DataTable):
+    """One play attributed to one campaign, with its confidence, reasons and credit per model."""
+
+    gsi2pk = UnicodeAttribute()  # LISTENER#{account}: reachable by the listener's deletion
+    gsi2sk = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    listener_key = UnicodeAttribute()  # pseudonymous per campaign (exports show this, never the account)
+    track_id = UnicodeAttribute()
+    track_name = UnicodeAttribute(null=True)
+    artists = UnicodeAttribute(null=True)
+    played_at = UTCDateTimeAttribute()
+    context_uri = UnicodeAttribute(null=True)
+    confidence = NumberAttribute()
+    reasons = UnicodeAttribute()  # space-separated reason codes (soundlink/attribution/rules.py)
+    credit = MapAttribute()  # model -> share of the play
+
+    @staticmethod
+    def key(campaign_id: str, played_at_iso: str, account_id: str) -> tuple[str, str]:
+        return f"CAMPAIGN#{campaign_id}", f"ATTR#{played_at_iso}#{account_id}"
+
+
+class PlaylistStateItem(_DataTable):
+    """What Soundlink last learnt about a playlist: its snapshot, or why it cannot be read."""
+
+    snapshot_id = UnicodeAttribute(null=True)
+    readable = BooleanAttribute()
+    reason = UnicodeAttribute(null=True)
+    checked_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(playlist_id: str) -> tuple[str, str]:
+        return f"PLAYLIST#{playlist_id}", "CURRENT"
+
+
+class PlaylistSnapshotItem(_DataTable):
+    """The track ids of a playlist at one snapshot_id (a snapshot never changes)."""
+
+    track_ids = UnicodeSetAttribute(null=True)
+    fetched_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(playlist_id: str, snapshot_id: str) -> tuple[str, str]:
+        return f"PLAYLIST#{playlist_id}", f"SNAPSHOT#{snapshot_id}"
+
+
+class BackoffItem(_DataTable):
+    """Spotify said 429: every poller waits until `until` (fleet-wide)."""
+
+    until = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key() -> tuple[str, str]:
+        return "SPOTIFY", "BACKOFF"
 
 
 # ------------------------------------------------------------ EventsTable
@@ -272,6 +360,11 @@ class CounterItem(Model):
     consents_started = NumberAttribute(null=True)
     authorizations = NumberAttribute(null=True)
     declined = NumberAttribute(null=True)
+    attributed_plays = NumberAttribute(null=True)  # play x campaign pairs, whatever the model
+    listeners = NumberAttribute(null=True)  # listeners with at least one attributed play
+    possible_gaps = NumberAttribute(null=True)
+    streams = NumberAttribute(null=True)  # MODEL# items: credit under the model (fractional)
+    weighted_streams = NumberAttribute(null=True)  # MODEL# items: credit x confidence
 
 
 def bind_tables(settings: Settings) -> None:

@@ -34,6 +34,11 @@ class Settings:
     spotify_api_url: str
     token_key_arn: str
     click_queue_url: str = ""
+    poll_queue_url: str = ""
+    play_queue_url: str = ""
+    poll_fanout_queue_url: str = ""
+    # Base interval between polls of an active listener (quiet ones wait longer, up to 25 min).
+    poll_interval_seconds: int = 300
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -46,11 +51,7 @@ class Settings:
         def optional(name: str, default: str = "") -> str:
             return env.get(name, default).strip()
 
-        retention = optional("CLICK_RETENTION_DAYS", "90")
-        try:
-            retention_days = int(retention)
-        except ValueError:
-            raise SettingsError(f"CLICK_RETENTION_DAYS must be a whole number, got {retention!r}") from None
+        retention_days = _whole_number(optional("CLICK_RETENTION_DAYS", "90"), "CLICK_RETENTION_DAYS")
 
         return cls(
             stage=optional("STAGE", "dev"),
@@ -68,7 +69,21 @@ class Settings:
             spotify_api_url=optional("SPOTIFY_API_URL", "https://api.spotify.com").rstrip("/"),
             token_key_arn=optional("TOKEN_KEY_ARN"),
             click_queue_url=optional("CLICK_QUEUE_URL"),
+            poll_queue_url=optional("POLL_QUEUE_URL"),
+            play_queue_url=optional("PLAY_QUEUE_URL"),
+            poll_fanout_queue_url=optional("POLL_FANOUT_QUEUE_URL"),
+            poll_interval_seconds=_whole_number(optional("POLL_INTERVAL_SECONDS", "300"), "POLL_INTERVAL_SECONDS"),
         )
+
+
+def _whole_number(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {value!r}") from None
+    if number < 0:
+        raise SettingsError(f"{name} must not be negative, got {number}")
+    return number
 
 
 @lru_cache(maxsize=1)

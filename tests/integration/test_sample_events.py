@@ -32,8 +32,14 @@ EXPECTED_STATUS = {
     "oauth-callback-denied": ("OAuthCallbackFunction", {400}),
     "privacy": ("OAuthCallbackFunction", {200}),
     "privacy-disconnect": ("OAuthCallbackFunction", {200}),
+    "campaign-analytics": ("AnalyticsFunction", {404}),
 }
-SQS_EVENTS = {"record-clicks": "RecordClicksFunction"}
+SQS_EVENTS = {
+    "record-clicks": "RecordClicksFunction",
+    "poll-user": "PollUserFunction",  # an account that is not connected: nothing to poll
+    "attribute": "AttributeFunction",  # a play of an unknown listener: nothing to attribute
+    "schedule-polls": "SchedulePollsFunction",
+}
 
 
 def _template_routes() -> set[str]:
@@ -85,3 +91,11 @@ def test_the_queue_consumers_answer_their_sample_events(local_cloud: LocalCloud,
     invocation = local_cloud.invoke(SQS_EVENTS[name], event)
     assert invocation.ok, invocation.error
     assert invocation.payload == {"batchItemFailures": []}
+
+
+def test_the_schedule_sample_event_fans_out_one_message_per_shard(local_cloud: LocalCloud) -> None:
+    event = json.loads((EVENTS[0].parent / "scheduled" / "schedule-polls.json").read_text())
+    invocation = local_cloud.invoke("SchedulePollsFunction", event)
+    assert invocation.ok, invocation.error
+    assert invocation.payload == {"shards": 16}
+    local_cloud.drain_queues()

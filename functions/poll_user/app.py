@@ -1,0 +1,78 @@
+"""Poll queue → one listener's recently played tracks → the play queue (SQS, partial batch responses).
+
+A job that fails (Spotify or AWS unavailable) is reported alone and retried
+by SQS, then parked in the dead-letter queue. A 429 is not a failure: the
+listener is rescheduled after Retry-After and every poller waits (back-off
+marker), so the job is never burned toward the DLQ.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from soundlink.models import bind_tables
+from soundlink.observability import logger, metrics, tracer
+from soundlink.polling.fanout import send_batches
+from soundlink.polling.poller import Poller
+from soundlink.settings import get_settings
+from soundlink.spotify_app import spotify_config
+from soundlink.token_cipher import TokenCipher
+
+settings = get_settings()
+bind_tables(settings)
+processor = BatchProcessor(event_type=EventType.SQS)
+sqs = boto3.client("sqs", region_name=settings.region)
+_context: dict[str, LambdaContext] = {}
+
+
+@lru_cache(maxsize=1)
+def _cipher() -> TokenCipher:
+    return TokenCipher(boto3.client("kms", region_name=settings.region), settings.token_key_arn)
+
+
+def _remaining_ms() -> int:
+    context = _context.get("current")
+    return context.get_remaining_time_in_millis() if context else 60_000
+
+
+poller = Poller(
+    cipher=_cipher,
+    spotify_config=lambda: spotify_config(settings),
+    send_plays=lambda bodies: send_batches(sqs, settings.play_queue_url, bodies),
+    base_interval=timedelta(seconds=settings.poll_interval_seconds),
+    now=lambda: datetime.now(UTC),
+    remaining_ms=_remaining_ms,
+)
+
+
+@tracer.capture_method
+def poll(record: SQSRecord) -> None:
+    account_id = json.loads(record.body)["account_id"]
+    outcome = poller.poll(account_id)
+    logger.info(
+        "poll", extra={"result": outcome.result, "plays": outcome.plays_fetched, "queued": outcome.plays_queued}
+    )
+    metrics.add_metric(name="PlaysFetched", unit=MetricUnit.Count, value=outcome.plays_fetched)
+    metrics.add_metric(name="PlaysQueued", unit=MetricUnit.Count, value=outcome.plays_queued)
+    if outcome.possible_gap:
+        metrics.add_metric(name="PossibleGaps", unit=MetricUnit.Count, value=1)
+    if outcome.result == "rate_limited":
+        metrics.add_metric(name="SpotifyThrottles", unit=MetricUnit.Count, value=1)
+    if outcome.result in ("reauth_required", "not_allowlisted"):
+        metrics.add_metric(name="RefreshFailures", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict, context: LambdaContext) -> dict:
+    _context["current"] = context
+    return process_partial_response(event=event, record_handler=poll, processor=processor, context=context)

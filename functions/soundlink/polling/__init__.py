@@ -1,0 +1,1 @@
+"""Polling: which listeners to read, when, and what a poll does with Spotify's answer."""

@@ -1,0 +1,245 @@
+"""poll_user: read one listener's recently played tracks and queue the plays that may count.
+
+Order matters for completeness: the plays are queued for attribution first,
+and only then does the listener's cursor move. A failure in between leaves
+the cursor where it was, so the next poll reads the same plays again (the
+attribution's per-play guard makes the repeat harmless): no play is lost.
+
+Spotify reports some plays late, with an older `played_at`; each poll reads
+from `cursor - LOOKBACK`, so those are caught too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from soundlink.counters import add_to, shard_of
+from soundlink.listeners import ListenerStatus, poll_index_keys
+from soundlink.models import ListenerItem, ListenerLinkItem
+from soundlink.polling import backoff
+from soundlink.polling.cadence import next_poll
+from soundlink.sealed_tokens import seal, unseal
+from soundlink.spotify import (
+    NotAllowListed,
+    Play,
+    RateLimited,
+    SpotifyClient,
+    SpotifyConfig,
+    TokenRevoked,
+    TokenSet,
+)
+from soundlink.token_cipher import TokenCipher, listener_context
+from soundlink.transactions import transaction
+
+LOOKBACK = timedelta(hours=3)
+LOOKBACK_MS = int(LOOKBACK.total_seconds() * 1000)
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    result: str  # polled, idle, skipped, gone, backoff, rate_limited, reauth_required, not_allowlisted
+    plays_fetched: int = 0
+    plays_queued: int = 0
+    new_plays: int = 0
+    possible_gap: bool = False
+    tokens_refreshed: bool = False
+
+
+def play_message(account_id: str, play: Play) -> dict[str, Any]:
+    """What the attribution queue needs of a play (only what attribution uses)."""
+    return {
+        "account_id": account_id,
+        "played_at": play.played_at.isoformat(),
+        "track_id": play.track.id,
+        "track_name": play.track.name[:300],
+        "artists": [name[:200] for name in play.track.artist_names][:10],
+        "context_uri": play.context_uri,
+    }
+
+
+class Poller:
+    def __init__(
+        self,
+        *,
+        cipher: Callable[[], TokenCipher],
+        spotify_config: Callable[[], SpotifyConfig],
+        send_plays: Callable[[list[dict[str, Any]]], None],
+        base_interval: timedelta,
+        now: Callable[[], datetime],
+        remaining_ms: Callable[[], int] | None = None,
+    ) -> None:
+        self._cipher = cipher
+        self._config = spotify_config
+        self._send_plays = send_plays
+        self._base = base_interval
+        self._now = now
+        self._remaining_ms = remaining_ms
+
+    def poll(self, account_id: str) -> PollOutcome:
+        now = self._now()
+        try:
+            listener = ListenerItem.get(*ListenerItem.key(account_id), consistent_read=True)
+        except ListenerItem.DoesNotExist:
+            return PollOutcome("gone")  # disconnected since the job was queued
+        if listener.status != ListenerStatus.ACTIVE.value:
+            return PollOutcome("skipped")
+        links = list(
+            ListenerLinkItem.query(
+                ListenerItem.key(account_id)[0], ListenerLinkItem.sk.startswith("LINK#"), consistent_read=True
+            )
+        )
+        open_links = [link for link in links if link.window_ends_at is None or link.window_ends_at > now]
+        if not open_links:
+            self._set_status(listener, ListenerStatus.IDLE, "every attribution window has closed")
+            return PollOutcome("idle")
+        wait = backoff.current(now)
+        if wait is not None:
+            self._reschedule(listener, wait)
+            return PollOutcome("backoff")
+
+        sealed_before = listener.tokens
+        tokens = unseal(self._cipher(), sealed_before, listener_context(account_id))
+        client = SpotifyClient(
+            self._config(),
+            tokens,
+            on_tokens_refreshed=lambda new: self._save_tokens(listener, new),
+            remaining_ms=self._remaining_ms,
+        )
+        needs_baseline = any(link.baseline_at is None for link in open_links)
+        cursor = int(listener.cursor_ms) if listener.cursor_ms is not None else None
+        # A new link's baseline needs the plays before its click: read all Spotify keeps.
+        after_ms = None if needs_baseline or cursor is None else cursor - LOOKBACK_MS
+        try:
+            recent = client.recently_played(after_ms=after_ms)
+        except RateLimited as limited:
+            until = now + timedelta(seconds=limited.retry_after_seconds)
+            backoff.wait_until(until)
+            self._reschedule(listener, until)
+            return PollOutcome("rate_limited", tokens_refreshed=client.tokens_refreshed)
+        except TokenRevoked:
+            if self._tokens_unchanged(account_id, sealed_before):
+                self._set_status(listener, ListenerStatus.REAUTH_REQUIRED, "Spotify refused the refresh token")
+                return PollOutcome("reauth_required")
+            return PollOutcome("skipped")  # another poll rotated the tokens meanwhile
+        except NotAllowListed:
+            self._set_status(listener, ListenerStatus.NOT_ALLOWLISTED, "not on the Spotify app's allow-list")
+            return PollOutcome("not_allowlisted")
+
+        for link in open_links:
+            if link.baseline_at is None:
+                self._record_baseline(link, recent.plays, now)
+        earliest_click = min(link.first_click_at for link in open_links)
+        seen = {int(ms) for ms in (listener.seen_ms or ())}
+        countable = [p for p in recent.plays if p.played_at > earliest_click and p.played_at_ms not in seen]
+        if countable:
+            self._send_plays([play_message(account_id, play) for play in countable])
+        new_plays = sum(1 for play in recent.plays if cursor is None or play.played_at_ms > cursor)
+        if recent.possible_gap:
+            self._count_gap(account_id, open_links, now)
+        seen |= {play.played_at_ms for play in recent.plays}
+        self._advance(listener, recent.cursor_ms, cursor, new_plays, recent.possible_gap, seen, now)
+        return PollOutcome(
+            "polled",
+            plays_fetched=len(recent.plays),
+            plays_queued=len(countable),
+            new_plays=new_plays,
+            possible_gap=recent.possible_gap,
+            tokens_refreshed=client.tokens_refreshed,
+        )
+
+    # -- writes
+
+    def _advance(
+        self,
+        listener: ListenerItem,
+        cursor_ms: int | None,
+        previous: int | None,
+        new_plays: int,
+        gap: bool,
+        seen: set[int],
+        now: datetime,
+    ) -> None:
+        when, quiet = next_poll(now, new_plays=new_plays, quiet_polls=int(listener.quiet_polls or 0), base=self._base)
+        gsi1pk, gsi1sk = poll_index_keys(listener.account_id, when)
+        actions = [
+            ListenerItem.last_polled_at.set(now),
+            ListenerItem.next_poll_at.set(when),
+            ListenerItem.gsi1pk.set(gsi1pk),
+            ListenerItem.gsi1sk.set(gsi1sk),
+            ListenerItem.quiet_polls.set(quiet),
+        ]
+        known = [x for x in (cursor_ms, previous) if x is not None]
+        if known:  # never backwards: a re-read with lookback returns older plays too
+            newest = max(known)
+            actions.append(ListenerItem.cursor_ms.set(newest))
+            keep = {ms for ms in seen if ms > newest - LOOKBACK_MS}
+            actions.append(ListenerItem.seen_ms.set(keep) if keep else ListenerItem.seen_ms.remove())
+        if new_plays:
+            actions.append(ListenerItem.last_new_play_at.set(now))
+        if gap:
+            actions.append(ListenerItem.possible_gaps.add(1))
+        # Only while still active (a disconnect or a status change meanwhile wins).
+        try:
+            listener.update(actions=actions, condition=ListenerItem.status == ListenerStatus.ACTIVE.value)
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def _reschedule(self, listener: ListenerItem, when: datetime) -> None:
+        gsi1pk, gsi1sk = poll_index_keys(listener.account_id, when)
+        listener.update(
+            actions=[
+                ListenerItem.next_poll_at.set(when),
+                ListenerItem.gsi1pk.set(gsi1pk),
+                ListenerItem.gsi1sk.set(gsi1sk),
+            ]
+        )
+
+    @staticmethod
+    def _set_status(listener: ListenerItem, status: ListenerStatus, reason: str) -> None:
+        # Out of the poll index: a listener who is not active costs nothing.
+        listener.update(
+            actions=[
+                ListenerItem.status.set(status.value),
+                ListenerItem.status_reason.set(reason),
+                ListenerItem.gsi1pk.remove(),
+                ListenerItem.gsi1sk.remove(),
+                ListenerItem.next_poll_at.remove(),
+            ]
+        )
+
+    def _save_tokens(self, listener: ListenerItem, tokens: TokenSet) -> None:
+        """Keep refreshed (possibly rotated) tokens at once: the old refresh token may be dead."""
+        listener.update(
+            actions=[ListenerItem.tokens.set(seal(self._cipher(), tokens, listener_context(listener.account_id)))]
+        )
+
+    @staticmethod
+    def _tokens_unchanged(account_id: str, sealed: str) -> bool:
+        try:
+            current = ListenerItem.get(
+                *ListenerItem.key(account_id), consistent_read=True, attributes_to_get=["tokens"]
+            )
+        except ListenerItem.DoesNotExist:
+            return False
+        return current.tokens == sealed
+
+    @staticmethod
+    def _record_baseline(link: ListenerLinkItem, plays: tuple[Play, ...], now: datetime) -> None:
+        before = {play.track.id for play in plays if play.played_at <= link.first_click_at}
+        actions = [ListenerLinkItem.baseline_at.set(now)]
+        if before:
+            actions.append(ListenerLinkItem.baseline_track_ids.set(before))
+        link.update(actions=actions)
+
+    @staticmethod
+    def _count_gap(account_id: str, links: list[ListenerLinkItem], now: datetime) -> None:
+        shard = shard_of(f"{account_id}#{now.isoformat()}")
+        with transaction() as writes:
+            for link in links[:25]:
+                add_to(writes, link.campaign_id, f"TOTAL#{shard}", {"possible_gaps": 1})
