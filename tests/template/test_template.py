@@ -155,3 +155,52 @@ def test_test_events_have_the_shape_sam_generates():
     assert set(reference["requestContext"]["http"]) == set(ours["requestContext"]["http"])
     assert set(reference["requestContext"]["authorizer"]["jwt"]) == set(ours["requestContext"]["authorizer"]["jwt"])
     assert all(name == name.lower() for name in ours["headers"])
+
+
+def _statements(fn: dict) -> list[dict]:
+    found = []
+    for policy in fn["Properties"]["Policies"]:
+        # Only inline statements: a SAM policy template (DynamoDBCrudPolicy...) grants
+        # Scan and every index, and cannot be read here.
+        assert set(policy) == {"Statement"}, f"not an inline statement: {sorted(policy)}"
+        found += policy["Statement"]
+    return found
+
+
+def test_every_function_names_the_actions_and_resources_it_uses(template):
+    for logical_id, fn in resources_of_type(template, "AWS::Serverless::Function").items():
+        for statement in _statements(fn):
+            assert statement["Effect"] == "Allow", logical_id
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            for action in actions:
+                assert "*" not in action, f"{logical_id}: wildcard action {action}"
+                assert action != "dynamodb:Scan", f"{logical_id}: no function may Scan"
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for value in resources:
+                assert "*" not in json.dumps(value), f"{logical_id}: wildcard resource {value}"
+
+
+def test_the_tracker_holds_no_token_rights_and_analytics_only_reads(template):
+    tracker = json.dumps(_statements(resource(template, "TrackClickFunction")))
+    assert "kms:" not in tracker and "secretsmanager:" not in tracker
+    actions = {a for s in _statements(resource(template, "TrackClickFunction")) for a in s["Action"] if "dynamodb" in a}
+    assert actions == {"dynamodb:GetItem", "dynamodb:PutItem"}
+    analytics = json.dumps(_statements(resource(template, "AnalyticsFunction")))
+    assert "PutItem" not in analytics and "UpdateItem" not in analytics and "kms:" not in analytics
+
+
+def test_queues_have_dead_letter_queues_and_alarms(template):
+    queues = resources_of_type(template, "AWS::SQS::Queue")
+    sources = [name for name in queues if not name.endswith("DeadLetters")]
+    assert sources, "no queues"
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    watched = {json.dumps(alarm["Properties"]["Dimensions"]) for alarm in alarms.values()}
+    for name in sources:
+        props = queues[name]["Properties"]
+        dead = props["RedrivePolicy"]["deadLetterTargetArn"]
+        assert dead == {"Fn::GetAtt": [f"{name.removesuffix('Queue')}DeadLetters", "Arn"]}, name
+        assert props.get("SqsManagedSseEnabled") is True, name
+        assert any(f"{name.removesuffix('Queue')}DeadLetters" in w for w in watched), f"no alarm on {name}'s DLQ"
+    for logical_id in resources_of_type(template, "AWS::Serverless::Function"):
+        for metric in ("Errors", "Throttles"):
+            assert f"{logical_id}{metric}Alarm" in alarms, f"no {metric} alarm for {logical_id}"
