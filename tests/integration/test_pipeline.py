@@ -233,3 +233,20 @@ def test_a_rate_limited_poll_waits_without_reaching_the_dead_letter_queue(scenar
     cloud.client("dynamodb").delete_item(
         TableName=cloud.physical_id("DataTable"), Key={"pk": {"S": "SPOTIFY"}, "sk": {"S": "BACKOFF"}}
     )
+
+
+def test_disconnect_after_attribution_leaves_no_item_naming_the_listener(scenario) -> None:
+    cloud, (owner1, _owner2), (a, _b, _c), (l1, _l2, _l3) = (
+        scenario["cloud"],
+        scenario["owners"],
+        scenario["campaigns"],
+        scenario["listeners"],
+    )
+    before = analytics(cloud, owner1, a, model="linear")
+    start = requests.get(f"{cloud.api_url}/privacy/disconnect?confirm=yes", allow_redirects=False, timeout=30)
+    done = finish(approve(start, l1["id"]), consent_cookie(start))
+    assert done.status_code == 200 and "disconnected" in done.text
+    everything = cloud.client("dynamodb").scan(TableName=cloud.physical_id("DataTable"))["Items"]
+    assert not [item for item in everything if l1["account_id"] in json.dumps(item) or l1["id"] in json.dumps(item)]
+    # Campaign aggregates hold no personal data and stay.
+    assert analytics(cloud, owner1, a, model="linear") == before
