@@ -770,3 +770,8 @@ def test_rules_table_states_the_constants_used_by_the_code():
     assert "1 day < elapsed ≤ 7 days" in rows[Reason.CLICK_WITHIN_7D.value]
     assert "elapsed > 7 days" in rows[Reason.CLICK_EARLIER.value]
     assert f"at most {MAX_CAMPAIGNS_PER_OWNER} campaigns" in RULES_TABLE
+
+
+def test_the_readme_shows_the_rules_table_the_code_uses():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert RULES_TABLE in readme
