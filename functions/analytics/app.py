@@ -1,18 +1,24 @@
-"""GET /campaigns/{id}/analytics (owner JWT): a campaign's numbers from its counters."""
+"""GET /campaigns/{id}/analytics and GET /campaigns/{id}/export.csv (owner JWT)."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import AwareDatetime
 
-from soundlink.analytics import CONFIDENCE_STEPS, Analytics, campaign_analytics
+from soundlink.analytics import MAX_POINTS, Analytics, campaign_analytics
+from soundlink.attribution.rules import CONFIDENCE_BUCKETS
 from soundlink.campaign import AttributionModel
 from soundlink.campaigns import CampaignService
 from soundlink.errors import BadRequest
+from soundlink.export import MAX_EXPORT_BYTES, export_csv
 from soundlink.http import make_resolver, owner_id, responses
 from soundlink.models import bind_tables
 from soundlink.observability import logger, metrics, tracer
@@ -20,6 +26,8 @@ from soundlink.repositories import DynamoCampaignRepository
 from soundlink.settings import get_settings
 
 app = make_resolver()
+MAX_COMPARED = 5
+DEFAULT_RANGE = {"hour": timedelta(days=2), "day": timedelta(days=30)}
 
 
 @lru_cache(maxsize=1)
@@ -28,21 +36,86 @@ def campaigns() -> CampaignService:
     return CampaignService(DynamoCampaignRepository())
 
 
+def _range(start: datetime | None, end: datetime | None, granularity: str) -> tuple[datetime, datetime]:
+    if end is None:
+        # The end of the current hour: the answer (and its ETag) stays the same until data changes.
+        end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    end = end.astimezone(UTC)
+    start = (start or end - DEFAULT_RANGE[granularity]).astimezone(UTC)
+    if start >= end:
+        raise BadRequest("from must be earlier than to")
+    step = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
+    if (end - start) / step > MAX_POINTS[granularity]:
+        longest = "31 days" if granularity == "hour" else "400 days"
+        raise BadRequest(f"the range is too long for {granularity}ly points: at most {longest}")
+    return start, end
+
+
 @app.get(
     "/campaigns/<campaign_id>/analytics",
-    summary="A campaign's clicks, consents, streams and listeners",
-    responses=responses(200, "The campaign's numbers", Analytics, errors=(400, 401, 404)),
+    summary="A campaign's clicks, consents, streams and listeners, from its counters",
+    responses={
+        **responses(200, "The campaign's numbers (ETag; If-None-Match answers 304)", Analytics, errors=(400, 401, 404)),
+        304: {"description": "Not modified since the ETag sent"},
+    },
 )
 def analytics(
     campaign_id: str,
     model: Annotated[AttributionModel | None, Query(description="Credit model; the campaign's own by default")] = None,
     min_confidence: Annotated[float, Query(ge=0, le=0.9, description="0.0, 0.1, ... 0.9")] = 0.0,
-) -> Analytics:
-    campaign = campaigns().get(owner_id(app), campaign_id)
-    if abs(min_confidence * CONFIDENCE_STEPS - round(min_confidence * CONFIDENCE_STEPS)) > 1e-9:
+    start: Annotated[AwareDatetime | None, Query(alias="from", description="Series start (default: 30 days)")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to", description="Series end (default: now)")] = None,
+    granularity: Annotated[str, Query(pattern="^(hour|day)$")] = "day",
+    compare: Annotated[str | None, Query(max_length=200, description="Other campaign ids, comma-separated")] = None,
+) -> Response[str]:
+    owner = owner_id(app)
+    campaign = campaigns().get(owner, campaign_id)
+    steps = min_confidence * CONFIDENCE_BUCKETS
+    if abs(steps - round(steps)) > 1e-9:
         raise BadRequest("min_confidence must be a multiple of 0.1 between 0 and 0.9 (e.g. 0.5)")
-    chosen = model or campaign.attribution_model
-    return campaign_analytics(campaign.id, model=chosen.value, min_confidence=round(min_confidence, 1))
+    compared_ids = [part.strip() for part in (compare or "").split(",") if part.strip() and part.strip() != campaign.id]
+    if len(compared_ids) > MAX_COMPARED:
+        raise BadRequest(f"compare at most {MAX_COMPARED} campaigns at once")
+    compared = [
+        (other.id, other.name) for other in (campaigns().get(owner, cid) for cid in dict.fromkeys(compared_ids))
+    ]
+    first, last = _range(start, end, granularity)
+    result = campaign_analytics(
+        campaign.id,
+        campaign.playlist_id,
+        model=(model or campaign.attribution_model).value,
+        min_confidence=round(min_confidence, 1),
+        start=first,
+        end=last,
+        granularity=granularity,
+        compare=compared,
+    )
+    body = result.model_dump_json(by_alias=True)
+    tag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+    if tag in (app.current_event.headers.get("if-none-match") or ""):
+        return Response(status_code=304, headers=headers, body="")
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+@app.get(
+    "/campaigns/<campaign_id>/export.csv",
+    summary="Every attributed play of the campaign as CSV (RFC 4180)",
+    responses=responses(200, "CSV; X-Next-Cursor when more rows follow", media_type="text/csv", errors=(400, 401, 404)),
+)
+def export(
+    campaign_id: str,
+    cursor: Annotated[str | None, Query(max_length=2048, description="X-Next-Cursor of the previous part")] = None,
+) -> Response[str]:
+    campaign = campaigns().get(owner_id(app), campaign_id)
+    body, next_cursor = export_csv(campaign.id, cursor=cursor, max_bytes=MAX_EXPORT_BYTES)
+    headers = {
+        "Content-Disposition": f'attachment; filename="soundlink-{campaign.slug}.csv"',
+        "Cache-Control": "no-store",
+    }
+    if next_cursor:
+        headers["X-Next-Cursor"] = next_cursor
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body, headers=headers)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

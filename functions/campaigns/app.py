@@ -17,14 +17,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from campaigns import owner_spotify
+from soundlink.analytics import headlines
 from soundlink.campaigns import (
     Campaign,
     CampaignCreate,
     CampaignList,
+    CampaignListItem,
     CampaignOut,
     CampaignService,
     CampaignStatus,
     CampaignUpdate,
+    Headline,
     tracker_url,
 )
 from soundlink.health import run_checks
@@ -77,7 +80,14 @@ def list_campaigns(
 ) -> CampaignList:
     page = service().list(owner_id(app), limit=limit, cursor=cursor, status=status)
     base = api_url(app, get_settings())
-    return CampaignList(campaigns=[CampaignOut.of(c, base) for c in page.campaigns], next_cursor=page.next_cursor)
+    numbers = headlines((c.id, c.attribution_model.value) for c in page.campaigns)
+    return CampaignList(
+        campaigns=[
+            CampaignListItem(**CampaignOut.of(c, base).model_dump(), headline=Headline(**numbers[c.id]))
+            for c in page.campaigns
+        ],
+        next_cursor=page.next_cursor,
+    )
 
 
 @app.get(

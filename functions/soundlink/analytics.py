@@ -1,21 +1,33 @@
 """Campaign analytics from the pre-aggregated counters alone (never raw clicks or plays).
 
-A request reads two Query pages of the campaign's counter partition: the
-totals (8 shards) and one model's credit per confidence bucket (10 buckets x
-8 shards). Its cost does not grow with the number of clicks or plays.
+One request reads a fixed set of the campaign's counter groups — totals,
+model credit per confidence bucket, the confidence histogram, tracks,
+breakdown values, the hours of the chosen range, listener states and the
+last poll — plus the playlist's state. Its cost grows with the date range
+(and the number of distinct tracks and breakdown values), never with the
+number of clicks or plays.
+
+Whole-campaign figures: totals, models, histogram, top tracks, breakdowns,
+listener states. Range figures: the series.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from soundlink.counters import campaign_key
-from soundlink.models import CounterItem
+from soundlink.attribution.rules import CONFIDENCE_BUCKETS, MODELS
+from soundlink.counters import CLICK_DIMENSIONS, COUNTER_SHARDS, campaign_key
+from soundlink.models import CounterItem, PlaylistStateItem
 
-CONFIDENCE_STEPS = 10  # min_confidence is a multiple of 0.1 (the counters' buckets)
+TOP_TRACKS = 20
+TOP_VALUES = 20  # per breakdown
+STATES = ("active", "idle", "reauth_required", "not_allowlisted")
+MAX_POINTS = {"hour": 24 * 31, "day": 400}  # longest series a request may ask for
 
 
 class Totals(BaseModel):
@@ -28,56 +40,304 @@ class Totals(BaseModel):
     streams: float = Field(description="Attributed plays credited to this campaign under the model")
     weighted_streams: float = Field(description="streams weighted by their confidence")
     listeners: int = Field(description="Listeners with at least one attributed play (any confidence)")
+    new_listeners: int = Field(description="... of whom had played none of the campaign's tracks before the click")
+    streams_per_listener: float = Field(description="streams / listeners")
     attributed_plays: int = Field(description="Plays attributed to this campaign, whatever the model's credit")
     possible_gaps: int = Field(description="Polls that found 50 new plays: some plays may have been missed")
+
+
+class Point(BaseModel):
+    t: datetime
+    clicks: int
+    authorizations: int
+    streams: float = Field(description="Credit under the model, all confidences")
+
+
+class TopTrack(BaseModel):
+    track_id: str
+    name: str | None
+    artists: str | None
+    url: str
+    streams: int = Field(description="Attributed plays of the track")
+    listeners: int
+
+
+class BreakdownRow(BaseModel):
+    value: str
+    clicks: int
+    unique_clicks: int
+    authorizations: int
+    streams: float
+
+
+class HistogramBucket(BaseModel):
+    min: float
+    max: float
+    streams: int = Field(description="Attributed plays whose confidence is in [min, max)")
+
+
+class ModelFigures(BaseModel):
+    streams: float
+    weighted_streams: float
+
+
+class Compared(BaseModel):
+    campaign_id: str
+    name: str
+    totals: Totals
+
+
+class DataQuality(BaseModel):
+    possible_gaps: int
+    playlist_readable: bool | None = Field(description="None: not checked yet (no attributed listener polled)")
+    playlist_reason: str | None
+    last_successful_poll: datetime | None
 
 
 class Analytics(BaseModel):
     campaign_id: str
     model: str
     min_confidence: float
+    granularity: str
+    from_: datetime = Field(alias="from")
+    to: datetime
     totals: Totals
+    series: list[Point]
+    top_tracks: list[TopTrack]
+    breakdowns: dict[str, list[BreakdownRow]]
+    confidence_histogram: list[HistogramBucket]
+    models: dict[str, ModelFigures]
+    compare: list[Compared]
+    listener_states: dict[str, int]
+    data_quality: DataQuality
+
+    model_config = {"populate_by_name": True}
 
 
-def _sum(items: list[CounterItem]) -> dict[str, Decimal]:
+def _sum(items: Iterable[CounterItem]) -> dict[str, Decimal]:
     summed: dict[str, Decimal] = defaultdict(Decimal)
     for item in items:
         for name, value in item.attribute_values.items():
-            if name not in ("pk", "sk") and value is not None:
+            if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
                 summed[name] += Decimal(str(value))
     return summed
 
 
-def campaign_analytics(campaign_id: str, *, model: str, min_confidence: float) -> Analytics:
-    pk = campaign_key(campaign_id)
-    totals = _sum(list(CounterItem.query(pk, CounterItem.sk.startswith("TOTAL#"))))
-    floor = round(min_confidence * CONFIDENCE_STEPS)
-    credited = [
-        item
-        for item in CounterItem.query(pk, CounterItem.sk.startswith(f"MODEL#{model}#C"))
-        if int(item.sk.split("#")[2].removeprefix("C")) >= floor
-    ]
-    credit = _sum(credited)
+def _group(items: Iterable[CounterItem]) -> dict[str, list[CounterItem]]:
+    """Counter items by name, shards together (the shard is the last part of the sort key)."""
+    groups: dict[str, list[CounterItem]] = defaultdict(list)
+    for item in items:
+        groups[item.sk.rsplit("#", 1)[0]].append(item)
+    return groups
+
+
+def _query(campaign_id: str, prefix: str) -> list[CounterItem]:
+    return list(CounterItem.query(campaign_key(campaign_id), CounterItem.sk.startswith(prefix)))
+
+
+def _get(campaign_id: str, sort_key: str) -> CounterItem | None:
+    try:
+        return CounterItem.get(campaign_key(campaign_id), sort_key)
+    except CounterItem.DoesNotExist:
+        return None
+
+
+def _models(campaign_id: str, min_confidence: float) -> dict[str, ModelFigures]:
+    floor = round(min_confidence * CONFIDENCE_BUCKETS)
+    per_model: dict[str, list[CounterItem]] = defaultdict(list)
+    for item in _query(campaign_id, "MODEL#"):
+        _, model, bucket, _shard = item.sk.split("#")
+        if int(bucket.removeprefix("C")) >= floor:
+            per_model[model].append(item)
+    figures = {}
+    for model in MODELS:
+        summed = _sum(per_model[model])
+        figures[model] = ModelFigures(
+            streams=round(float(summed["streams"]), 3), weighted_streams=round(float(summed["weighted_streams"]), 3)
+        )
+    return figures
+
+
+def totals_of(campaign_id: str, *, model: str, min_confidence: float) -> tuple[Totals, dict[str, ModelFigures]]:
+    totals = _sum(_query(campaign_id, "TOTAL#"))
+    models = _models(campaign_id, min_confidence)
 
     def count(name: str) -> int:
         return int(totals[name])
 
-    clicks, authorizations = count("clicks"), count("authorizations")
-    return Analytics(
-        campaign_id=campaign_id,
-        model=model,
-        min_confidence=min_confidence,
-        totals=Totals(
+    clicks, authorizations, listeners = count("clicks"), count("authorizations"), count("listeners")
+    chosen = models[model]
+    return (
+        Totals(
             clicks=clicks,
             unique_clicks=count("unique_clicks"),
             bot_clicks=count("bot_clicks"),
             authorizations=authorizations,
             declined=count("declined"),
             conversion_rate=round(authorizations / clicks, 4) if clicks else 0.0,
-            streams=round(float(credit["streams"]), 3),
-            weighted_streams=round(float(credit["weighted_streams"]), 3),
-            listeners=count("listeners"),
+            streams=chosen.streams,
+            weighted_streams=chosen.weighted_streams,
+            listeners=listeners,
+            new_listeners=count("new_listeners"),
+            streams_per_listener=round(chosen.streams / listeners, 3) if listeners else 0.0,
             attributed_plays=count("attributed_plays"),
             possible_gaps=count("possible_gaps"),
         ),
+        models,
     )
+
+
+def _totals(campaign_id: str, model: str, min_confidence: float) -> Totals:
+    return totals_of(campaign_id, model=model, min_confidence=min_confidence)[0]
+
+
+def _series(campaign_id: str, model: str, start: datetime, end: datetime, granularity: str) -> list[Point]:
+    step = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
+    first = start.replace(minute=0, second=0, microsecond=0)
+    if granularity == "day":
+        first = first.replace(hour=0)
+    points: dict[datetime, dict[str, Decimal]] = {}
+    moment = first
+    while moment < end:
+        points[moment] = defaultdict(Decimal)
+        moment += step
+    query = CounterItem.query(
+        campaign_key(campaign_id),
+        CounterItem.sk.between(f"HOUR#{first.strftime('%Y-%m-%dT%H')}", f"HOUR#{end.strftime('%Y-%m-%dT%H')}#~"),
+    )
+    for item in query:
+        hour = datetime.strptime(item.sk.split("#")[1], "%Y-%m-%dT%H").replace(tzinfo=UTC)
+        slot = hour if granularity == "hour" else hour.replace(hour=0)
+        if slot not in points:
+            continue
+        for name in ("clicks", "authorizations", f"streams_{model}"):
+            value = getattr(item, name, None)
+            if value is not None:
+                points[slot][name] += Decimal(str(value))
+    return [
+        Point(
+            t=slot,
+            clicks=int(values["clicks"]),
+            authorizations=int(values["authorizations"]),
+            streams=round(float(values[f"streams_{model}"]), 3),
+        )
+        for slot, values in points.items()
+    ]
+
+
+def _top_tracks(campaign_id: str) -> list[TopTrack]:
+    tracks = []
+    for name, items in _group(_query(campaign_id, "TRACK#")).items():
+        track_id = name.split("#", 1)[1]
+        summed = _sum(items)
+        labelled = next((item for item in items if item.track_name), None)
+        tracks.append(
+            TopTrack(
+                track_id=track_id,
+                name=labelled.track_name if labelled else None,
+                artists=labelled.track_artists if labelled else None,
+                url=f"https://open.spotify.com/track/{track_id}",
+                streams=int(summed["attributed_plays"]),
+                listeners=int(summed["listeners"]),
+            )
+        )
+    tracks.sort(key=lambda t: (-t.streams, -t.listeners, t.track_id))
+    return tracks[:TOP_TRACKS]
+
+
+def _breakdowns(campaign_id: str, model: str) -> dict[str, list[BreakdownRow]]:
+    rows: dict[str, list[BreakdownRow]] = {name: [] for name in CLICK_DIMENSIONS}
+    for name, items in _group(_query(campaign_id, "DIM#")).items():
+        _, dimension, value = name.split("#", 2)
+        if dimension not in rows:
+            continue
+        summed = _sum(items)
+        rows[dimension].append(
+            BreakdownRow(
+                value=value,
+                clicks=int(summed["clicks"]),
+                unique_clicks=int(summed["unique_clicks"]),
+                authorizations=int(summed["authorizations"]),
+                streams=round(float(summed[f"streams_{model}"]), 3),
+            )
+        )
+    for dimension in rows:
+        rows[dimension].sort(key=lambda r: (-r.clicks, -r.streams, r.value))
+        rows[dimension] = rows[dimension][:TOP_VALUES]
+    return rows
+
+
+def _histogram(campaign_id: str) -> list[HistogramBucket]:
+    counts = [0] * CONFIDENCE_BUCKETS
+    for name, items in _group(_query(campaign_id, "CONF#")).items():
+        counts[int(name.split("#")[1])] += int(_sum(items)["attributed_plays"])
+    return [
+        HistogramBucket(min=b / CONFIDENCE_BUCKETS, max=(b + 1) / CONFIDENCE_BUCKETS, streams=n)
+        for b, n in enumerate(counts)
+    ]
+
+
+def campaign_analytics(
+    campaign_id: str,
+    playlist_id: str,
+    *,
+    model: str,
+    min_confidence: float,
+    start: datetime,
+    end: datetime,
+    granularity: str,
+    compare: Iterable[tuple[str, str]] = (),
+) -> Analytics:
+    totals, models = totals_of(campaign_id, model=model, min_confidence=min_confidence)
+    states = _get(campaign_id, "STATES")
+    poll = _get(campaign_id, "POLL")
+    try:
+        playlist = PlaylistStateItem.get(*PlaylistStateItem.key(playlist_id))
+    except PlaylistStateItem.DoesNotExist:
+        playlist = None
+    return Analytics(
+        campaign_id=campaign_id,
+        model=model,
+        min_confidence=min_confidence,
+        granularity=granularity,
+        from_=start,
+        to=end,
+        totals=totals,
+        series=_series(campaign_id, model, start, end, granularity),
+        top_tracks=_top_tracks(campaign_id),
+        breakdowns=_breakdowns(campaign_id, model),
+        confidence_histogram=_histogram(campaign_id),
+        models=models,
+        compare=[
+            Compared(
+                campaign_id=other, name=name, totals=totals_of(other, model=model, min_confidence=min_confidence)[0]
+            )
+            for other, name in compare
+        ],
+        listener_states={state: max(0, int(getattr(states, f"state_{state}", None) or 0)) for state in STATES},
+        data_quality=DataQuality(
+            possible_gaps=totals.possible_gaps,
+            playlist_readable=playlist.readable if playlist else None,
+            playlist_reason=playlist.reason if playlist else None,
+            last_successful_poll=poll.last_polled_at if poll else None,
+        ),
+    )
+
+
+def headlines(campaigns: Iterable[tuple[str, str]]) -> dict[str, dict[str, float]]:
+    """{campaign id: {clicks, listeners, streams}} for (campaign id, model) pairs, from their
+    TOTAL shards in BatchGetItem calls (100 keys each): no Query per campaign, never a Scan."""
+    wanted = list(campaigns)
+    keys = [(campaign_key(cid), f"TOTAL#{shard}") for cid, _ in wanted for shard in range(COUNTER_SHARDS)]
+    by_campaign: dict[str, list[CounterItem]] = defaultdict(list)
+    for item in CounterItem.batch_get(keys):
+        by_campaign[item.pk.removeprefix("CAMPAIGN#")].append(item)
+    found = {}
+    for campaign_id, model in wanted:
+        summed = _sum(by_campaign[campaign_id])
+        found[campaign_id] = {
+            "clicks": int(summed["clicks"]),
+            "listeners": int(summed["listeners"]),
+            "streams": round(float(summed[f"streams_{model}"]), 3),
+        }
+    return found

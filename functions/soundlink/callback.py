@@ -22,7 +22,7 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from soundlink import listeners, owner_spotify
 from soundlink.counters import add_counts
-from soundlink.models import CampaignItem, OAuthStateItem
+from soundlink.models import CampaignItem, ListenerLinkItem, OAuthStateItem
 from soundlink.pages import Link, Page, redirect
 from soundlink.sealed_tokens import seal
 from soundlink.settings import Settings
@@ -155,6 +155,9 @@ class ConsentCallback:
                 click=dims,
             )
             add_counts(writes, state.campaign_id or "", now, {"authorizations": 1}, event_id=state.pk, dimensions=dims)
+        with contextlib.suppress(PynamoDBException):  # else the next poll counts the state
+            link = ListenerLinkItem.get(*ListenerLinkItem.key(account, state.campaign_id or ""), consistent_read=True)
+            listeners.move_link_state(link, listeners.ListenerStatus.ACTIVE.value)
         # The first poll (the listener's baseline) at once; if SQS fails, the schedule
         # finds the listener due anyway (next_poll_at is now).
         with contextlib.suppress(BotoCoreError, ClientError):

@@ -335,6 +335,18 @@ class CampaignOut(BaseModel):
         )
 
 
+class Headline(BaseModel):
+    """A campaign's numbers at a glance (the campaigns list)."""
+
+    clicks: int
+    listeners: int
+    streams: float = Field(description="Plays credited to the campaign under its own model")
+
+
+class CampaignListItem(CampaignOut):
+    headline: Headline
+
+
 class CampaignList(BaseModel):
-    campaigns: list[CampaignOut]
+    campaigns: list[CampaignListItem]
     next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page")

@@ -39,6 +39,15 @@ COUNTER_NAMES = frozenset(
         "possible_gaps",
         "streams",
         "weighted_streams",
+        "new_listeners",
+        "streams_last_touch",
+        "streams_first_touch",
+        "streams_linear",
+        "streams_time_decay",
+        "state_active",
+        "state_idle",
+        "state_reauth_required",
+        "state_not_allowlisted",
     )
 )
 
@@ -81,12 +90,21 @@ def add_counts(
     return sum(add_to(transaction, campaign_id, key, counts) for key in keys)
 
 
-def add_to(transaction: TransactWrite, campaign_id: str, sort_key: str, counts: Mapping[str, float]) -> int:
-    """Add `counts` to one counter item (its sort key already names the shard)."""
+def add_to(
+    transaction: TransactWrite,
+    campaign_id: str,
+    sort_key: str,
+    counts: Mapping[str, float],
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> int:
+    """Add `counts` to one counter item (its sort key already names the shard);
+    `labels` are set as they are (e.g. a track's name on its TRACK# item)."""
     unknown = set(counts) - COUNTER_NAMES
     if unknown:
         raise ValueError(f"unknown counters: {sorted(unknown)}")
     actions = [getattr(CounterItem, name).add(n) for name, n in sorted(counts.items()) if n]
+    actions += [getattr(CounterItem, name).set(value) for name, value in sorted((labels or {}).items()) if value]
     if not actions:
         return 0
     transaction.update(CounterItem(campaign_key(campaign_id), sort_key), actions=actions)

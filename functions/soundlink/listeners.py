@@ -10,9 +10,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from soundlink.counters import add_to
 from soundlink.models import ListenerItem, ListenerLinkItem
+from soundlink.transactions import failed_conditions, transaction
 
 POLL_SHARDS = 16  # listeners due for a poll are spread over this many gsi1 partitions
 
@@ -83,6 +86,49 @@ def connect(
     )
 
 
+def link_state(listener_status: str, link: ListenerLinkItem, now: datetime) -> str:
+    """How a campaign counts a listener: their status, but idle once its own window closed."""
+    if listener_status == ListenerStatus.ACTIVE.value and link.window_ends_at and link.window_ends_at <= now:
+        return ListenerStatus.IDLE.value
+    return listener_status
+
+
+def move_link_state(link: ListenerLinkItem, state: str | None) -> bool:
+    """Move the listener in the campaign's STATES counter to `state` (None: out of it).
+
+    The link remembers the state it is counted under, and the move is
+    conditional on it, so concurrent moves never count a listener twice.
+    """
+    old = link.state
+    if old == state:
+        return False
+    condition = ListenerLinkItem.state.does_not_exist() if old is None else (ListenerLinkItem.state == old)
+    counts = {}
+    if old:
+        counts[f"state_{old}"] = -1
+    if state:
+        counts[f"state_{state}"] = 1
+    try:
+        with transaction() as writes:
+            action = ListenerLinkItem.state.set(state) if state else ListenerLinkItem.state.remove()
+            writes.update(link, actions=[action], condition=condition)
+            add_to(writes, link.campaign_id, "STATES", counts)
+    except TransactWriteError as error:
+        if 0 in failed_conditions(error):
+            return False  # moved by someone else meanwhile: their move counts
+        raise
+    link.state = state
+    return True
+
+
+def links_of(account_id: str) -> list[ListenerLinkItem]:
+    return list(
+        ListenerLinkItem.query(
+            ListenerItem.key(account_id)[0], ListenerLinkItem.sk.startswith("LINK#"), consistent_read=True
+        )
+    )
+
+
 def exists(account_id: str) -> bool:
     try:
         ListenerItem.get(*ListenerItem.key(account_id), consistent_read=True, attributes_to_get=["pk"])
@@ -103,6 +149,8 @@ def delete_listener_data(dynamodb: Any, table: str, account_id: str) -> int:
     Campaign counters stay: they hold no personal data. Idempotent: run it again
     after a failure and it deletes what is left.
     """
+    for link in links_of(account_id):
+        move_link_state(link, None)  # the campaigns stop counting the listener in any state
     keys: list[dict[str, Any]] = []
     keys += _keys(dynamodb, table, None, "pk", f"LISTENER#{account_id}")
     keys += _keys(dynamodb, table, "gsi2", "gsi2pk", f"LISTENER#{account_id}")

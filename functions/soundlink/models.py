@@ -18,9 +18,10 @@ DataTable (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk; TTL expires_at)
 EventsTable (pk, sk; TTL expires_at): clicks CAMPAIGN#{id} / CLICK#{time}#{click};
   first visit VISIT#{campaign}#{day}#{visitor} / VISIT (conditional put = unique click).
 StatsTable (pk, sk): counters CAMPAIGN#{id} / TOTAL#{shard}, HOUR#{yyyy-mm-ddThh}#{shard}, TRACK#{id}#{shard},
-  DIM#{dimension}#{value}#{shard}, CONF#{bucket}#{shard}, MODEL#{model}#C{bucket}#{shard}. Every counter is split over
-  COUNTER_SHARDS items (soundlink/counters.py) so a busy campaign never exceeds one item's
-  write limit; readers sum the shards.
+  DIM#{dimension}#{value}#{shard}, CONF#{bucket}#{shard}, MODEL#{model}#C{bucket}#{shard};
+  STATES (listeners by state) and POLL (last successful poll), unsharded: they change rarely.
+  Every other counter is split over COUNTER_SHARDS items (soundlink/counters.py) so a busy
+  campaign never exceeds one item's write limit; readers sum the shards.
 IdempotencyTable: Powertools' own schema (id, expiration).
 
 Only the models in use exist here; later features add theirs with the keys above.
@@ -214,6 +215,8 @@ class ListenerLinkItem(_DataTable):
     baseline_at = UTCDateTimeAttribute(null=True)
     window_ends_at = UTCDateTimeAttribute(null=True)  # last click + the campaign's window (capped by ends_at)
     first_attributed_at = UTCDateTimeAttribute(null=True)  # set once: the listener counts once
+    attributed_tracks = UnicodeSetAttribute(null=True)  # tracks credited so far: per-track listeners
+    state = UnicodeAttribute(null=True)  # the listener's state as the campaign's STATES counter has it
 
     @staticmethod
     def key(account_id: str, campaign_id: str) -> tuple[str, str]:
@@ -363,8 +366,24 @@ class CounterItem(Model):
     attributed_plays = NumberAttribute(null=True)  # play x campaign pairs, whatever the model
     listeners = NumberAttribute(null=True)  # listeners with at least one attributed play
     possible_gaps = NumberAttribute(null=True)
+    new_listeners = NumberAttribute(null=True)  # ... whose baseline had none of the campaign's tracks
     streams = NumberAttribute(null=True)  # MODEL# items: credit under the model (fractional)
     weighted_streams = NumberAttribute(null=True)  # MODEL# items: credit x confidence
+    # TOTAL items: credit under each model (all confidences), for the campaigns list.
+    streams_last_touch = NumberAttribute(null=True)
+    streams_first_touch = NumberAttribute(null=True)
+    streams_linear = NumberAttribute(null=True)
+    streams_time_decay = NumberAttribute(null=True)
+    # STATES item: the campaign's listeners by state (moved when a link's state changes).
+    state_active = NumberAttribute(null=True)
+    state_idle = NumberAttribute(null=True)
+    state_reauth_required = NumberAttribute(null=True)
+    state_not_allowlisted = NumberAttribute(null=True)
+    # TRACK# items: what to show for the track (set, not added).
+    track_name = UnicodeAttribute(null=True)
+    track_artists = UnicodeAttribute(null=True)
+    # POLL item: when a listener of the campaign was last polled successfully.
+    last_polled_at = UTCDateTimeAttribute(null=True)
 
 
 def bind_tables(settings: Settings) -> None:

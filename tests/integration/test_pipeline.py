@@ -5,6 +5,8 @@ after the window, give exactly the expected streams, listeners and credit."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 import uuid
@@ -161,6 +163,65 @@ def test_each_attribution_says_why(scenario) -> None:
     # Stored with a pseudonymous key, never the account id, but reachable by the listener's deletion.
     assert all(l3["account_id"] not in item["listener_key"]["S"] for item in from_c)
     assert from_c[0]["gsi2pk"]["S"] == f"LISTENER#{l3['account_id']}"
+
+
+def test_the_full_analytics_explain_the_numbers(scenario) -> None:
+    cloud, (owner1, owner2), (a, b, c) = scenario["cloud"], scenario["owners"], scenario["campaigns"]
+    t = [play["track_id"] for play in scenario["plays"][scenario["listeners"][0]["id"]]]
+    url = f"{cloud.api_url}/campaigns/{a['id']}/analytics"
+    answer = requests.get(url, params={"compare": b["id"]}, headers=owner1.headers, timeout=30)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["model"] == "last_touch" and body["totals"]["streams"] == pytest.approx(6)
+    assert body["totals"]["streams_per_listener"] == pytest.approx(2.0)
+    assert {m: f["streams"] for m, f in body["models"].items()} == pytest.approx(
+        {"last_touch": 6, "first_touch": 7, "linear": 6.5, "time_decay": 6.5}, abs=0.01
+    )
+    assert [bucket["streams"] for bucket in body["confidence_histogram"]] == [0, 0, 0, 0, 2, 1, 0, 2, 0, 2]
+    tracks = {track["track_id"]: track for track in body["top_tracks"]}
+    assert (tracks[t[0]]["streams"], tracks[t[0]]["listeners"]) == (3, 2)
+    assert (tracks[t[2]]["streams"], tracks[t[2]]["listeners"]) == (2, 2)
+    assert tracks[t[0]]["url"] == f"https://open.spotify.com/track/{t[0]}"
+    referrers = {row["value"]: row for row in body["breakdowns"]["referrer"]}
+    assert referrers["news.example.org"]["clicks"] == 3 and referrers["news.example.org"]["authorizations"] == 3
+    assert referrers["news.example.org"]["streams"] == pytest.approx(6)
+    assert body["listener_states"] == {"active": 3, "idle": 0, "reauth_required": 0, "not_allowlisted": 0}
+    assert body["data_quality"]["playlist_readable"] is True and body["data_quality"]["last_successful_poll"]
+    assert sum(point["streams"] for point in body["series"]) == pytest.approx(6)
+    assert sum(point["clicks"] for point in body["series"]) == 3
+    assert [other["campaign_id"] for other in body["compare"]] == [b["id"]]
+    assert body["compare"][0]["totals"]["streams"] == pytest.approx(1)
+    # The dashboard's refresh is cheap: the same numbers answer 304.
+    again = requests.get(
+        url,
+        params={"compare": b["id"]},
+        headers={**owner1.headers, "If-None-Match": answer.headers["etag"]},
+        timeout=30,
+    )
+    assert again.status_code == 304 and not again.content
+    # C's playlist could not be read (its owner never connected Spotify): the analytics say so.
+    quality = requests.get(f"{cloud.api_url}/campaigns/{c['id']}/analytics", headers=owner2.headers, timeout=30)
+    assert quality.json()["data_quality"]["playlist_readable"] is False
+    assert "not connected" in quality.json()["data_quality"]["playlist_reason"]
+    # The campaigns list carries each campaign's headline numbers.
+    listed = requests.get(f"{cloud.api_url}/campaigns", headers=owner1.headers, timeout=30).json()["campaigns"]
+    headline = next(item["headline"] for item in listed if item["id"] == a["id"])
+    assert headline == {"clicks": 3, "listeners": 3, "streams": pytest.approx(6)}
+    # Comparing with another owner's campaign is a 404, like reading it.
+    foreign = requests.get(url, params={"compare": c["id"]}, headers=owner1.headers, timeout=30)
+    assert foreign.status_code == 404
+
+
+def test_the_export_has_one_row_per_attributed_play(scenario) -> None:
+    cloud, (owner1, _owner2), (a, _b, _c) = scenario["cloud"], scenario["owners"], scenario["campaigns"]
+    answer = requests.get(f"{cloud.api_url}/campaigns/{a['id']}/export.csv", headers=owner1.headers, timeout=30)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in answer.headers["content-disposition"] and "x-next-cursor" not in answer.headers
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert len(rows) == 7 and answer.text.count("\r\n") == 8
+    assert {row["credit_linear"] for row in rows} >= {"1.0", "0.5"}
+    accounts = {user["account_id"] for user in scenario["listeners"]}
+    assert not [row for row in rows if row["listener"] in accounts] and len({row["listener"] for row in rows}) == 3
 
 
 def test_every_play_delivered_three_times_in_any_order_changes_nothing(scenario) -> None:

@@ -137,12 +137,17 @@ class Attributor:
             by_owner[match.owner_id].append(match)
         written = 0
         for owner_id, owned in sorted(by_owner.items()):
-            if self._write(play, owner_id, owned, links):
+            if self._write(play, owner_id, owned, links, playlists):
                 written += len(owned)
         return Outcome("attributed" if written else "duplicate", written)
 
     def _write(
-        self, play: PlayMessage, owner_id: str, matches: list[rules.Match], links: dict[str, ListenerLinkItem]
+        self,
+        play: PlayMessage,
+        owner_id: str,
+        matches: list[rules.Match],
+        links: dict[str, ListenerLinkItem],
+        playlists: dict[str, frozenset[str] | None],
     ) -> bool:
         """One owner's share of the play in one transaction; False if it was already written."""
         played_iso = play.played_iso
@@ -166,25 +171,42 @@ class Attributor:
                     attribution_positions.add(position)
                     position += 1
                     first = link.first_attributed_at is None
-                    if first:
-                        writes.update(
-                            link,
-                            actions=[ListenerLinkItem.first_attributed_at.set(play.played_at)],
-                            condition=ListenerLinkItem.first_attributed_at.does_not_exist(),
-                        )
+                    known = set(link.attributed_tracks or ())
+                    new_track = play.track_id not in known
+                    if first or new_track:
+                        self._update_link(writes, link, play, first=first, known=known)
                         link_positions.add(position)
                         position += 1
+                    baseline = set(link.baseline_track_ids or ())
+                    campaign_tracks = playlists.get(match.campaign_id) or frozenset({play.track_id})
+                    new_listener = first and not (baseline & campaign_tracks)
                     dims = {name: str(value) for name, value in (link.click.as_dict() if link.click else {}).items()}
                     dims = {name: dims.get(name, "") for name in CLICK_DIMENSIONS}
                     bucket = rules.bucket(match.confidence)
+                    counts = {
+                        "attributed_plays": 1,
+                        "listeners": int(first),
+                        "new_listeners": int(new_listener),
+                        **{f"streams_{model}": match.credit.get(model, 0.0) for model in rules.MODELS},
+                    }
                     position += add_counts(
                         writes,
                         match.campaign_id,
                         play.played_at,
-                        {"attributed_plays": 1, "listeners": int(first)},
+                        counts,
                         event_id=event_id,
                         dimensions=dims,
-                        also=(f"TRACK#{play.track_id}", f"CONF#{bucket}"),
+                        also=(f"CONF#{bucket}",),
+                    )
+                    position += add_to(
+                        writes,
+                        match.campaign_id,
+                        f"TRACK#{play.track_id}#{shard}",
+                        {"attributed_plays": 1, "listeners": int(new_track)},
+                        labels={
+                            "track_name": (play.track_name or "")[:300],
+                            "track_artists": ", ".join(play.artists)[:500],
+                        },
                     )
                     for model in rules.MODELS:
                         share = match.credit.get(model, 0.0)
@@ -202,6 +224,22 @@ class Attributor:
                 raise _LinkRaced from error
             raise
         return True
+
+    @staticmethod
+    def _update_link(writes: Any, link: ListenerLinkItem, play: PlayMessage, *, first: bool, known: set[str]) -> bool:
+        """The link learns the listener's first attribution and the tracks credited so far,
+        on condition that it still holds what was read (else the play is retried)."""
+        actions = [ListenerLinkItem.attributed_tracks.add({play.track_id})]
+        if first:
+            actions.append(ListenerLinkItem.first_attributed_at.set(play.played_at))
+            condition = ListenerLinkItem.first_attributed_at.does_not_exist()
+        else:
+            condition = ListenerLinkItem.first_attributed_at.exists()
+        if known:
+            condition &= ~ListenerLinkItem.attributed_tracks.contains(play.track_id)
+        else:
+            condition &= ListenerLinkItem.attributed_tracks.does_not_exist()
+        writes.update(link, actions=actions, condition=condition)
 
     @staticmethod
     def _attribution(play: PlayMessage, match: rules.Match) -> AttributionItem:

@@ -19,4 +19,6 @@ def next_poll(now: datetime, *, new_plays: int, quiet_polls: int, base: timedelt
     if new_plays > 0:
         return now + min(base, MAX_INTERVAL), 0
     quiet = quiet_polls + 1
-    return now + min(base * (2**quiet), MAX_INTERVAL), quiet
+    # 2**16 times any base beyond a second already exceeds the ceiling; a bigger exponent
+    # would only overflow timedelta after months of quiet polls.
+    return now + min(base * (2 ** min(quiet, 16)), MAX_INTERVAL), quiet

@@ -18,9 +18,9 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from soundlink.counters import add_to, shard_of
-from soundlink.listeners import ListenerStatus, poll_index_keys
-from soundlink.models import ListenerItem, ListenerLinkItem
+from soundlink.counters import add_to, campaign_key, shard_of
+from soundlink.listeners import ListenerStatus, link_state, links_of, move_link_state, poll_index_keys
+from soundlink.models import CounterItem, ListenerItem, ListenerLinkItem
 from soundlink.polling import backoff
 from soundlink.polling.cadence import next_poll
 from soundlink.sealed_tokens import seal, unseal
@@ -38,6 +38,7 @@ from soundlink.transactions import transaction
 
 LOOKBACK = timedelta(hours=3)
 LOOKBACK_MS = int(LOOKBACK.total_seconds() * 1000)
+POLL_MARK_EVERY = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,12 @@ class Poller:
             return PollOutcome("gone")  # disconnected since the job was queued
         if listener.status != ListenerStatus.ACTIVE.value:
             return PollOutcome("skipped")
-        links = list(
-            ListenerLinkItem.query(
-                ListenerItem.key(account_id)[0], ListenerLinkItem.sk.startswith("LINK#"), consistent_read=True
-            )
-        )
+        links = links_of(account_id)
+        for link in links:  # campaigns count the listener under its state (rarely a write)
+            move_link_state(link, link_state(listener.status, link, now))
         open_links = [link for link in links if link.window_ends_at is None or link.window_ends_at > now]
         if not open_links:
-            self._set_status(listener, ListenerStatus.IDLE, "every attribution window has closed")
+            self._set_status(listener, ListenerStatus.IDLE, "every attribution window has closed", links)
             return PollOutcome("idle")
         wait = backoff.current(now)
         if wait is not None:
@@ -123,11 +122,11 @@ class Poller:
             return PollOutcome("rate_limited", tokens_refreshed=client.tokens_refreshed)
         except TokenRevoked:
             if self._tokens_unchanged(account_id, sealed_before):
-                self._set_status(listener, ListenerStatus.REAUTH_REQUIRED, "Spotify refused the refresh token")
+                self._set_status(listener, ListenerStatus.REAUTH_REQUIRED, "Spotify refused the refresh token", links)
                 return PollOutcome("reauth_required")
             return PollOutcome("skipped")  # another poll rotated the tokens meanwhile
         except NotAllowListed:
-            self._set_status(listener, ListenerStatus.NOT_ALLOWLISTED, "not on the Spotify app's allow-list")
+            self._set_status(listener, ListenerStatus.NOT_ALLOWLISTED, "not on the Spotify app's allow-list", links)
             return PollOutcome("not_allowlisted")
 
         for link in open_links:
@@ -143,6 +142,7 @@ class Poller:
             self._count_gap(account_id, open_links, now)
         seen |= {play.played_at_ms for play in recent.plays}
         self._advance(listener, recent.cursor_ms, cursor, new_plays, recent.possible_gap, seen, now)
+        self._mark_polled({link.campaign_id for link in open_links}, now)
         return PollOutcome(
             "polled",
             plays_fetched=len(recent.plays),
@@ -201,8 +201,10 @@ class Poller:
         )
 
     @staticmethod
-    def _set_status(listener: ListenerItem, status: ListenerStatus, reason: str) -> None:
+    def _set_status(listener: ListenerItem, status: ListenerStatus, reason: str, links: list[ListenerLinkItem]) -> None:
         # Out of the poll index: a listener who is not active costs nothing.
+        for link in links:
+            move_link_state(link, status.value)
         listener.update(
             actions=[
                 ListenerItem.status.set(status.value),
@@ -228,6 +230,18 @@ class Poller:
         except ListenerItem.DoesNotExist:
             return False
         return current.tokens == sealed
+
+    @staticmethod
+    def _mark_polled(campaign_ids: set[str], now: datetime) -> None:
+        """Each campaign's last successful poll, for its data quality; written at most every
+        POLL_MARK_EVERY per campaign (a read first), so polls stay near one write each."""
+        for campaign_id in sorted(campaign_ids):
+            try:
+                last = CounterItem.get(campaign_key(campaign_id), "POLL").last_polled_at
+            except CounterItem.DoesNotExist:
+                last = None
+            if last is None or now - last >= POLL_MARK_EVERY:
+                CounterItem(campaign_key(campaign_id), "POLL").update(actions=[CounterItem.last_polled_at.set(now)])
 
     @staticmethod
     def _record_baseline(link: ListenerLinkItem, plays: tuple[Play, ...], now: datetime) -> None:
