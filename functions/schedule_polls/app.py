@@ -1,5 +1,5 @@
-"""Fan-out of polls: the schedule queues one message per shard; each shard's message queues
-a poll job per due listener (and a continuation when more are due than one invocation handles)."""
+"""Fan-out of polls: the schedule queues a poll job per due listener, reading every shard;
+what one invocation should not handle goes on as continuations through the fan-out queue."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from soundlink.models import bind_tables
 from soundlink.observability import logger, metrics, tracer
-from soundlink.polling.fanout import fan_out, send_batches, shard_messages
+from soundlink.polling.fanout import every_shard, fan_out, send_batches
 from soundlink.settings import get_settings
 
 settings = get_settings()
@@ -23,17 +23,23 @@ processor = BatchProcessor(event_type=EventType.SQS)
 sqs = boto3.client("sqs", region_name=settings.region)
 
 
-@tracer.capture_method
-def shard(record: SQSRecord) -> None:
-    body = json.loads(record.body)
+def _fan_out(work: list[dict]) -> int:
     queued = fan_out(
-        int(body["shard"]),
-        body.get("start"),
+        work,
         now=datetime.now(UTC),
         enqueue_polls=lambda jobs: send_batches(sqs, settings.poll_queue_url, jobs),
-        continue_later=lambda rest: send_batches(sqs, settings.poll_fanout_queue_url, [rest]),
+        continue_later=lambda rest: send_batches(sqs, settings.poll_fanout_queue_url, rest),
     )
     metrics.add_metric(name="PollsQueued", unit=MetricUnit.Count, value=queued)
+    return queued
+
+
+@tracer.capture_method
+def continuation(record: SQSRecord) -> None:
+    body = json.loads(record.body)
+    if not isinstance(body, dict) or not isinstance(body.get("shard"), int):
+        raise ValueError("a continuation names its shard")
+    _fan_out([body])
 
 
 @logger.inject_lambda_context
@@ -41,7 +47,5 @@ def shard(record: SQSRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     if "Records" in event:
-        return process_partial_response(event=event, record_handler=shard, processor=processor, context=context)
-    # The schedule: one message per shard, so shards fan out in parallel invocations.
-    send_batches(sqs, settings.poll_fanout_queue_url, shard_messages())
-    return {"shards": len(shard_messages())}
+        return process_partial_response(event=event, record_handler=continuation, processor=processor, context=context)
+    return {"queued": _fan_out(every_shard())}

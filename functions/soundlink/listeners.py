@@ -102,7 +102,9 @@ def move_link_state(link: ListenerLinkItem, state: str | None) -> bool:
     old = link.state
     if old == state:
         return False
-    condition = ListenerLinkItem.state.does_not_exist() if old is None else (ListenerLinkItem.state == old)
+    # The link must still exist (an update would create it) and hold the state read.
+    held = ListenerLinkItem.state.does_not_exist() if old is None else (ListenerLinkItem.state == old)
+    condition = ListenerLinkItem.pk.exists() & held
     counts = {}
     if old:
         counts[f"state_{old}"] = -1

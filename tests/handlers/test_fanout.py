@@ -13,7 +13,7 @@ import pytest
 from soundlink.listeners import POLL_SHARDS, ListenerStatus, poll_index_keys, poll_shard
 from soundlink.models import ListenerItem, bind_tables
 from soundlink.polling import fanout
-from soundlink.polling.fanout import BATCH, NotQueued, due, fan_out, send_batches, shard_messages
+from soundlink.polling.fanout import BATCH, NotQueued, due, every_shard, fan_out, send_batches
 from soundlink.settings import Settings
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 500000, tzinfo=UTC)
@@ -92,8 +92,8 @@ def all_due(now: datetime) -> dict[int, list[str]]:
 # ------------------------------------------------------------------------ due
 
 
-def test_shard_messages_name_every_shard_once():
-    assert shard_messages() == [{"shard": shard} for shard in range(POLL_SHARDS)]
+def test_the_schedule_reads_every_shard_once():
+    assert every_shard() == [{"shard": shard} for shard in range(POLL_SHARDS)]
 
 
 @pytest.mark.parametrize("now", [NOW, NOW.replace(microsecond=0)], ids=["with-microseconds", "whole-second"])
@@ -178,16 +178,16 @@ def test_fan_out_queues_one_job_per_due_listener_and_continues_past_the_invocati
 
     jobs: list[list[dict]] = []
     continuations: list[dict] = []
-    start = None
+    work = [{"shard": 4}]
     counts = []
     for _ in range(10):
         before = len(continuations)
-        counts.append(fan_out(4, start, now=NOW, enqueue_polls=jobs.append, continue_later=continuations.append))
+        counts.append(fan_out(work, now=NOW, enqueue_polls=jobs.append, continue_later=continuations.extend))
         if len(continuations) == before:
             break
         message = json.loads(json.dumps(continuations[-1]))  # through SQS
         assert message["shard"] == 4
-        start = message["start"]
+        work = [message]
 
     assert counts == [3, 3, 1]
     assert [len(batch) for batch in jobs] == [3, 3, 1]
@@ -198,7 +198,7 @@ def test_fan_out_queues_one_job_per_due_listener_and_continues_past_the_invocati
 def test_fan_out_with_nothing_due_queues_nothing(tables):
     store((accounts_in(6, 1)[0], NOW + timedelta(seconds=1)))
     jobs, continuations = [], []
-    assert fan_out(6, None, now=NOW, enqueue_polls=jobs.append, continue_later=continuations.append) == 0
+    assert fan_out([{"shard": 6}], now=NOW, enqueue_polls=jobs.append, continue_later=continuations.extend) == 0
     assert jobs == [] and continuations == []
 
 
@@ -207,7 +207,7 @@ def test_fan_out_only_reads_its_own_shard(tables):
     (other,) = accounts_in(2, 1)
     store((mine, NOW), (other, NOW))
     jobs: list[list[dict]] = []
-    fan_out(1, None, now=NOW, enqueue_polls=jobs.append, continue_later=lambda rest: None)
+    fan_out([{"shard": 1}], now=NOW, enqueue_polls=jobs.append, continue_later=lambda rest: None)
     assert jobs == [[{"account_id": mine}]]
 
 
@@ -306,18 +306,19 @@ def test_a_thousand_due_listeners_cost_at_most_110_sqs_requests(tables, sqs_call
     store(*((account, NOW - timedelta(seconds=i)) for i, account in enumerate(accounts)))
     sqs_calls.clear()
 
-    # The schedule: one message per shard; each shard's message: its due listeners.
-    send_batches(sqs, fanout_queue, shard_messages())
-    pending = [{"shard": shard} for shard in range(POLL_SHARDS)]
+    # The schedule reads every shard; what one invocation leaves goes on as continuations.
+    pending = [every_shard()]
     queued = 0
     while pending:
-        message = pending.pop()
+        work = pending.pop()
         queued += fan_out(
-            message["shard"],
-            message.get("start"),
+            work,
             now=NOW,
             enqueue_polls=lambda jobs: send_batches(sqs, poll_queue, jobs),
-            continue_later=lambda rest: (pending.append(rest), send_batches(sqs, fanout_queue, [rest])),
+            continue_later=lambda rest: (
+                pending.extend([item] for item in rest),
+                send_batches(sqs, fanout_queue, rest),
+            ),
         )
 
     assert queued == 1000
@@ -331,3 +332,14 @@ def test_a_thousand_due_listeners_cost_at_most_110_sqs_requests(tables, sqs_call
     ]
     assert sorted(jobs) == accounts  # one job each, none twice
     assert len(sqs_calls) <= 110, f"{len(sqs_calls)} SQS requests for 1,000 due listeners"
+
+
+def test_one_invocation_pools_shards_and_hands_the_rest_on(tables, monkeypatch):
+    monkeypatch.setattr(fanout, "MAX_PER_INVOCATION", 4)
+    store(*((account, NOW) for account in accounts_in(0, 3)), *((account, NOW) for account in accounts_in(1, 3)))
+    jobs: list[list[dict]] = []
+    rest: list[dict] = []
+    assert fan_out(every_shard(), now=NOW, enqueue_polls=jobs.append, continue_later=rest.extend) == 4
+    assert len(jobs) == 1 and len(jobs[0]) == 4  # one pooled list: full batches across shards
+    assert rest[0]["shard"] == 1 and "start" in rest[0]  # shard 1's remainder, from where it stopped
+    assert [item["shard"] for item in rest[1:]] == list(range(2, POLL_SHARDS))  # shards not reached

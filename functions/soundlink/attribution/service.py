@@ -55,7 +55,8 @@ class PlayMessage:
         if played_at.tzinfo is None:
             raise ValueError("played_at must carry a timezone")
         track_id = body["track_id"]
-        if not isinstance(track_id, str) or not track_id or not isinstance(body["account_id"], str):
+        account_id = body["account_id"]
+        if not isinstance(track_id, str) or not track_id or not isinstance(account_id, str) or not account_id:
             raise ValueError("account_id and track_id must be non-empty strings")
         # Spotify's played_at has millisecond precision: keys built from it must not depend on
         # how a message spelt it, or a redelivery could slip past the guard.

@@ -27,10 +27,6 @@ class NotQueued(Exception):
     """SQS refused some entries after every retry; the message is retried as a whole."""
 
 
-def shard_messages() -> list[dict[str, Any]]:
-    return [{"shard": shard} for shard in range(POLL_SHARDS)]
-
-
 def due(shard: int, now: datetime, start: dict | None, limit: int) -> tuple[list[str], dict | None]:
     """Account ids due in one shard, oldest first, and where to continue (None: done)."""
     found: list[str] = []
@@ -68,20 +64,35 @@ def send_batches(sqs: Any, queue_url: str, bodies: Iterable[dict[str, Any]]) -> 
 
 
 def fan_out(
-    shard: int,
-    start: dict | None,
+    work: list[dict[str, Any]],
     *,
     now: datetime,
     enqueue_polls: Callable[[list[dict[str, Any]]], None],
-    continue_later: Callable[[dict[str, Any]], None],
+    continue_later: Callable[[list[dict[str, Any]]], None],
 ) -> int:
-    """Queue the due listeners of one shard (up to MAX_PER_INVOCATION); returns how many."""
-    accounts, rest = due(shard, now, start, MAX_PER_INVOCATION)
-    if accounts:
-        enqueue_polls([{"account_id": account} for account in accounts])
+    """Queue the listeners due in `work` ({shard, start?} items, in order), at most
+    MAX_PER_INVOCATION of them; the rest is queued as continuations. Returns how many."""
+    budget = MAX_PER_INVOCATION
+    jobs: list[dict[str, Any]] = []
+    rest: list[dict[str, Any]] = []
+    for item in work:
+        if budget <= 0:
+            rest.append(item)
+            continue
+        accounts, more = due(int(item["shard"]), now, item.get("start"), budget)
+        jobs += [{"account_id": account} for account in accounts]
+        budget -= len(accounts)
+        if more:
+            rest.append({"shard": item["shard"], "start": more})
+    if jobs:
+        enqueue_polls(jobs)  # pooled across shards: full batches of 10
     if rest:
-        continue_later({"shard": shard, "start": rest})
-    return len(accounts)
+        continue_later(rest)
+    return len(jobs)
+
+
+def every_shard() -> list[dict[str, Any]]:
+    return [{"shard": shard} for shard in range(POLL_SHARDS)]
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -41,6 +41,21 @@ LOOKBACK_MS = int(LOOKBACK.total_seconds() * 1000)
 POLL_MARK_EVERY = timedelta(minutes=5)
 
 
+class ListenerGone(Exception):
+    """The listener (or a link) was deleted while the poll ran: a disconnect wins."""
+
+
+def _update_existing(item: ListenerItem | ListenerLinkItem, actions: list[Any]) -> None:
+    """Update an item only if it still exists: DynamoDB's update would otherwise create a
+    fragment of a listener who disconnected meanwhile."""
+    try:
+        item.update(actions=actions, condition=type(item).pk.exists())
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise ListenerGone(item.pk) from error
+        raise
+
+
 @dataclass(frozen=True)
 class PollOutcome:
     result: str  # polled, idle, skipped, gone, backoff, rate_limited, reauth_required, not_allowlisted
@@ -82,6 +97,12 @@ class Poller:
         self._remaining_ms = remaining_ms
 
     def poll(self, account_id: str) -> PollOutcome:
+        try:
+            return self._poll(account_id)
+        except ListenerGone:
+            return PollOutcome("gone")  # disconnected during the poll: nothing of theirs is written back
+
+    def _poll(self, account_id: str) -> PollOutcome:
         now = self._now()
         try:
             listener = ListenerItem.get(*ListenerItem.key(account_id), consistent_read=True)
@@ -192,12 +213,13 @@ class Poller:
 
     def _reschedule(self, listener: ListenerItem, when: datetime) -> None:
         gsi1pk, gsi1sk = poll_index_keys(listener.account_id, when)
-        listener.update(
-            actions=[
+        _update_existing(
+            listener,
+            [
                 ListenerItem.next_poll_at.set(when),
                 ListenerItem.gsi1pk.set(gsi1pk),
                 ListenerItem.gsi1sk.set(gsi1sk),
-            ]
+            ],
         )
 
     @staticmethod
@@ -205,21 +227,21 @@ class Poller:
         # Out of the poll index: a listener who is not active costs nothing.
         for link in links:
             move_link_state(link, status.value)
-        listener.update(
-            actions=[
+        _update_existing(
+            listener,
+            [
                 ListenerItem.status.set(status.value),
                 ListenerItem.status_reason.set(reason),
                 ListenerItem.gsi1pk.remove(),
                 ListenerItem.gsi1sk.remove(),
                 ListenerItem.next_poll_at.remove(),
-            ]
+            ],
         )
 
     def _save_tokens(self, listener: ListenerItem, tokens: TokenSet) -> None:
         """Keep refreshed (possibly rotated) tokens at once: the old refresh token may be dead."""
-        listener.update(
-            actions=[ListenerItem.tokens.set(seal(self._cipher(), tokens, listener_context(listener.account_id)))]
-        )
+        sealed = seal(self._cipher(), tokens, listener_context(listener.account_id))
+        _update_existing(listener, [ListenerItem.tokens.set(sealed)])
 
     @staticmethod
     def _tokens_unchanged(account_id: str, sealed: str) -> bool:
@@ -249,7 +271,7 @@ class Poller:
         actions = [ListenerLinkItem.baseline_at.set(now)]
         if before:
             actions.append(ListenerLinkItem.baseline_track_ids.set(before))
-        link.update(actions=actions)
+        _update_existing(link, actions)
 
     @staticmethod
     def _count_gap(account_id: str, links: list[ListenerLinkItem], now: datetime) -> None:
