@@ -10,7 +10,7 @@ PY313 ?= 3.13.0
 STAGE ?= dev
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install test test-integration lint build deploy dev bench clean
+.PHONY: help install test test-integration lint build deploy dev bench clean web-vendor web-test
 
 help:
 	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
@@ -19,6 +19,7 @@ help:
 	@echo "make build   sam build (python3.13, arm64)"
 	@echo "make bench   benchmarks: request counts and time ratios"
 	@echo "make deploy  sam deploy --config-env \$$STAGE, then upload the dashboard"
+	@echo "make web-vendor  npm ci, then copy Chart.js into web/vendor/ (dev, test and deploy run it)"
 
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +36,29 @@ $(SAM_VENV)/.installed:
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed
 
-test: install
+# The dashboard's only third-party code, Chart.js, comes from npm at the version
+# package-lock.json pins (integrity-checked by npm ci) and is copied into web/vendor/
+# (built, not committed). No bundler: the pages load the UMD file as it is published.
+NPM ?= npm
+WEB_VENDOR := web/vendor/chart.umd.min.js
+
+web-vendor: $(WEB_VENDOR)
+
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(WEB_VENDOR): node_modules/.installed
+	mkdir -p web/vendor
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map web/vendor/
+	cp node_modules/chart.js/LICENSE.md web/vendor/chart.js-LICENSE.md
+	touch $@
+
+# Unit tests of the dashboard's pure modules and its CSP (node's built-in runner, no packages).
+web-test:
+	node --test web/test/
+
+test: install web-vendor web-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	SAM_CLI="$(CURDIR)/$(SAM)" SAM_PYENV_VERSION=$(PY313) $(BIN)/pytest
@@ -49,11 +72,11 @@ lint: install
 build: install
 	PYENV_VERSION=$(PY313) $(SAM) build
 
-deploy: build
+deploy: build web-vendor
 	$(SAM) deploy --config-env $(STAGE)
 	$(BIN)/python -m scripts.publish_dashboard --stage $(STAGE)
 
-dev: $(VENV)/.installed
+dev: $(VENV)/.installed web-vendor
 	$(BIN)/python -m local
 
 test-integration: $(VENV)/.installed

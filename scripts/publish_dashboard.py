@@ -19,6 +19,14 @@ import boto3
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"
+# In web/ but not part of the site: the dashboard's notes and its node tests.
+UNPUBLISHED = ("README.md", "test/")
+VENDORED = WEB / "vendor" / "chart.umd.min.js"  # made by `make web-vendor`
+
+
+def published(path: Path) -> bool:
+    relative = path.relative_to(WEB).as_posix()
+    return path.name != "config.json" and not any(relative == skip or relative.startswith(skip) for skip in UNPUBLISHED)
 
 
 def stack_settings(stage: str) -> tuple[str, str]:
@@ -51,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
     bucket = outputs["DashboardBucketName"]
     s3 = boto3.client("s3", region_name=region)
-    files = [p for p in WEB.rglob("*") if p.is_file() and p.name != "config.json"]
+    if not VENDORED.is_file():
+        sys.stderr.write(f"warning: {VENDORED.relative_to(ROOT)} is missing (make web-vendor): no charts\n")
+    files = [p for p in WEB.rglob("*") if p.is_file() and published(p)]
     for path in files:
         key = path.relative_to(WEB).as_posix()
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -1,0 +1,102 @@
+// Numbers and dates as an artist reads them. Pure functions (tested with node --test).
+
+const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
+
+export const MISSING = "—";
+
+function isNumber(value) {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+/** 1234 -> "1,234"; 12.345 -> "12.3"; a missing value -> "—". */
+export function formatNumber(value) {
+  if (!isNumber(value)) return MISSING;
+  return Number.isInteger(value) ? integer.format(value) : decimal.format(value);
+}
+
+/** 0.1234 -> "12.3%". */
+export function formatPercent(value) {
+  return isNumber(value) ? percent.format(value) : MISSING;
+}
+
+/** A share a/b as a percentage, or "—" when b is 0 or unknown. */
+export function formatShare(part, whole) {
+  return isNumber(part) && isNumber(whole) && whole > 0 ? percent.format(part / whole) : MISSING;
+}
+
+export function formatDate(iso) {
+  const date = parseDate(iso);
+  return date ? date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" }) : MISSING;
+}
+
+export function formatDateTime(iso) {
+  const date = parseDate(iso);
+  return date
+    ? date.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })
+    : MISSING;
+}
+
+export function formatTime(date) {
+  return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+/** A series point's label: "Nov 26" for days, "Nov 26, 14:00" for hours. */
+export function formatPoint(iso, granularity) {
+  const date = parseDate(iso);
+  if (!date) return String(iso ?? "");
+  return granularity === "hour"
+    ? date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })
+    : date.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+}
+
+/** "5 minutes ago", "3 hours ago", "2 days ago". */
+export function formatAgo(iso, now = new Date()) {
+  const date = parseDate(iso);
+  if (!date) return MISSING;
+  const seconds = Math.round((now.getTime() - date.getTime()) / 1000);
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  if (Math.abs(seconds) < 60) return relative.format(-seconds, "second");
+  const minutes = Math.round(seconds / 60);
+  if (Math.abs(minutes) < 60) return relative.format(-minutes, "minute");
+  const hours = Math.round(minutes / 60);
+  if (Math.abs(hours) < 48) return relative.format(-hours, "hour");
+  return relative.format(-Math.round(hours / 24), "day");
+}
+
+export function parseDate(iso) {
+  if (!iso) return null;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** An ISO timestamp -> the value of an <input type="datetime-local"> in the browser's time zone. */
+export function toLocalInput(iso) {
+  const date = parseDate(iso);
+  if (!date) return "";
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** An <input type="datetime-local"> value (local time) -> ISO 8601 in UTC, or null when empty/invalid. */
+export function fromLocalInput(value) {
+  if (!value) return null;
+  const date = new Date(value); // a date-time without an offset is local time
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/** "YYYY-MM-DD" of a Date, in UTC (the API's days are UTC days). */
+export function utcDay(date) {
+  return date.toISOString().slice(0, 10);
+}
+
+/** The name of a country from its ISO code ("DE" -> "Germany"); other values unchanged. */
+export function countryName(code) {
+  if (typeof code !== "string" || !/^[A-Z]{2}$/.test(code)) return code;
+  try {
+    return new Intl.DisplayNames(undefined, { type: "region" }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}

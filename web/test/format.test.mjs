@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  countryName,
+  formatNumber,
+  formatPercent,
+  formatShare,
+  fromLocalInput,
+  MISSING,
+  toLocalInput,
+  utcDay,
+} from "../js/format.js";
+
+test("numbers: whole numbers stay whole, others get one decimal, missing ones a dash", () => {
+  assert.equal(formatNumber(1234), new Intl.NumberFormat().format(1234));
+  assert.equal(formatNumber(2.345), new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(2.3));
+  assert.equal(formatNumber(undefined), MISSING);
+  assert.equal(formatNumber(null), MISSING);
+  assert.equal(formatNumber(Number.NaN), MISSING);
+  assert.equal(formatNumber("12"), MISSING);
+});
+
+test("percentages and shares", () => {
+  const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
+  assert.equal(formatPercent(0.6667), percent.format(0.6667));
+  assert.equal(formatShare(1, 4), percent.format(0.25));
+  assert.equal(formatShare(1, 0), MISSING);
+  assert.equal(formatPercent(undefined), MISSING);
+});
+
+test("datetime-local values round-trip through ISO timestamps", () => {
+  const iso = fromLocalInput("2030-05-06T07:08");
+  assert.match(iso, /^2030-05-0\dT\d\d:08:00\.000Z$/);
+  assert.equal(toLocalInput(iso), "2030-05-06T07:08");
+  assert.equal(fromLocalInput(""), null);
+  assert.equal(fromLocalInput("not a date"), null);
+  assert.equal(toLocalInput(null), "");
+});
+
+test("UTC days and country names", () => {
+  assert.equal(utcDay(new Date("2026-11-26T23:30:00Z")), "2026-11-26");
+  assert.equal(countryName("DE"), new Intl.DisplayNames(undefined, { type: "region" }).of("DE"));
+  assert.equal(countryName("(unknown)"), "(unknown)");
+});
