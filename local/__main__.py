@@ -4,6 +4,8 @@ Ports: SOUNDLINK_API_PORT (3000), SOUNDLINK_WEB_PORT (8080),
 SOUNDLINK_MOTO_PORT (5000), SOUNDLINK_SPOTIFY_PORT (4000). Real Spotify:
 set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET (the emulator is not started).
 SOUNDLINK_LOG_LEVEL=DEBUG shows routes, skipped resources and metrics.
+SOUNDLINK_DEMO=0 starts without the demo (local/demo.py: a demo owner and
+campaign, with simulated listeners every 20-30 s); it needs the emulator.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def banner(cloud: LocalCloud) -> str:
     api, python = cloud.api_url, f"{Path(sys.executable).parent.name}/{Path(sys.executable).name}"
     if Path(sys.executable).parent.parent.name == ".venv":
         python = ".venv/bin/python"
+    demo = f"{cloud.demo.banner()}\n" if cloud.demo is not None else ""
     spotify = (
         f"  Spotify    {cloud.spotify_url:<28} emulator; app client id {cloud.spotify_client_id}\n"
         if cloud.spotify_url
@@ -48,7 +51,7 @@ Next, in another terminal:
        curl -X POST {api}/_local/schedules/run
        curl -X POST {api}/_local/queues/drain
 
-Changes under functions/ apply on the next request; template.yaml changes need a restart.
+{demo}Changes under functions/ apply on the next request; template.yaml changes need a restart.
 Data lives in memory: it is gone when this stops. Ctrl-C stops everything (twice: at once).
 """
 
@@ -79,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
 
-    cloud = LocalCloud(args.template, ports=ports, spotify=args.spotify, background=True)
+    demo = os.environ.get("SOUNDLINK_DEMO", "1").strip().lower() not in ("0", "false", "no", "off")
+    cloud = LocalCloud(args.template, ports=ports, spotify=args.spotify, background=True, demo=demo)
     try:
         cloud.start()
     except KeyboardInterrupt:

@@ -19,6 +19,8 @@ parameters={...}, background=True)`:
 - background: poll the SQS sources and fire schedules on their expressions.
   Tests that want determinism pass False and call `drain_queues()` and
   `run_schedules()` themselves.
+- demo: seed the demo (`local/demo.py`) before "ready" and keep it going
+  until `stop()`; `demo` is then the running `Demo` (None if it could not start).
 
 Attributes once started: `api_url`, `web_url`, `moto_url`, `spotify_url` (None
 without the emulator), `spotify` (the emulator handle), `stack` (resources,
@@ -141,6 +143,7 @@ class LocalCloud:
         host: str = "127.0.0.1",
         max_workers: int = 4,
         stack_name: str = "soundlink-local",
+        demo: bool = False,
     ) -> None:
         self.template_path = Path(template_path).resolve()
         self.ports = Ports(**ports) if isinstance(ports, dict) else (ports or Ports())
@@ -151,6 +154,8 @@ class LocalCloud:
         self.host = host
         self.max_workers = max_workers
         self.stack_name = stack_name
+        self.demo_enabled = demo
+        self.demo: Any = None  # local.demo.Demo once seeded (demo=True)
         self.region = REGION
         self.account_id = ACCOUNT_ID
 
@@ -262,6 +267,10 @@ class LocalCloud:
         if self.background:
             self.scheduler.start()
             self.event_sources.start()
+        if self.demo_enabled:
+            from local.demo import start_demo
+
+            self.demo = start_demo(self)  # its first batch is in before "ready"
         log.info(
             "ready: API %s, dashboard %s, moto %s%s (%d functions, %d schedules, %d SQS sources)",
             self.api_url,
@@ -339,6 +348,7 @@ class LocalCloud:
         """Stop everything that started; safe to call twice."""
         with self._stop_lock:
             for step in (
+                lambda: self.demo and self.demo.stop(timeout=5),
                 # Flags first, then the functions: every thread waiting on an
                 # invocation (pollers, schedules, requests) returns at once.
                 lambda: self.scheduler and self.scheduler.request_stop(),
@@ -356,7 +366,7 @@ class LocalCloud:
                 except Exception:
                     log.exception("while stopping the local cloud")
             self.scheduler = self.event_sources = None
-            self.spotify = None
+            self.spotify = self.demo = None
             self._started = False
 
     # ---------------------------------------------------------- helpers
