@@ -10,7 +10,7 @@ PY313 ?= 3.13.0
 STAGE ?= dev
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install test test-integration lint build deploy dev bench clean web-vendor web-test
+.PHONY: help install test test-integration lint build deploy dev bench clean web-vendor web-test browser-deps
 
 help:
 	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
@@ -19,6 +19,7 @@ help:
 	@echo "make build   sam build (python3.13, arm64)"
 	@echo "make bench   benchmarks: request counts and time ratios"
 	@echo "make deploy  sam deploy --config-env \$$STAGE, then upload the dashboard"
+	@echo "make browser-deps  apt-get install chromium if /usr/bin/chromium is missing (make test runs it)"
 	@echo "make web-vendor  npm ci, then copy Chart.js into web/vendor/ (dev, test and deploy run it)"
 
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
@@ -58,7 +59,19 @@ $(WEB_VENDOR): node_modules/.installed
 web-test:
 	node --test web/test/
 
-test: install web-vendor web-test
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright: Playwright's
+# own browser download needs the internet. apt-get installs it when it is missing (sudo unless root).
+CHROMIUM ?= /usr/bin/chromium
+
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		echo "$(CHROMIUM) is missing: installing Debian's chromium with apt-get"; \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+test: install web-vendor web-test browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	SAM_CLI="$(CURDIR)/$(SAM)" SAM_PYENV_VERSION=$(PY313) $(BIN)/pytest
@@ -85,6 +98,7 @@ test-integration: $(VENV)/.installed
 bench: install
 	PYTHONPATH=functions $(BIN)/python -m bench.spotify_polling
 	PYTHONPATH=functions:. $(BIN)/python -m bench.tracker
+	PYTHONPATH=functions:. $(BIN)/python -m bench.analytics
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache

@@ -1,0 +1,290 @@
+"""CSV export (soundlink.export) against moto: RFC 4180, CSV injection, parts and
+their cursors, tampered cursors, pseudonymous listeners."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from soundlink.attribution.rules import MODELS
+from soundlink.attribution.service import listener_key
+from soundlink.errors import BadRequest
+from soundlink.export import COLUMNS, export_csv
+from soundlink.models import AttributionItem, ListenerItem, bind_tables
+from soundlink.settings import Settings
+
+CAMPAIGN = "6f1c2a8e-4b8f-4d55-9a3e-0c2f3b1d4e5f"
+OTHER = "0b7a3c9d-1e2f-4a5b-8c6d-7e8f9a0b1c2d"
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def tables(aws):
+    bind_tables(
+        Settings.from_env(
+            {
+                "DATA_TABLE": aws["DataTable"],
+                "EVENTS_TABLE": aws["EventsTable"],
+                "STATS_TABLE": aws["StatsTable"],
+                "AWS_DEFAULT_REGION": "us-east-1",
+            }
+        )
+    )
+    return aws
+
+
+def attribution(
+    account_id: str,
+    played_at: datetime,
+    *,
+    campaign_id: str = CAMPAIGN,
+    track_id: str = "4uLU6hMCjMI75M1A2tKUQC",
+    track_name: str | None = "Song",
+    artists: str | None = "Artist One, Artist Two",
+    context_uri: str | None = "spotify:playlist:37i9dQZF1DXcBWIGoYBM5M",
+    confidence: float = 0.7,
+    reasons: str = "playlist_track_no_context clicked_within_1d",
+) -> AttributionItem:
+    """An attribution as soundlink.attribution.service writes it."""
+    played_iso = played_at.isoformat(timespec="milliseconds")
+    item = AttributionItem(
+        *AttributionItem.key(campaign_id, played_iso, account_id),
+        gsi2pk=ListenerItem.key(account_id)[0],
+        gsi2sk=f"ATTR#{campaign_id}#{played_iso}",
+        campaign_id=campaign_id,
+        owner_id="owner-a",
+        listener_key=listener_key(campaign_id, account_id),
+        track_id=track_id,
+        track_name=track_name,
+        artists=artists,
+        played_at=played_at,
+        context_uri=context_uri,
+        confidence=confidence,
+        reasons=reasons,
+        credit={"last_touch": 1.0, "first_touch": 0.0, "linear": 0.5, "time_decay": 0.25},
+    )
+    item.save()
+    return item
+
+
+def rows(body: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body, newline="")))
+
+
+def all_parts(campaign_id: str = CAMPAIGN, *, max_bytes: int) -> list[tuple[str, str | None]]:
+    parts, cursor = [], None
+    for _ in range(10_000):
+        body, cursor = export_csv(campaign_id, cursor=cursor, max_bytes=max_bytes)
+        parts.append((body, cursor))
+        if cursor is None:
+            return parts
+    raise AssertionError("the cursors never ended")
+
+
+def cursor_of(value: object) -> str:
+    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# ---------------------------------------------------------------- the file
+
+
+def test_header_once_then_one_row_per_attribution_in_order(tables):
+    written = [attribution(f"acct-{i % 3}", T0 + timedelta(minutes=7 * i)) for i in range(7)]
+    attribution("acct-x", T0, campaign_id=OTHER)  # another campaign's: not exported
+    body, cursor = export_csv(CAMPAIGN, cursor=None)
+    assert cursor is None
+    assert body.endswith("\r\n")
+    assert "\r\n".join(body.split("\r\n")) == body and "\n" not in body.replace("\r\n", "")
+    table = rows(body)
+    assert table[0] == list(COLUMNS)
+    assert sum(row == list(COLUMNS) for row in table) == 1
+    assert len(table) == 1 + len(written)
+    assert [row[0] for row in table[1:]] == [item.listener_key for item in written]
+    assert [row[4] for row in table[1:]] == [item.played_at.isoformat() for item in written]
+    first = dict(zip(COLUMNS, table[1], strict=True))
+    assert first["track_id"] == "4uLU6hMCjMI75M1A2tKUQC"
+    assert first["track_name"] == "Song"
+    assert first["artists"] == "Artist One, Artist Two"
+    assert first["context_uri"] == "spotify:playlist:37i9dQZF1DXcBWIGoYBM5M"
+    assert float(first["confidence"]) == 0.7
+    assert first["reasons"] == "playlist_track_no_context clicked_within_1d"
+    assert [float(first[f"credit_{model}"]) for model in MODELS] == [1.0, 0.0, 0.5, 0.25]
+
+
+def test_an_empty_campaign_is_the_header_alone(tables):
+    body, cursor = export_csv(CAMPAIGN, cursor=None)
+    assert cursor is None
+    assert rows(body) == [list(COLUMNS)]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'He said "hi"',
+        "Commas, commas, commas",
+        "Two\nlines",
+        "Windows\r\nlines",
+        'All, of "them"\nat once',
+        "  spaces kept  ",
+        "Été 🎧 naïve — 東京",
+    ],
+)
+def test_track_names_survive_rfc4180_quoting(tables, name):
+    attribution("acct-1", T0, track_name=name, artists=name)
+    body, _ = export_csv(CAMPAIGN, cursor=None)
+    table = rows(body)
+    assert len(table) == 2
+    assert table[1][COLUMNS.index("track_name")] == name
+    assert table[1][COLUMNS.index("artists")] == name
+    if any(ch in name for ch in ',"\r\n'):
+        quoted = '"' + name.replace('"', '""') + '"'
+        assert quoted in body
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '=HYPERLINK("https://evil.example","click")',
+        "=1+1",
+        "+1-1",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\t=1+1",
+        "\r=1+1",
+    ],
+)
+def test_formula_cells_start_with_an_apostrophe(tables, value):
+    attribution("acct-1", T0, track_name=value, artists=value, context_uri=value, reasons=value)
+    body, _ = export_csv(CAMPAIGN, cursor=None)
+    row = dict(zip(COLUMNS, rows(body)[1], strict=True))
+    for column in ("track_name", "artists", "context_uri", "reasons"):
+        assert row[column] == "'" + value, column
+
+
+def test_harmless_cells_are_left_alone(tables):
+    attribution("acct-1", T0, track_name="Song = Love", artists="AC/DC + friends", context_uri=None)
+    row = dict(zip(COLUMNS, rows(export_csv(CAMPAIGN, cursor=None)[0])[1], strict=True))
+    assert row["track_name"] == "Song = Love"
+    assert row["artists"] == "AC/DC + friends"
+    assert row["context_uri"] == ""
+
+
+def test_the_listener_column_never_holds_the_account_id(tables):
+    accounts = ["spotify-user-alice", "31abcdefghijklmnopqrstuvwxyz", "acct-3"]
+    for i, account in enumerate(accounts):
+        attribution(account, T0 + timedelta(minutes=i))
+    body, _ = export_csv(CAMPAIGN, cursor=None)
+    for account in accounts:
+        assert account not in body
+    listeners = [row[0] for row in rows(body)[1:]]
+    assert listeners == [listener_key(CAMPAIGN, account) for account in accounts]
+    assert all(len(key) == 16 and int(key, 16) >= 0 for key in listeners)
+    # The same listener has another key in another campaign.
+    assert listener_key(OTHER, accounts[0]) != listener_key(CAMPAIGN, accounts[0])
+
+
+# ---------------------------------------------------------------- parts
+
+
+@pytest.mark.parametrize("max_bytes", [1, 200, 700, 2_000])
+def test_parts_chain_to_the_whole_export_without_losing_or_repeating_a_row(tables, max_bytes):
+    written = [
+        attribution(f"acct-{i % 5}", T0 + timedelta(seconds=37 * i), track_name=f'Track, {i}\n"{i}"') for i in range(40)
+    ]
+    whole, _ = export_csv(CAMPAIGN, cursor=None)
+    parts = all_parts(max_bytes=max_bytes)
+    assert len(parts) > 1
+    assert "".join(body for body, _ in parts) == whole
+    table = [row for body, _ in parts for row in rows(body)]
+    assert table[0] == list(COLUMNS)
+    assert sum(row == list(COLUMNS) for row in table) == 1
+    got = [(row[0], row[4]) for row in table[1:]]
+    assert got == [(item.listener_key, item.played_at.isoformat()) for item in written]
+    for body, cursor in parts[1:]:
+        assert not body.startswith(",".join(COLUMNS))
+        assert cursor is None or len(cursor) <= 2048  # the handler takes cursors up to 2048 characters
+    for body, _ in parts:
+        assert body == "" or rows(body)  # every part is whole rows: each parses alone
+
+
+def test_a_part_ends_at_the_first_row_that_reaches_max_bytes(tables):
+    for i in range(10):
+        attribution(f"acct-{i}", T0 + timedelta(minutes=i))
+    max_bytes = 600
+    for body, cursor in all_parts(max_bytes=max_bytes):
+        lines = body.split("\r\n")[:-1]
+        without_last = sum(len(line) + 2 for line in lines[:-1])
+        assert without_last < max_bytes
+        if cursor is not None:
+            assert len(body) >= max_bytes
+
+
+def test_max_bytes_counts_bytes_not_characters(tables):
+    """A part must stay under max_bytes as sent (UTF-8), give or take its last row:
+    the limit protects Lambda's 6 MB response, which counts bytes."""
+    name = "東京の夜 " * 50  # 250 characters, 3 bytes each but the spaces: 650 bytes
+    for i in range(20):
+        attribution(f"acct-{i}", T0 + timedelta(minutes=i), track_name=name, artists=name)
+    max_bytes = 4_000
+    parts = all_parts(max_bytes=max_bytes)
+    assert len(parts) > 1
+    for body, _ in parts:
+        encoded_rows = [line.encode() + b"\r\n" for line in body.split("\r\n")[:-1]]
+        before_last = sum(len(row) for row in encoded_rows[:-1])
+        assert before_last < max_bytes, (
+            f"a part holds {before_last} bytes before its last row; max_bytes is {max_bytes}"
+        )
+
+
+# ---------------------------------------------------------------- cursors
+
+
+def test_a_cursor_continues_only_within_its_campaign(tables):
+    """The cursor names a sort key only: handed to another campaign's export, it reads that campaign's rows."""
+    for i in range(6):
+        attribution(f"acct-{i}", T0 + timedelta(minutes=i))
+        attribution(f"other-{i}", T0 + timedelta(minutes=i), campaign_id=OTHER)
+    _, cursor = export_csv(CAMPAIGN, cursor=None, max_bytes=200)
+    assert cursor
+    rest, _ = export_csv(OTHER, cursor=cursor, max_bytes=10**6)
+    listeners = [row[0] for row in rows(rest)]
+    assert listeners
+    assert set(listeners) <= {listener_key(OTHER, f"other-{i}") for i in range(6)}
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        pytest.param(cursor_of({"sk": "CAMPAIGN"}), id="campaign-item"),
+        pytest.param(cursor_of({"sk": "TOTAL#0"}), id="counter"),
+        pytest.param(cursor_of({"sk": "LINK#x"}), id="other-prefix"),
+        pytest.param(cursor_of({"sk": "attr#2026"}), id="lowercase-prefix"),
+        pytest.param(cursor_of({"pk": "CAMPAIGN#" + OTHER, "sk": "CAMPAIGN"}), id="other-pk"),
+        pytest.param(cursor_of({"sk": {"S": "ATTR#2026"}}), id="sk-not-a-string"),
+        pytest.param(cursor_of({"sk": 1}), id="sk-number"),
+        pytest.param(cursor_of({}), id="empty-object"),
+        pytest.param(cursor_of(["ATTR#2026"]), id="list"),
+        pytest.param(cursor_of("ATTR#2026"), id="string"),
+        pytest.param(cursor_of(None), id="null"),
+        pytest.param(cursor_of({"sk": "ATTR#" + "x" * 1000}), id="huge-sk"),
+        pytest.param("!!!not base64!!!", id="not-base64"),
+        pytest.param("é" * 10, id="not-ascii"),
+        pytest.param(cursor_of(b"not json at all"), id="not-json"),
+        pytest.param(cursor_of(b"\xff\xfe{}"), id="not-utf8"),
+        pytest.param(cursor_of(b'{"sk":' + b"1" * 1400 + b"}"), id="huge-int"),
+        # 2,048 characters: the longest cursor the handler accepts (Query max_length).
+        pytest.param(cursor_of(b"[" * 1536), id="deeply-nested"),
+        pytest.param("A" * 3000, id="huge"),
+    ],
+)
+def test_a_tampered_cursor_is_bad_request(tables, cursor):
+    attribution("acct-1", T0)
+    with pytest.raises(BadRequest) as raised:
+        export_csv(CAMPAIGN, cursor=cursor, max_bytes=1000)
+    assert "cursor" in raised.value.message
