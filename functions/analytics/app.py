@@ -46,7 +46,7 @@ def _range(start: datetime | None, end: datetime | None, granularity: str) -> tu
         raise BadRequest("from must be earlier than to")
     step = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
     if (end - start) / step > MAX_POINTS[granularity]:
-        longest = "31 days" if granularity == "hour" else "400 days"
+        longest = "7 days" if granularity == "hour" else "400 days"
         raise BadRequest(f"the range is too long for {granularity}ly points: at most {longest}")
     return start, end
 

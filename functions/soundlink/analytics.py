@@ -14,9 +14,10 @@ listener states. Range figures: the series.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import chain
 
 from pydantic import BaseModel, Field
 
@@ -27,7 +28,9 @@ from soundlink.models import CounterItem, PlaylistStateItem
 TOP_TRACKS = 20
 TOP_VALUES = 20  # per breakdown
 STATES = ("active", "idle", "reauth_required", "not_allowlisted")
-MAX_POINTS = {"hour": 24 * 31, "day": 400}  # longest series a request may ask for
+# Longest series a request may ask for. An hourly week of a busy campaign is
+# 7 x 24 x 8 shards = 1,344 small items: one Query page.
+MAX_POINTS = {"hour": 24 * 7, "day": 400}
 
 
 class Totals(BaseModel):
@@ -191,38 +194,84 @@ def _totals(campaign_id: str, model: str, min_confidence: float) -> Totals:
     return totals_of(campaign_id, model=model, min_confidence=min_confidence)[0]
 
 
-def _series(campaign_id: str, model: str, start: datetime, end: datetime, granularity: str) -> list[Point]:
-    step = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
-    first = start.replace(minute=0, second=0, microsecond=0)
-    if granularity == "day":
-        first = first.replace(hour=0)
-    points: dict[datetime, dict[str, Decimal]] = {}
-    moment = first
-    while moment < end:
-        points[moment] = defaultdict(Decimal)
-        moment += step
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def _floor_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _floor_day(moment: datetime) -> datetime:
+    return _floor_hour(moment).replace(hour=0)
+
+
+def _periods(campaign_id: str, kind: str, low: datetime, high: datetime) -> Iterator[tuple[datetime, CounterItem]]:
+    """HOUR# or DAY# counter items (every shard) of the periods starting in [low, high)."""
+    if low >= high:
+        return
+    pattern, floor = ("%Y-%m-%dT%H", _floor_hour) if kind == "HOUR" else ("%Y-%m-%d", _floor_day)
+    last = floor(high - timedelta(microseconds=1))  # the last period that starts before `high`
     query = CounterItem.query(
         campaign_key(campaign_id),
-        CounterItem.sk.between(f"HOUR#{first.strftime('%Y-%m-%dT%H')}", f"HOUR#{end.strftime('%Y-%m-%dT%H')}#~"),
+        CounterItem.sk.between(f"{kind}#{low.strftime(pattern)}", f"{kind}#{last.strftime(pattern)}#~"),
     )
     for item in query:
-        hour = datetime.strptime(item.sk.split("#")[1], "%Y-%m-%dT%H").replace(tzinfo=UTC)
-        slot = hour if granularity == "hour" else hour.replace(hour=0)
-        if slot not in points:
+        moment = datetime.strptime(item.sk.split("#")[1], pattern).replace(tzinfo=UTC)
+        if low <= moment < high:
+            yield moment, item
+
+
+def _series(campaign_id: str, model: str, start: datetime, end: datetime, granularity: str) -> list[Point]:
+    """Points of the range; `end` is exclusive and a period counts from its first hour.
+
+    Day points read one DAY# counter per day for the days inside the range, and
+    HOUR# counters only for the partial days at its ends: the items read depend
+    on the range, not on how busy the campaign was.
+    """
+    first_hour = _floor_hour(start)
+    if granularity == "hour":
+        slots = _slots(first_hour, end, HOUR)
+        found = _periods(campaign_id, "HOUR", first_hour, end)
+    else:
+        slots = _slots(_floor_day(start), end, DAY)
+        full_from = first_hour if first_hour == _floor_day(first_hour) else _floor_day(first_hour) + DAY
+        full_to = _floor_day(end)
+        if full_from < full_to:
+            found = chain(
+                _periods(campaign_id, "HOUR", first_hour, full_from),
+                _periods(campaign_id, "DAY", full_from, full_to),
+                _periods(campaign_id, "HOUR", full_to, end),
+            )
+        else:
+            found = _periods(campaign_id, "HOUR", first_hour, end)
+    names = ("clicks", "authorizations", f"streams_{model}")
+    for moment, item in found:
+        slot = slots.get(moment if granularity == "hour" else _floor_day(moment))
+        if slot is None:
             continue
-        for name in ("clicks", "authorizations", f"streams_{model}"):
+        for name in names:
             value = getattr(item, name, None)
             if value is not None:
-                points[slot][name] += Decimal(str(value))
+                slot[name] += Decimal(str(value))
     return [
         Point(
-            t=slot,
+            t=moment,
             clicks=int(values["clicks"]),
             authorizations=int(values["authorizations"]),
             streams=round(float(values[f"streams_{model}"]), 3),
         )
-        for slot, values in points.items()
+        for moment, values in slots.items()
     ]
+
+
+def _slots(first: datetime, end: datetime, step: timedelta) -> dict[datetime, dict[str, Decimal]]:
+    slots: dict[datetime, dict[str, Decimal]] = {}
+    moment = first
+    while moment < end:
+        slots[moment] = defaultdict(Decimal)
+        moment += step
+    return slots
 
 
 def _top_tracks(campaign_id: str) -> list[TopTrack]:

@@ -1,7 +1,8 @@
 """The pre-aggregated counters analytics read: their keys, shards and updates.
 
 Counters live in StatsTable under the campaign's partition:
-  TOTAL#{shard}, HOUR#{yyyy-mm-ddThh}#{shard}, DIM#{dimension}#{value}#{shard}.
+  TOTAL#{shard}, HOUR#{yyyy-mm-ddThh}#{shard}, DAY#{yyyy-mm-dd}#{shard},
+  DIM#{dimension}#{value}#{shard}.
 Each counter is split over COUNTER_SHARDS items, chosen by a hash of the
 event's id (the same event always lands on the same shard): one item takes
 at most 1,000 writes per second, so a campaign's busiest counter can take
@@ -65,7 +66,7 @@ def hour_of(moment: datetime) -> str:
 
 
 def counter_sort_keys(at: datetime, dimensions: Mapping[str, str], shard: int) -> list[str]:
-    keys = [f"TOTAL#{shard}", f"HOUR#{hour_of(at)}#{shard}"]
+    keys = [f"TOTAL#{shard}", f"HOUR#{hour_of(at)}#{shard}", f"DAY#{at.astimezone(UTC).strftime('%Y-%m-%d')}#{shard}"]
     keys += [f"DIM#{name}#{dimensions.get(name) or NONE}#{shard}" for name in CLICK_DIMENSIONS if name in dimensions]
     return keys
 

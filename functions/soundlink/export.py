@@ -42,7 +42,7 @@ def _cell(value: object) -> str:
 def _decode(cursor: str, campaign_id: str) -> dict:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         key = None
     sort_key = key.get("sk") if isinstance(key, dict) else None
     if not isinstance(sort_key, str) or not sort_key.startswith("ATTR#") or len(sort_key) > 300:
@@ -64,8 +64,10 @@ def export_csv(campaign_id: str, *, cursor: str | None, max_bytes: int = MAX_EXP
     query = AttributionItem.query(
         f"CAMPAIGN#{campaign_id}", AttributionItem.sk.startswith("ATTR#"), last_evaluated_key=start, page_size=500
     )
+    size = buffer.tell()
     for item in query:
         credit = item.credit.as_dict() if item.credit else {}
+        start_of_row = buffer.tell()
         writer.writerow(
             [
                 _cell(item.listener_key),
@@ -79,6 +81,9 @@ def export_csv(campaign_id: str, *, cursor: str | None, max_bytes: int = MAX_EXP
                 *(credit.get(model, 0) for model in MODELS),
             ]
         )
-        if buffer.tell() >= max_bytes:
+        # The limit is on the UTF-8 response, not on characters (track names are often not Latin).
+        buffer.seek(start_of_row)
+        size += len(buffer.read().encode())
+        if size >= max_bytes:
             return buffer.getvalue(), _encode(item.sk)
     return buffer.getvalue(), None

@@ -127,6 +127,7 @@ def test_a_human_click_stores_the_click_its_visit_and_every_counter(tables):
     assert counters(tables) == {
         "TOTAL": one,
         "HOUR#2026-03-01T12": one,
+        "DAY#2026-03-01": one,
         "DIM#referrer#t.co": one,
         "DIM#utm_source#newsletter": one,
         "DIM#utm_medium#(none)": one,
@@ -290,7 +291,11 @@ def test_a_human_click_without_a_visitor_key_is_never_unique(tables):
 def test_a_machine_click_moves_only_its_own_counter(tables, kind, counter):
     click = machine(kind, user_agent="Slackbot-LinkExpanding 1.0", network=NETWORK)
     assert record_click(via_queue(click), retention_days=RETENTION) is Recorded.RECORDED
-    assert counters(tables) == {"TOTAL": {counter: 1}, "HOUR#2026-03-01T12": {counter: 1}}
+    assert counters(tables) == {
+        "TOTAL": {counter: 1},
+        "HOUR#2026-03-01T12": {counter: 1},
+        "DAY#2026-03-01": {counter: 1},
+    }
     events = scan(tables, "EventsTable")
     assert len(events) == 1  # no visit
     stored = events[0]
