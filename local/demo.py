@@ -50,7 +50,7 @@ PLAYLIST_NAME = "Night Drive"
 CONSENT_COOKIE = "__Host-soundlink_consent"
 
 INTERVAL_SECONDS = (20.0, 30.0)
-MAX_ROUNDS = 360  # about 2.5 hours, then the demo stops adding listeners
+MAX_ROUNDS = 300  # a round about every 30 s: about 2.5 hours, then the demo stops
 MAX_LISTENERS = 24  # every schedule run polls each of them once: stays far below the emulator's rate limit
 MAX_FAILED_ROUNDS = 5  # in a row: the local cloud is gone or broken, stop trying
 # What a round or the setup may fail with: HTTP, an unexpected answer, Cognito.
