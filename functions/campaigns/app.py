@@ -164,8 +164,12 @@ def health() -> Response[dict]:
 
 @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
 def openapi() -> Response[str]:
+    # The analytics function's routes are part of the same API: loaded only for this document.
+    from analytics.app import app as analytics_app
+
     document = openapi_document(
         app,
+        analytics_app,
         title="Soundlink API",
         version="1.0.0",
         description="Owner campaign API. Owner routes need a Cognito ID token: Authorization: Bearer <token>.",

@@ -261,8 +261,9 @@ def _error(code: int) -> dict[str, Any]:
     return {"description": _ERROR_DESCRIPTIONS[code], "content": {content_types.APPLICATION_JSON: {"schema": schema}}}
 
 
-def openapi_document(app: APIGatewayHttpResolver, **info: Any) -> str:
-    """The OpenAPI document (JSON) as this API answers, for every route of the resolver.
+def openapi_document(app: APIGatewayHttpResolver, *more: APIGatewayHttpResolver, **info: Any) -> str:
+    """The OpenAPI document (JSON) as this API answers, for every route of the resolvers
+    (one per function behind the same HTTP API).
 
     Powertools documents a 422 that is never sent (invalid input is a 400) and
     only the responses a route declares; the errors that come from in front of
@@ -272,6 +273,11 @@ def openapi_document(app: APIGatewayHttpResolver, **info: Any) -> str:
     validation wherever there are query parameters.
     """
     document = json.loads(app.get_openapi_json_schema(**info))
+    for other in more:
+        extra = json.loads(other.get_openapi_json_schema(**info))
+        document.setdefault("paths", {}).update(extra.get("paths", {}))
+        for name, schema in extra.get("components", {}).get("schemas", {}).items():
+            document.setdefault("components", {}).setdefault("schemas", {}).setdefault(name, schema)
     secured_by_default = bool(document.get("security"))
     for operations in document.get("paths", {}).values():
         for method, operation in operations.items():
