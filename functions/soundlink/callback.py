@@ -121,9 +121,12 @@ class ConsentCallback:
         except StateRefused as refused:  # used by a concurrent callback between read and write
             return self._refused(refused, request.api_url), Outcome(purpose, refused.reason)
         except (TokenDecryptionError, PynamoDBException, BotoCoreError, ClientError, RuntimeError):
-            return self._problem(
-                state, 503, "Soundlink could not save your connection just now.", request.api_url
-            ), Outcome(purpose, "storage_unavailable")
+            what = (
+                "Soundlink could not finish deleting your data just now (what was deleted stays deleted)."
+                if purpose is Purpose.DISCONNECT
+                else "Soundlink could not save your connection just now."
+            )
+            return self._problem(state, 503, what, request.api_url), Outcome(purpose, "storage_unavailable")
 
     # ------------------------------------------------------------- purposes
 
