@@ -99,6 +99,7 @@ bench: install
 	PYTHONPATH=functions $(BIN)/python -m bench.spotify_polling
 	PYTHONPATH=functions:. $(BIN)/python -m bench.tracker
 	PYTHONPATH=functions:. $(BIN)/python -m bench.analytics
+	PYTHONPATH=functions:. $(BIN)/python -m bench.pipeline
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache
