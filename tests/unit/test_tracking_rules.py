@@ -482,23 +482,25 @@ def test_shard_of_is_stable_and_in_range():
     assert 0 <= shard_of("é\ud7ff" * 10_000) < COUNTER_SHARDS
 
 
-def test_counter_sort_keys_are_total_hour_and_each_given_dimension_in_order():
-    at = datetime(2026, 3, 1, 13, 45, tzinfo=timezone(timedelta(hours=2)))  # 11:45 UTC
+def test_counter_sort_keys_are_total_hour_day_and_each_given_dimension_in_order():
+    at = datetime(2026, 3, 2, 1, 45, tzinfo=timezone(timedelta(hours=2)))  # 23:45 UTC the day before
     keys = counter_sort_keys(at, {"country": "DE", "referrer": "t.co", "utm_source": "", "unknown": "x"}, 5)
     assert keys == [
         "TOTAL#5",
-        "HOUR#2026-03-01T11#5",
+        "HOUR#2026-03-01T23#5",
+        "DAY#2026-03-01#5",
         "DIM#referrer#t.co#5",
         f"DIM#utm_source#{NONE}#5",
         "DIM#country#DE#5",
     ]
-    assert counter_sort_keys(at, {}, 0) == ["TOTAL#0", "HOUR#2026-03-01T11#0"]
+    assert counter_sort_keys(at, {}, 0) == ["TOTAL#0", "HOUR#2026-03-01T23#0", "DAY#2026-03-01#0"]
 
 
 def test_counter_sort_keys_for_every_dimension():
     dims = {name: f"v-{name}" for name in CLICK_DIMENSIONS}
     keys = counter_sort_keys(datetime(2026, 1, 1, tzinfo=UTC), dims, 7)
-    assert keys[2:] == [f"DIM#{name}#v-{name}#7" for name in CLICK_DIMENSIONS]
+    assert keys[:3] == ["TOTAL#7", "HOUR#2026-01-01T00#7", "DAY#2026-01-01#7"]
+    assert keys[3:] == [f"DIM#{name}#v-{name}#7" for name in CLICK_DIMENSIONS]
     assert all(key.endswith("#7") for key in keys)
 
 
@@ -515,10 +517,11 @@ def test_add_counts_updates_each_counter_key_of_the_event_shard():
     at = datetime(2026, 3, 1, 9, tzinfo=UTC)
     n = add_counts(writes, "camp", at, {"clicks": 1, "unique_clicks": 1}, event_id="e1", dimensions={"country": "FR"})
     shard = shard_of("e1")
-    assert n == 3
+    assert n == 4
     assert [(pk, sk) for pk, sk, _ in writes.updates] == [
         (campaign_key("camp"), f"TOTAL#{shard}"),
         (campaign_key("camp"), f"HOUR#2026-03-01T09#{shard}"),
+        (campaign_key("camp"), f"DAY#2026-03-01#{shard}"),
         (campaign_key("camp"), f"DIM#country#FR#{shard}"),
     ]
     assert all(len(actions) == 2 for _, _, actions in writes.updates)
