@@ -1,10 +1,13 @@
 """Envelope encryption of Spotify tokens: AES-256-GCM with data keys from KMS.
 
 A data key comes from `kms:GenerateDataKey` and is reused for many tokens
-for a few minutes (like the AWS Encryption SDK's caching materials manager),
-so KMS is called once per container per period, not once per token.
+for up to an hour (like the AWS Encryption SDK's caching materials manager),
+so KMS is called once per container per hour, not once per token.
 Decryption keeps the plaintext data keys it unwrapped, keyed by their
-encrypted form, for the same period.
+encrypted form, for up to six hours (at most 4,096 of them, 32 bytes each):
+a listener is polled every 5 to 25 minutes, so a shorter life would make
+nearly every poll a KMS call. Plaintext keys never leave the container's
+memory; a new container starts with none.
 
 Each ciphertext is bound to its own encryption context (whose tokens, for
 what purpose) through AES-GCM's associated data: a ciphertext copied onto
@@ -33,9 +36,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 VERSION = "v1"
 KMS_CONTEXT = {"application": "soundlink", "use": "spotify-tokens"}
-DATA_KEY_SECONDS = 300.0  # a data key encrypts for 5 minutes, then a new one is asked for
+DATA_KEY_SECONDS = 3600.0  # a data key encrypts for an hour, then a new one is asked for
+UNWRAPPED_KEY_SECONDS = 6 * 3600.0  # an unwrapped data key is kept this long after KMS unwrapped it
 DATA_KEY_MAX_USES = 10_000  # ... or after this many encryptions, whichever comes first
-_DECRYPT_CACHE_SIZE = 64
+_DECRYPT_CACHE_SIZE = 4096
 _KMS_CIPHERTEXT_MAX = 6144  # KMS refuses longer ciphertext blobs
 # KMS answers that mean "this data key is not one of ours", not "KMS is unavailable".
 _NOT_OUR_KEY = {"InvalidCiphertextException", "IncorrectKeyException", "ValidationException"}
@@ -77,6 +81,7 @@ class TokenCipher:
         key_id: str,
         *,
         data_key_seconds: float = DATA_KEY_SECONDS,
+        unwrapped_key_seconds: float = UNWRAPPED_KEY_SECONDS,
         data_key_max_uses: int = DATA_KEY_MAX_USES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -85,6 +90,7 @@ class TokenCipher:
         self._kms = kms
         self._key_id = key_id
         self._seconds = data_key_seconds
+        self._unwrapped_seconds = unwrapped_key_seconds
         self._max_uses = data_key_max_uses
         self._clock = clock
         self._lock = threading.Lock()
@@ -139,7 +145,7 @@ class TokenCipher:
         with self._lock:
             now = self._clock()
             cached = self._unwrapped.get(wrapped)
-            if cached and now - cached[1] < self._seconds:
+            if cached and now - cached[1] < self._unwrapped_seconds:
                 self._unwrapped.move_to_end(wrapped)
                 return cached[0]
         if not wrapped or len(wrapped) > _KMS_CIPHERTEXT_MAX:

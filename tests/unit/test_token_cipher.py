@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from soundlink import token_cipher
 from soundlink.token_cipher import (
     KMS_CONTEXT,
     TokenCipher,
@@ -307,12 +308,12 @@ def test_a_data_key_is_renewed_after_data_key_seconds(kms, elapsed, new_key):
     assert cipher.decrypt(second, CONTEXT) == b"t"
 
 
-def test_after_data_key_seconds_old_tokens_cost_one_decrypt_again(kms):
+def test_after_unwrapped_key_seconds_old_tokens_cost_one_decrypt_again(kms):
     client, key = kms
     clock = Clock(1_000.0)
-    cipher = TokenCipher(client, key, data_key_seconds=300.0, clock=clock)
+    cipher = TokenCipher(client, key, data_key_seconds=300.0, unwrapped_key_seconds=600.0, clock=clock)
     old = [cipher.encrypt(f"{n}".encode(), CONTEXT) for n in range(5)]
-    clock.now += 299.999
+    clock.now += 599.999  # past the data key's encryption life, still within its unwrapped life
     [cipher.decrypt(blob, CONTEXT) for blob in old]
     assert client.calls["decrypt"] == 0
     clock.now += 0.001
@@ -337,7 +338,14 @@ def test_a_data_key_is_renewed_after_data_key_max_uses(kms, encryptions, keys):
     assert client.calls["decrypt"] == 0
 
 
-def test_the_decrypt_cache_keeps_the_64_most_recent_data_keys(kms):
+def test_unwrapped_data_keys_outlive_the_poll_interval():
+    # A listener is polled every 5 to 25 minutes: its data key must outlive that many times over.
+    assert token_cipher.UNWRAPPED_KEY_SECONDS >= 6 * 3600
+    assert token_cipher._DECRYPT_CACHE_SIZE >= 4096
+
+
+def test_the_decrypt_cache_keeps_the_most_recent_data_keys(kms, monkeypatch):
+    monkeypatch.setattr(token_cipher, "_DECRYPT_CACHE_SIZE", 64)
     client, key = kms
     blobs = [TokenCipher(client, key).encrypt(b"t", CONTEXT) for _ in range(65)]
     reader = TokenCipher(client, key)

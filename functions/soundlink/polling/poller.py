@@ -38,7 +38,9 @@ from soundlink.transactions import transaction
 
 LOOKBACK = timedelta(hours=3)
 LOOKBACK_MS = int(LOOKBACK.total_seconds() * 1000)
-POLL_MARK_EVERY = timedelta(minutes=5)
+# A campaign's "last successful poll" moves at most hourly: an idle poll costs one write
+# (the listener) except, once an hour per campaign, a second one.
+POLL_MARK_EVERY = timedelta(hours=1)
 
 
 class ListenerGone(Exception):
