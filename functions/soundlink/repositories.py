@@ -5,9 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from soundlink.campaign_items import campaign_from_item, campaign_to_item
 from soundlink.campaigns import (
@@ -20,6 +18,7 @@ from soundlink.campaigns import (
 )
 from soundlink.errors import BadRequest
 from soundlink.models import CampaignItem, SlugClaim
+from soundlink.transactions import transaction
 
 
 def _encode_cursor(last_evaluated_key: dict | None) -> str | None:
@@ -78,11 +77,10 @@ class DynamoCampaignRepository:
         item = campaign_to_item(campaign)
         slug_pk, slug_sk = SlugClaim.key(campaign.slug)
         claim = SlugClaim(slug_pk, slug_sk, campaign_id=campaign.id, created_at=campaign.created_at)
-        connection = Connection(region=CampaignItem.Meta.region, host=CampaignItem.Meta.host)
         try:
-            with TransactWrite(connection=connection) as transaction:
-                transaction.save(claim, condition=SlugClaim.pk.does_not_exist())
-                transaction.save(item, condition=CampaignItem.pk.does_not_exist())
+            with transaction() as writes:
+                writes.save(claim, condition=SlugClaim.pk.does_not_exist())
+                writes.save(item, condition=CampaignItem.pk.does_not_exist())
         except TransactWriteError as error:
             reasons = error.cancellation_reasons or []
             if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":

@@ -8,10 +8,20 @@ from pynamodb.transactions import TransactWrite
 
 from soundlink.models import CampaignItem
 
+_connections: dict[tuple[str | None, str | None], Connection] = {}
+
 
 def transaction() -> TransactWrite:
-    """A write transaction; every model's table is bound by bind_tables()."""
-    return TransactWrite(connection=Connection(region=CampaignItem.Meta.region, host=CampaignItem.Meta.host))
+    """A write transaction; every model's table is bound by bind_tables().
+
+    The connection (a botocore client, ~0.1 s to create) is made once per
+    container and region, not once per transaction.
+    """
+    where = (CampaignItem.Meta.region, CampaignItem.Meta.host)
+    connection = _connections.get(where)
+    if connection is None:
+        connection = _connections[where] = Connection(region=where[0], host=where[1])
+    return TransactWrite(connection=connection)
 
 
 def failed_conditions(error: TransactWriteError) -> set[int]:
