@@ -43,6 +43,22 @@ def aws():
         yield names
 
 
+@pytest.fixture
+def tables(aws):
+    """`aws`, with Soundlink's PynamoDB models bound to its tables (as a function's init does)."""
+    from soundlink.models import bind_tables
+    from soundlink.settings import Settings
+
+    env = {
+        "DATA_TABLE": aws["DataTable"],
+        "EVENTS_TABLE": aws["EventsTable"],
+        "STATS_TABLE": aws["StatsTable"],
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    bind_tables(Settings.from_env(env))
+    return aws
+
+
 # The Spotify emulator, started once per session for the tests that use it;
 # `emu` resets it so every test starts from nothing.
 

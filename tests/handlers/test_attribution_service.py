@@ -21,8 +21,7 @@ from soundlink.attribution.service import Attributor, Outcome, PlayMessage, list
 from soundlink.campaign import AttributionModel, Campaign, CampaignStatus
 from soundlink.campaign_items import campaign_to_item
 from soundlink.counters import COUNTER_NAMES, COUNTER_SHARDS
-from soundlink.models import CampaignItem, ListenerLinkItem, bind_tables
-from soundlink.settings import Settings
+from soundlink.models import CampaignItem, ListenerLinkItem
 from soundlink.transactions import transaction
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -52,21 +51,6 @@ class FakePlaylists:
     def track_ids(self, playlist_id: str, owner_id: str) -> frozenset[str] | None:
         self.calls.append((playlist_id, owner_id))
         return self.tracks.get(playlist_id)
-
-
-@pytest.fixture
-def tables(aws):
-    bind_tables(
-        Settings.from_env(
-            {
-                "DATA_TABLE": aws["DataTable"],
-                "EVENTS_TABLE": aws["EventsTable"],
-                "STATS_TABLE": aws["StatsTable"],
-                "AWS_DEFAULT_REGION": "us-east-1",
-            }
-        )
-    )
-    return aws
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ import boto3
 import pytest
 
 from soundlink.counters import COUNTER_NAMES, COUNTER_SHARDS, shard_of
-from soundlink.models import bind_tables
-from soundlink.settings import Settings, get_settings
+from soundlink.settings import get_settings
 from soundlink.tracking.classify import ClickKind
 from soundlink.tracking.clicks import Click
 from soundlink.tracking.recording import Recorded, record_click
@@ -33,18 +32,6 @@ CAMPAIGN = "6f1c1e1a-3b7a-4c55-9a61-2f0f8a9d1c01"
 VISITOR = "0123456789abcdef0123456789abcdef"
 NETWORK = "8.8.8.0"  # a public /24 whose country the offline database knows (US)
 RETENTION = 90
-
-
-@pytest.fixture
-def tables(aws):
-    env = {
-        "DATA_TABLE": aws["DataTable"],
-        "EVENTS_TABLE": aws["EventsTable"],
-        "STATS_TABLE": aws["StatsTable"],
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    bind_tables(Settings.from_env(env))
-    return aws
 
 
 def human(**fields) -> Click:

@@ -11,28 +11,12 @@ import botocore.client
 import pytest
 
 from soundlink.listeners import POLL_SHARDS, ListenerStatus, poll_index_keys, poll_shard
-from soundlink.models import ListenerItem, bind_tables
+from soundlink.models import ListenerItem
 from soundlink.polling import fanout
 from soundlink.polling.fanout import BATCH, NotQueued, due, every_shard, fan_out, send_batches
-from soundlink.settings import Settings
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 500000, tzinfo=UTC)
 US = timedelta(microseconds=1)
-
-
-@pytest.fixture
-def tables(aws):
-    bind_tables(
-        Settings.from_env(
-            {
-                "DATA_TABLE": aws["DataTable"],
-                "EVENTS_TABLE": aws["EventsTable"],
-                "STATS_TABLE": aws["StatsTable"],
-                "AWS_DEFAULT_REGION": "us-east-1",
-            }
-        )
-    )
-    return aws
 
 
 @pytest.fixture

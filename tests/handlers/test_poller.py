@@ -20,14 +20,13 @@ import pytest
 
 from soundlink import listeners
 from soundlink.listeners import ListenerStatus, delete_listener_data, poll_index_keys, poll_shard
-from soundlink.models import BackoffItem, ListenerItem, ListenerLinkItem, bind_tables
+from soundlink.models import BackoffItem, ListenerItem, ListenerLinkItem
 from soundlink.polling import backoff
 from soundlink.polling import poller as poller_module
 from soundlink.polling.cadence import MAX_INTERVAL
 from soundlink.polling.fanout import due
 from soundlink.polling.poller import LOOKBACK, LOOKBACK_MS, Poller, PollOutcome
 from soundlink.sealed_tokens import seal, unseal
-from soundlink.settings import Settings
 from soundlink.spotify import SpotifyConfig, TokenSet
 from soundlink.token_cipher import TokenCipher, listener_context
 from soundlink.transactions import transaction
@@ -170,17 +169,7 @@ class World:
 
 
 @pytest.fixture
-def world(aws, emu, ctl) -> World:
-    bind_tables(
-        Settings.from_env(
-            {
-                "DATA_TABLE": aws["DataTable"],
-                "EVENTS_TABLE": aws["EventsTable"],
-                "STATS_TABLE": aws["StatsTable"],
-                "AWS_DEFAULT_REGION": "us-east-1",
-            }
-        )
-    )
+def world(tables, emu, ctl) -> World:
     kms = boto3.client("kms", region_name="us-east-1")
     key_arn = kms.create_key(Description="soundlink tokens")["KeyMetadata"]["Arn"]
     app = ctl.register_app([REDIRECT])
@@ -195,7 +184,7 @@ def world(aws, emu, ctl) -> World:
     # Plays and clicks sit in the recent past of the wall clock, whole milliseconds (as Spotify keeps them).
     now = datetime.now(UTC).replace(microsecond=0)
     tracks = [track["id"] for track in ctl.tracks()[:20]]
-    return World(aws, emu, ctl, app, key_arn, Clock(now), config, TokenCipher(kms, key_arn), tracks)
+    return World(tables, emu, ctl, app, key_arn, Clock(now), config, TokenCipher(kms, key_arn), tracks)
 
 
 def index_keys(listener: Listener) -> tuple[str | None, str | None]:

@@ -15,27 +15,11 @@ from soundlink.attribution.rules import MODELS
 from soundlink.attribution.service import listener_key
 from soundlink.errors import BadRequest
 from soundlink.export import COLUMNS, export_csv
-from soundlink.models import AttributionItem, ListenerItem, bind_tables
-from soundlink.settings import Settings
+from soundlink.models import AttributionItem, ListenerItem
 
 CAMPAIGN = "6f1c2a8e-4b8f-4d55-9a3e-0c2f3b1d4e5f"
 OTHER = "0b7a3c9d-1e2f-4a5b-8c6d-7e8f9a0b1c2d"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def tables(aws):
-    bind_tables(
-        Settings.from_env(
-            {
-                "DATA_TABLE": aws["DataTable"],
-                "EVENTS_TABLE": aws["EventsTable"],
-                "STATS_TABLE": aws["StatsTable"],
-                "AWS_DEFAULT_REGION": "us-east-1",
-            }
-        )
-    )
-    return aws
 
 
 def attribution(
