@@ -714,9 +714,9 @@ def attribution_writes(world: World) -> None:
     print("   'largest Put' is the attribution item's size estimated from the request (names + values).")
     print(
         f"   botocore clients created in this section: {clients} in {client_seconds * 1000:.0f} ms "
-        f"({client_seconds * 1000 / max(clients, 1):.1f} ms each, this machine): soundlink.transactions.transaction()"
+        f"({client_seconds * 1000 / max(clients, 1):.1f} ms each, this machine; transactions share one connection"
     )
-    print("   opens a new pynamodb Connection, so a new botocore session and client, for every transaction.")
+    print("   per container, so this stays at the few clients a container makes once).")
 
 
 # ------------------------------------------------------------------ main
