@@ -39,8 +39,7 @@ from soundlink.token_cipher import TokenCipher, TokenDecryptionError, listener_c
 from soundlink.tracking import consent
 from soundlink.tracking.clicks import anonymised_network, clean_value, viewer_country
 from soundlink.tracking.consent import Purpose, StateRefused
-from soundlink.tracking.devices import describe
-from soundlink.tracking.geo import country_of
+from soundlink.tracking.recording import dimensions
 from soundlink.transactions import failed_conditions, transaction
 
 MAX_PARAMETER = 2048  # longest code/state/error value read from the query
@@ -249,12 +248,13 @@ class ConsentCallback:
     @staticmethod
     def _dimensions(click: dict[str, Any], request: CallbackRequest) -> dict[str, str]:
         """The consent's breakdown values: where the click came from, and the device it finished on."""
-        dims = {"referrer": click.get("referrer") or "(direct)"}
-        for name in ("utm_source", "utm_medium", "utm_campaign"):
-            dims[name] = click.get(name) or ""
-        dims.update(describe(request.user_agent))
-        dims["country"] = viewer_country(request.headers) or country_of(anonymised_network(request.source_ip))
-        return dims
+        return dimensions(
+            click.get("referrer") or "",
+            click,
+            request.user_agent,
+            viewer_country(request.headers),
+            anonymised_network(request.source_ip),
+        )
 
     def _retry_link(self, state: OAuthStateItem | None, api_url: str) -> Link:
         if state is not None and state.purpose == Purpose.OWNER.value:

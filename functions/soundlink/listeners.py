@@ -131,14 +131,6 @@ def links_of(account_id: str) -> list[ListenerLinkItem]:
     )
 
 
-def exists(account_id: str) -> bool:
-    try:
-        ListenerItem.get(*ListenerItem.key(account_id), consistent_read=True, attributes_to_get=["pk"])
-    except ListenerItem.DoesNotExist:
-        return False
-    return True
-
-
 def delete_listener_data(dynamodb: Any, table: str, account_id: str) -> int:
     """Delete every item that names the listener; returns how many were deleted.
 

@@ -27,6 +27,7 @@ from soundlink.attribution.playlists import PlaylistTracks
 from soundlink.campaign import Campaign
 from soundlink.campaign_items import campaign_from_item
 from soundlink.counters import CLICK_DIMENSIONS, add_counts, add_to, shard_of
+from soundlink.listeners import links_of
 from soundlink.models import AttributionItem, CampaignItem, ListenerItem, ListenerLinkItem, PlayGuardItem
 from soundlink.transactions import failed_conditions, transaction
 
@@ -97,11 +98,7 @@ class Attributor:
         raise RuntimeError("the listener's first attribution kept changing under us; SQS will retry the play")
 
     def _attempt(self, play: PlayMessage) -> Outcome:
-        pk = ListenerItem.key(play.account_id)[0]
-        links = {
-            link.campaign_id: link
-            for link in ListenerLinkItem.query(pk, ListenerLinkItem.sk.startswith("LINK#"), consistent_read=True)
-        }
+        links = {link.campaign_id: link for link in links_of(play.account_id)}
         if not links:
             return Outcome("gone")
         windows = []

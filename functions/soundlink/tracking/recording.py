@@ -8,15 +8,17 @@ and every counter the click moves (total, hour, each dimension).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from soundlink.counters import add_counts
 from soundlink.models import ClickItem, VisitItem
 from soundlink.tracking.classify import ClickKind
-from soundlink.tracking.clicks import UTM_FIELDS, Click
+from soundlink.tracking.clicks import DIRECT, UTM_FIELDS, Click
 from soundlink.tracking.devices import describe
 from soundlink.tracking.geo import country_of
 from soundlink.tracking.visitors import day_of
@@ -31,14 +33,22 @@ class Recorded(StrEnum):
     DUPLICATE = "duplicate"
 
 
-def dimensions_of(click: Click) -> dict[str, str]:
-    """Where a human click came from: the values its counters are broken down by."""
-    dims = {"referrer": click.referrer}
+def dimensions(
+    referrer: str, utm: Mapping[str, Any], user_agent: str, country: str | None, network: str | None
+) -> dict[str, str]:
+    """The values counters are broken down by: where a visitor came from (referrer, UTM)
+    and what they used (device, browser, OS, country)."""
+    dims = {"referrer": referrer or DIRECT}
     for name in ("utm_source", "utm_medium", "utm_campaign"):
-        dims[name] = click.utm.get(name, "")
-    dims.update(describe(click.user_agent))
-    dims["country"] = click.country or country_of(click.network)
+        dims[name] = utm.get(name) or ""
+    dims.update(describe(user_agent))
+    dims["country"] = country or country_of(network)
     return dims
+
+
+def dimensions_of(click: Click) -> dict[str, str]:
+    """Where a human click came from."""
+    return dimensions(click.referrer, click.utm, click.user_agent, click.country, click.network)
 
 
 def record_click(click: Click, *, retention_days: int) -> Recorded:

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -122,12 +122,8 @@ class Tracker:
             return redirect(campaign.destination_url)
 
         user_agent = request.headers.get("user-agent", "")
-        click = Click(
-            id=click.id,
-            campaign_id=campaign.id,
-            owner_id=campaign.owner_id,
-            at=now,
-            kind=kind,
+        click = replace(
+            click,
             visitor=visitor_key(self._secrets.for_day(day_of(now)), request.source_ip, user_agent),
             referrer=referrer_domain(request.headers.get("referer"), request.domain),
             utm=utm_parameters(request.query),
@@ -136,7 +132,7 @@ class Tracker:
             country=viewer_country(request.headers),
         )
         started = self._start_consent(campaign, click, request) if campaign.accepts_new_consents(now) else None
-        self._record(Click(**{**click.__dict__, "consent_started": started is not None}))
+        self._record(replace(click, consent_started=started is not None))
         if started is None:
             return redirect(campaign.destination_url)
         return redirect(started.authorize_url, cookies=[started.cookie] if started.cookie else None)
