@@ -15,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 help:
 	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
 	@echo "make test    install everything and run every test"
-	@echo "make lint    ruff, cfn-lint and sam validate --lint"
+	@echo "make lint    ruff, import-linter (layers), cfn-lint and sam validate --lint"
 	@echo "make build   sam build (python3.13, arm64)"
 	@echo "make bench   benchmarks: request counts and time ratios"
 	@echo "make deploy  sam deploy --config-env \$$STAGE, then upload the dashboard"
@@ -74,11 +74,13 @@ browser-deps:
 test: install web-vendor web-test browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=functions:. $(BIN)/lint-imports
 	SAM_CLI="$(CURDIR)/$(SAM)" SAM_PYENV_VERSION=$(PY313) $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=functions:. $(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint
 

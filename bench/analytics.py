@@ -14,7 +14,7 @@ Two ranges: the default (30 days, day points) and 2 days of hour points.
 
 How the counters are built:
 - 100 plays: the real pipeline. Campaign stored by DynamoCampaignRepository,
-  10 listeners linked by soundlink.listeners.connect (click dimensions on the
+  10 listeners linked by soundlink.listeners.links.connect (click dimensions on the
   link), 10 plays each over the last 30 days attributed one by one by
   soundlink.attribution.service.Attributor (its rules, transactions and
   counters; playlists from a fake with PlaylistTracks' interface).
@@ -26,7 +26,7 @@ How the counters are built:
   browsers/countries per listener, confidences over all 10 buckets, credit
   under the 4 models, a fifth of the plays shared with a sibling campaign so
   credits are fractional) the same keys are built as Attributor._write builds
-  them: soundlink.counters.counter_sort_keys (TOTAL, HOUR, DIM per click
+  them: soundlink.platform.counters.counter_sort_keys (TOTAL, HOUR, DIM per click
   dimension) with the shard from counters.shard_of(event id "{account}#{played
   at, ms}"), plus CONF#{bucket}, TRACK#{track} (name and artists set) and
   MODEL#{model}#C{bucket} on the same shard; the same counts (attributed
@@ -200,7 +200,7 @@ class Accumulator:
         self.items: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
 
     def add_counts(self, campaign_id, at, counts, *, event_id, dimensions, also=()) -> None:  # type: ignore[no-untyped-def]
-        from soundlink.counters import counter_sort_keys, shard_of
+        from soundlink.platform.counters import counter_sort_keys, shard_of
 
         shard = shard_of(event_id)
         keys = counter_sort_keys(at, dimensions, shard) + [f"{name}#{shard}" for name in also]
@@ -208,7 +208,7 @@ class Accumulator:
             self.add_to(campaign_id, key, counts)
 
     def add_to(self, campaign_id, sort_key, counts, *, labels=None) -> None:  # type: ignore[no-untyped-def]
-        from soundlink.counters import COUNTER_NAMES, campaign_key
+        from soundlink.platform.counters import COUNTER_NAMES, campaign_key
 
         unknown = set(counts) - COUNTER_NAMES
         if unknown:
@@ -241,7 +241,7 @@ class Accumulator:
     ) -> None:
         """One attributed play, as Attributor._write counts it."""
         from soundlink.attribution.rules import MODELS, bucket
-        from soundlink.counters import CLICK_DIMENSIONS, shard_of
+        from soundlink.platform.counters import CLICK_DIMENSIONS, shard_of
 
         event_id = f"{account_id}#{played_at.isoformat(timespec='milliseconds')}"
         shard = shard_of(event_id)
@@ -294,9 +294,9 @@ def new_campaign(rng: random.Random, owner: str, name: str, *, window_days: int 
     given a CampaignItem.batch_write(), its campaign item alone by BatchWriteItem (the listing
     reads nothing else; moto copies a whole table for each item of a transaction, so a hundred
     campaign transactions would dominate the bench's run time)."""
-    from soundlink.campaign import AttributionModel, Campaign, CampaignStatus
-    from soundlink.campaign_items import campaign_to_item
-    from soundlink.repositories import DynamoCampaignRepository
+    from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
+    from soundlink.campaigns.items import campaign_to_item
+    from soundlink.campaigns.repository import DynamoCampaignRepository
 
     campaign_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     created = datetime.now(UTC) - timedelta(days=60)
@@ -342,10 +342,10 @@ class FakePlaylists:
 
 def small_campaign(rng: random.Random, now: datetime) -> tuple[str, Counter[str]]:
     """100 plays attributed by the real Attributor; listener states moved by the real code."""
-    from soundlink import listeners
     from soundlink.attribution.service import Attributor, PlayMessage
-    from soundlink.models import ListenerLinkItem
-    from soundlink.transactions import transaction
+    from soundlink.listeners import links as listeners
+    from soundlink.platform.tables import ListenerLinkItem
+    from soundlink.platform.transactions import transaction
 
     campaign_id = new_campaign(rng, OWNER, "100 plays")
     clicked_at = now - timedelta(days=31)
@@ -391,7 +391,7 @@ def small_campaign(rng: random.Random, now: datetime) -> tuple[str, Counter[str]
 
 def replay_small(campaign_id: str) -> Accumulator:
     """The accumulator over the plays Attributor wrote, read back from their attributions and links."""
-    from soundlink.models import AttributionItem, ListenerLinkItem
+    from soundlink.platform.tables import AttributionItem, ListenerLinkItem
 
     accumulator = Accumulator()
     attributions = sorted(
@@ -506,7 +506,7 @@ def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> 
 
 
 def list_owner(rng: random.Random, owner: str, campaigns: int, client: Any, table: str) -> None:
-    from soundlink.models import CampaignItem
+    from soundlink.platform.tables import CampaignItem
 
     accumulator = Accumulator()
     with localcontext() as context, CampaignItem.batch_write() as batch:
@@ -538,8 +538,8 @@ def main() -> None:
         os.environ.update(
             DATA_TABLE=names["DataTable"], EVENTS_TABLE=names["EventsTable"], STATS_TABLE=names["StatsTable"]
         )
-        from soundlink.models import bind_tables
-        from soundlink.settings import get_settings
+        from soundlink.platform.settings import get_settings
+        from soundlink.platform.tables import bind_tables
 
         get_settings.cache_clear()
         bind_tables(get_settings())

@@ -265,8 +265,8 @@ def build_world(emulator: Any, calls: Calls) -> World:
         SPOTIFY_API_URL=emulator.url,
     )
 
-    from soundlink.models import bind_tables
-    from soundlink.settings import get_settings
+    from soundlink.platform.settings import get_settings
+    from soundlink.platform.tables import bind_tables
 
     get_settings.cache_clear()
     bind_tables(get_settings())
@@ -282,8 +282,8 @@ def build_world(emulator: Any, calls: Calls) -> World:
 
 
 def create_campaign(owner_id: str, name: str) -> Any:
-    from soundlink.campaign import SLUG_ALPHABET, AttributionModel, Campaign, CampaignStatus
-    from soundlink.repositories import DynamoCampaignRepository
+    from soundlink.campaigns.campaign import SLUG_ALPHABET, AttributionModel, Campaign, CampaignStatus
+    from soundlink.campaigns.repository import DynamoCampaignRepository
 
     now = datetime.now(UTC)
     number = uuid.uuid4().int
@@ -316,7 +316,7 @@ def setup_connection() -> Any:
     opens a new one, with a new botocore client, per transaction: slow, and not what is measured)."""
     from pynamodb.connection import Connection
 
-    from soundlink.models import CampaignItem
+    from soundlink.platform.tables import CampaignItem
 
     return Connection(region=CampaignItem.Meta.region, host=CampaignItem.Meta.host)
 
@@ -325,7 +325,7 @@ def store_listener(account_id: str, sealed: str, links: list[tuple[Any, datetime
     """What the OAuth callback stores: the listener and its link to each (campaign, click time)."""
     from pynamodb.transactions import TransactWrite
 
-    from soundlink import listeners
+    from soundlink.listeners import links as listeners
 
     for campaign, clicked_at in links:
         with TransactWrite(connection=setup_connection()) as writes:
@@ -347,9 +347,9 @@ def store_listener(account_id: str, sealed: str, links: list[tuple[Any, datetime
 
 def spotify_listener(world: World, account_id: str, cipher: Any, campaign: Any, clicked_at: datetime) -> None:
     """An emulator user who consented through `campaign`, tokens sealed by `cipher` (the callback's)."""
-    from soundlink.sealed_tokens import seal
-    from soundlink.spotify import TokenSet
-    from soundlink.token_cipher import listener_context
+    from soundlink.spotify.models import TokenSet
+    from soundlink.tokens.cipher import listener_context
+    from soundlink.tokens.sealed import seal
 
     world.control.create_user(account_id)
     answer = world.control.connect(world.app, account_id, scope=SCOPE)
@@ -366,7 +366,7 @@ def spotify_listener(world: World, account_id: str, cipher: Any, campaign: Any, 
 
 def callback_cipher(world: World) -> Any:
     """An OAuth callback container's TokenCipher (one per container: its own data key)."""
-    from soundlink.token_cipher import TokenCipher
+    from soundlink.tokens.cipher import TokenCipher
 
     return TokenCipher(world.kms, world.key_arn)
 
@@ -440,7 +440,7 @@ def idle_poll_on_schedule(world: World, account: str) -> None:
     """The same listener polled IDLE_POLLS more times, each poll at the next_poll_at the previous
     one stored (the Poller's clock moved there), as the schedule would: quiet polls 10, 20, 25 min apart."""
     import poll_user.app as poll_app
-    from soundlink.models import ListenerItem
+    from soundlink.platform.tables import ListenerItem
     from soundlink.polling.poller import Poller
 
     moment = [datetime.now(UTC)]
@@ -480,11 +480,11 @@ def kms_per_poll(world: World) -> None:
     import boto3
 
     import poll_user.app as poll_app
-    from soundlink.models import ListenerItem
+    from soundlink.platform.tables import ListenerItem
     from soundlink.polling.poller import Poller
-    from soundlink.sealed_tokens import seal, unseal
-    from soundlink.spotify_app import spotify_config
-    from soundlink.token_cipher import _DECRYPT_CACHE_SIZE, UNWRAPPED_KEY_SECONDS, TokenCipher, listener_context
+    from soundlink.spotify.credentials import spotify_config
+    from soundlink.tokens.cipher import _DECRYPT_CACHE_SIZE, UNWRAPPED_KEY_SECONDS, TokenCipher, listener_context
+    from soundlink.tokens.sealed import seal, unseal
 
     settings = poll_app.settings
     interval = settings.poll_interval_seconds
@@ -555,10 +555,10 @@ def run_polls(
 
 
 def fan_out_requests(world: World) -> None:
-    from soundlink.listeners import POLL_SHARDS, ListenerStatus, poll_index_keys, poll_shard
-    from soundlink.models import ListenerItem
+    from soundlink.listeners.links import POLL_SHARDS, ListenerStatus, poll_index_keys, poll_shard
+    from soundlink.platform.settings import get_settings
+    from soundlink.platform.tables import ListenerItem
     from soundlink.polling import fanout
-    from soundlink.settings import get_settings
 
     settings = get_settings()
     now = datetime.now(UTC)

@@ -19,7 +19,9 @@ import requests
 
 from local.spotify_emulator import start_emulator
 from local.spotify_emulator.testing import EmulatorControl
-from soundlink.spotify import SpotifyClient, SpotifyConfig, TokenSet
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.models import TokenSet
 
 REPEATS = 15
 SCOPE = "user-read-recently-played playlist-read-private"

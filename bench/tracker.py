@@ -96,10 +96,10 @@ def warm_requests() -> None:
         )
         os.environ["CLICK_QUEUE_URL"] = boto3.client("sqs").create_queue(QueueName="bench-clicks")["QueueUrl"]
 
-        from soundlink.campaign import AttributionModel, Campaign, CampaignStatus
-        from soundlink.models import bind_tables
-        from soundlink.repositories import DynamoCampaignRepository
-        from soundlink.settings import get_settings
+        from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
+        from soundlink.campaigns.repository import DynamoCampaignRepository
+        from soundlink.platform.settings import get_settings
+        from soundlink.platform.tables import bind_tables
 
         get_settings.cache_clear()
         bind_tables(get_settings())

@@ -20,16 +20,17 @@ from pathlib import Path
 
 from local.cfn import TEMPLATE_PATH
 from local.cloud import LocalCloud, Ports
+from local.demo import Demo, start_demo
 from local.logs import configure_console
 
 EXAMPLE_PASSWORD = "Local-owner-2026"  # noqa: S105 - an example printed for people, satisfies the pool policy
 
 
-def banner(cloud: LocalCloud) -> str:
+def banner(cloud: LocalCloud, demo: Demo | None = None) -> str:
     api, python = cloud.api_url, f"{Path(sys.executable).parent.name}/{Path(sys.executable).name}"
     if Path(sys.executable).parent.parent.name == ".venv":
         python = ".venv/bin/python"
-    demo = f"{cloud.demo.banner()}\n" if cloud.demo is not None else ""
+    demo_text = f"{demo.banner()}\n" if demo is not None else ""
     spotify = (
         f"  Spotify    {cloud.spotify_url:<28} emulator; app client id {cloud.spotify_client_id}\n"
         if cloud.spotify_url
@@ -51,7 +52,7 @@ Next, in another terminal:
        curl -X POST {api}/_local/schedules/run
        curl -X POST {api}/_local/queues/drain
 
-{demo}Changes under functions/ apply on the next request; template.yaml changes need a restart.
+{demo_text}Changes under functions/ apply on the next request; template.yaml changes need a restart.
 Data lives in memory: it is gone when this stops. Ctrl-C stops everything (twice: at once).
 """
 
@@ -82,10 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
 
-    demo = os.environ.get("SOUNDLINK_DEMO", "1").strip().lower() not in ("0", "false", "no", "off")
-    cloud = LocalCloud(args.template, ports=ports, spotify=args.spotify, background=True, demo=demo)
+    with_demo = os.environ.get("SOUNDLINK_DEMO", "1").strip().lower() not in ("0", "false", "no", "off")
+    cloud = LocalCloud(args.template, ports=ports, spotify=args.spotify, background=True)
     try:
         cloud.start()
+        demo = start_demo(cloud) if with_demo else None  # its first batch is in before the banner
     except KeyboardInterrupt:
         return 130
     except OSError as error:
@@ -116,12 +118,14 @@ def main(argv: list[str] | None = None) -> int:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
-    print(banner(cloud), flush=True)
+    print(banner(cloud, demo), flush=True)
     try:
         while not done.wait(1.0):
             pass
     finally:
         print("\nStopping the local cloud…", flush=True)
+        if demo is not None:
+            demo.stop(timeout=5)
         cloud.stop()
         print("Stopped.", flush=True)
     return 0

@@ -19,8 +19,8 @@ parameters={...}, background=True)`:
 - background: poll the SQS sources and fire schedules on their expressions.
   Tests that want determinism pass False and call `drain_queues()` and
   `run_schedules()` themselves.
-- demo: seed the demo (`local/demo.py`) before "ready" and keep it going
-  until `stop()`; `demo` is then the running `Demo` (None if it could not start).
+The demo (`local/demo.py`) uses a running cloud; `python -m local` starts it
+after `start()` and stops it before `stop()` (the cloud knows nothing of it).
 
 Attributes once started: `api_url`, `web_url`, `moto_url`, `spotify_url` (None
 without the emulator), `spotify` (the emulator handle), `stack` (resources,
@@ -143,7 +143,6 @@ class LocalCloud:
         host: str = "127.0.0.1",
         max_workers: int = 4,
         stack_name: str = "soundlink-local",
-        demo: bool = False,
     ) -> None:
         self.template_path = Path(template_path).resolve()
         self.ports = Ports(**ports) if isinstance(ports, dict) else (ports or Ports())
@@ -154,8 +153,6 @@ class LocalCloud:
         self.host = host
         self.max_workers = max_workers
         self.stack_name = stack_name
-        self.demo_enabled = demo
-        self.demo: Any = None  # local.demo.Demo once seeded (demo=True)
         self.region = REGION
         self.account_id = ACCOUNT_ID
 
@@ -267,10 +264,6 @@ class LocalCloud:
         if self.background:
             self.scheduler.start()
             self.event_sources.start()
-        if self.demo_enabled:
-            from local.demo import start_demo
-
-            self.demo = start_demo(self)  # its first batch is in before "ready"
         log.info(
             "ready: API %s, dashboard %s, moto %s%s (%d functions, %d schedules, %d SQS sources)",
             self.api_url,
@@ -348,7 +341,6 @@ class LocalCloud:
         """Stop everything that started; safe to call twice."""
         with self._stop_lock:
             for step in (
-                lambda: self.demo and self.demo.stop(timeout=5),
                 # Flags first, then the functions: every thread waiting on an
                 # invocation (pollers, schedules, requests) returns at once.
                 lambda: self.scheduler and self.scheduler.request_stop(),
@@ -366,7 +358,7 @@ class LocalCloud:
                 except Exception:
                     log.exception("while stopping the local cloud")
             self.scheduler = self.event_sources = None
-            self.spotify = self.demo = None
+            self.spotify = None
             self._started = False
 
     # ---------------------------------------------------------- helpers

@@ -46,8 +46,8 @@ def aws():
 @pytest.fixture
 def tables(aws):
     """`aws`, with Soundlink's PynamoDB models bound to its tables (as a function's init does)."""
-    from soundlink.models import bind_tables
-    from soundlink.settings import Settings
+    from soundlink.platform.settings import Settings
+    from soundlink.platform.tables import bind_tables
 
     env = {
         "DATA_TABLE": aws["DataTable"],

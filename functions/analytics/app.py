@@ -13,17 +13,18 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
-from soundlink.analytics import MAX_POINTS, Analytics, campaign_analytics
+from soundlink.analytics.export import MAX_EXPORT_BYTES, export_csv
+from soundlink.analytics.report import MAX_POINTS, campaign_analytics
+from soundlink.analytics.schemas import Analytics
 from soundlink.attribution.rules import CONFIDENCE_BUCKETS
-from soundlink.campaign import AttributionModel
-from soundlink.campaigns import CampaignService
-from soundlink.errors import BadRequest
-from soundlink.export import MAX_EXPORT_BYTES, export_csv
-from soundlink.http import make_resolver, owner_id, responses
-from soundlink.models import bind_tables
-from soundlink.observability import logger, metrics, tracer
-from soundlink.repositories import DynamoCampaignRepository
-from soundlink.settings import get_settings
+from soundlink.campaigns.campaign import AttributionModel
+from soundlink.campaigns.repository import DynamoCampaignRepository
+from soundlink.campaigns.service import CampaignService
+from soundlink.platform.errors import BadRequest
+from soundlink.platform.http import make_resolver, owner_id, responses
+from soundlink.platform.observability import logger, metrics, tracer
+from soundlink.platform.settings import get_settings
+from soundlink.platform.tables import bind_tables
 
 app = make_resolver()
 MAX_COMPARED = 5

@@ -14,11 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from soundlink.attribution.playlists import PlaylistTracks
 from soundlink.attribution.service import Attributor, PlayMessage
-from soundlink.models import bind_tables
-from soundlink.observability import logger, metrics, tracer
-from soundlink.settings import get_settings
-from soundlink.spotify_app import spotify_config
-from soundlink.token_cipher import TokenCipher
+from soundlink.platform.observability import logger, metrics, tracer
+from soundlink.platform.settings import get_settings
+from soundlink.platform.tables import bind_tables
+from soundlink.spotify.credentials import spotify_config
+from soundlink.tokens.cipher import TokenCipher
 
 settings = get_settings()
 bind_tables(settings)

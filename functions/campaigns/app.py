@@ -17,25 +17,23 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from campaigns import owner_spotify
-from soundlink.analytics import headlines
-from soundlink.campaigns import (
-    Campaign,
+from soundlink.analytics.report import headlines
+from soundlink.campaigns.campaign import Campaign, CampaignStatus, tracker_url
+from soundlink.campaigns.repository import DynamoCampaignRepository
+from soundlink.campaigns.schemas import (
     CampaignCreate,
     CampaignList,
     CampaignListItem,
     CampaignOut,
-    CampaignService,
-    CampaignStatus,
     CampaignUpdate,
     Headline,
-    tracker_url,
 )
-from soundlink.health import run_checks
-from soundlink.http import HealthBody, api_url, make_resolver, openapi_document, owner_id, responses
-from soundlink.models import CampaignItem, bind_tables
-from soundlink.observability import logger, metrics, tracer
-from soundlink.repositories import DynamoCampaignRepository
-from soundlink.settings import get_settings
+from soundlink.campaigns.service import CampaignService
+from soundlink.platform.health import run_checks
+from soundlink.platform.http import HealthBody, api_url, make_resolver, openapi_document, owner_id, responses
+from soundlink.platform.observability import logger, metrics, tracer
+from soundlink.platform.settings import get_settings
+from soundlink.platform.tables import CampaignItem, bind_tables
 
 app = make_resolver()
 app.include_router(owner_spotify.router)

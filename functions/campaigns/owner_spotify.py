@@ -8,13 +8,13 @@ from functools import lru_cache
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
-from soundlink import owner_spotify
-from soundlink.errors import AppError
-from soundlink.http import api_url, owner_id
-from soundlink.models import bind_tables
-from soundlink.observability import logger
-from soundlink.settings import get_settings
-from soundlink.tracking import consent
+from soundlink.campaigns import owner_spotify
+from soundlink.platform.errors import AppError
+from soundlink.platform.http import api_url, owner_id
+from soundlink.platform.observability import logger
+from soundlink.platform.settings import get_settings
+from soundlink.platform.tables import bind_tables
+from soundlink.tracking import oauth_state
 
 router = APIGatewayHttpRouter()
 
@@ -49,9 +49,9 @@ def connect() -> ConnectStarted:
     settings = get_settings()
     owner = owner_id(router)
     try:
-        started = consent.start(
-            consent.Purpose.OWNER,
-            now=consent.utcnow(),
+        started = oauth_state.start(
+            oauth_state.Purpose.OWNER,
+            now=oauth_state.utcnow(),
             settings=settings,
             api_url=api_url(router, settings),
             # The dashboard calls this with fetch from its own origin: no cookie can bind the

@@ -11,16 +11,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pynamodb.exceptions import PynamoDBException
 
-from soundlink.callback import CallbackRequest, ConsentCallback
-from soundlink.models import bind_tables
-from soundlink.observability import logger, metrics, tracer
-from soundlink.pages import Page, redirect
-from soundlink.privacy import disconnect_intro, privacy_page
-from soundlink.settings import get_settings
-from soundlink.spotify import SpotifyAccounts, SpotifyClient
-from soundlink.spotify_app import spotify_config
-from soundlink.token_cipher import TokenCipher
-from soundlink.tracking import consent
+from soundlink.consent.callback import CallbackRequest, ConsentCallback
+from soundlink.consent.privacy import disconnect_intro, privacy_page
+from soundlink.platform.observability import logger, metrics, tracer
+from soundlink.platform.pages import Page, redirect
+from soundlink.platform.settings import get_settings
+from soundlink.platform.tables import bind_tables
+from soundlink.spotify.accounts import SpotifyAccounts
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.credentials import spotify_config
+from soundlink.tokens.cipher import TokenCipher
+from soundlink.tracking import oauth_state
 
 settings = get_settings()
 bind_tables(settings)
@@ -80,9 +81,9 @@ def _disconnect(event: dict) -> dict:
     if (event.get("queryStringParameters") or {}).get("confirm") != "yes":
         return disconnect_intro(api_url).response()
     try:
-        started = consent.start(
-            consent.Purpose.DISCONNECT,
-            now=consent.utcnow(),
+        started = oauth_state.start(
+            oauth_state.Purpose.DISCONNECT,
+            now=oauth_state.utcnow(),
             settings=settings,
             api_url=api_url,
             show_dialog=True,  # the listener sees which account they are proving

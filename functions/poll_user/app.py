@@ -18,13 +18,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from soundlink.models import bind_tables
-from soundlink.observability import logger, metrics, tracer
+from soundlink.platform.observability import logger, metrics, tracer
+from soundlink.platform.settings import get_settings
+from soundlink.platform.tables import bind_tables
 from soundlink.polling.fanout import send_batches
 from soundlink.polling.poller import Poller
-from soundlink.settings import get_settings
-from soundlink.spotify_app import spotify_config
-from soundlink.token_cipher import TokenCipher
+from soundlink.spotify.credentials import spotify_config
+from soundlink.tokens.cipher import TokenCipher
 
 settings = get_settings()
 bind_tables(settings)

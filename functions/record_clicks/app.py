@@ -15,9 +15,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from soundlink.models import bind_tables
-from soundlink.observability import logger, metrics, tracer
-from soundlink.settings import get_settings
+from soundlink.platform.observability import logger, metrics, tracer
+from soundlink.platform.settings import get_settings
+from soundlink.platform.tables import bind_tables
 from soundlink.tracking.clicks import Click
 from soundlink.tracking.recording import Recorded, record_click
 from soundlink.tracking.visitors import VisitorSecrets, day_of

@@ -12,10 +12,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from soundlink.models import bind_tables
-from soundlink.observability import logger, metrics, tracer
+from soundlink.platform.observability import logger, metrics, tracer
+from soundlink.platform.settings import get_settings
+from soundlink.platform.tables import bind_tables
 from soundlink.polling.fanout import every_shard, fan_out, send_batches
-from soundlink.settings import get_settings
 
 settings = get_settings()
 bind_tables(settings)

@@ -13,8 +13,8 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from soundlink.models import bind_tables
-from soundlink.settings import get_settings
+from soundlink.platform.settings import get_settings
+from soundlink.platform.tables import bind_tables
 from soundlink.tracking.tracker import CampaignCache, ClickRequest, Tracker
 from soundlink.tracking.visitors import VisitorSecrets
 

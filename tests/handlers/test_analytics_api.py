@@ -1,6 +1,6 @@
 """GET /campaigns/{id}/analytics in-process: payload-2.0 events in, moto DynamoDB
 (tables from template.yaml) underneath, counters written as the pipeline writes
-them (soundlink.counters.add_counts / add_to inside one transaction)."""
+them (soundlink.platform.counters.add_counts / add_to inside one transaction)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 import botocore.client
 import pytest
 
-from soundlink.analytics import Analytics
+from soundlink.analytics.schemas import Analytics
 from soundlink.attribution.rules import CONFIDENCE_BUCKETS, MODELS, bucket
-from soundlink.campaign import AttributionModel, Campaign, CampaignStatus
-from soundlink.counters import CLICK_DIMENSIONS, add_counts, add_to, shard_of
-from soundlink.transactions import transaction
+from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
+from soundlink.platform.counters import CLICK_DIMENSIONS, add_counts, add_to, shard_of
+from soundlink.platform.transactions import transaction
 from tests.support.events import FakeContext, http_event, owner_claims
 
 ALICE = owner_claims("alice-sub")
@@ -34,8 +34,8 @@ def api(aws, monkeypatch):
     monkeypatch.setenv("EVENTS_TABLE", aws["EventsTable"])
     monkeypatch.setenv("STATS_TABLE", aws["StatsTable"])
     monkeypatch.setenv("IDEMPOTENCY_TABLE", aws["IdempotencyTable"])
-    from soundlink.models import bind_tables
-    from soundlink.settings import get_settings
+    from soundlink.platform.settings import get_settings
+    from soundlink.platform.tables import bind_tables
 
     get_settings.cache_clear()
     bind_tables(get_settings())
@@ -80,7 +80,7 @@ def dynamodb_calls(monkeypatch):
 
 
 def new_campaign(owner="alice-sub", *, name="Launch", model=AttributionModel.LAST_TOUCH) -> Campaign:
-    from soundlink.repositories import DynamoCampaignRepository
+    from soundlink.campaigns.repository import DynamoCampaignRepository
 
     campaign_id = str(uuid.uuid4())
     campaign = Campaign(

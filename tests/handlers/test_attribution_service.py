@@ -15,14 +15,14 @@ import boto3
 import botocore.client
 import pytest
 
-from soundlink import listeners
 from soundlink.attribution.rules import MAX_CAMPAIGNS_PER_OWNER, MODELS, Reason, bucket
 from soundlink.attribution.service import Attributor, Outcome, PlayMessage, listener_key
-from soundlink.campaign import AttributionModel, Campaign, CampaignStatus
-from soundlink.campaign_items import campaign_to_item
-from soundlink.counters import COUNTER_NAMES, COUNTER_SHARDS
-from soundlink.models import CampaignItem, ListenerLinkItem
-from soundlink.transactions import transaction
+from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
+from soundlink.campaigns.items import campaign_to_item
+from soundlink.listeners import links as listeners
+from soundlink.platform.counters import COUNTER_NAMES, COUNTER_SHARDS
+from soundlink.platform.tables import CampaignItem, ListenerLinkItem
+from soundlink.platform.transactions import transaction
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 MS = timedelta(milliseconds=1)

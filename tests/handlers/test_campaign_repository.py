@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from soundlink.campaigns import AttributionModel, Campaign, CampaignStatus, SlugTaken, StaleCampaign
-from soundlink.models import bind_tables
-from soundlink.repositories import DynamoCampaignRepository
-from soundlink.settings import Settings
+from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
+from soundlink.campaigns.repository import DynamoCampaignRepository
+from soundlink.campaigns.service import SlugTaken, StaleCampaign
+from soundlink.platform.settings import Settings
+from soundlink.platform.tables import bind_tables
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -26,7 +26,7 @@ def api(aws, monkeypatch):
     monkeypatch.setenv("STATS_TABLE", aws["StatsTable"])
     monkeypatch.setenv("IDEMPOTENCY_TABLE", aws["IdempotencyTable"])
     monkeypatch.setenv("PUBLIC_API_URL", "")
-    from soundlink.settings import get_settings
+    from soundlink.platform.settings import get_settings
 
     get_settings.cache_clear()
     module = importlib.import_module("campaigns.app")
@@ -80,7 +80,7 @@ def test_create_returns_the_campaign_with_its_tracker(api, aws):
 
 
 def test_public_api_url_setting_wins_over_the_request_domain(api, monkeypatch):
-    from soundlink.settings import get_settings
+    from soundlink.platform.settings import get_settings
 
     monkeypatch.setenv("PUBLIC_API_URL", "https://go.example.com/")
     get_settings.cache_clear()
@@ -578,7 +578,7 @@ def test_a_name_with_emoji_and_accents_is_kept_and_its_qr_code_is_valid_xml(api)
     ],
 )
 def test_a_campaign_id_that_is_not_a_uuid_is_404_before_dynamodb(api, monkeypatch, campaign_id):
-    from soundlink.repositories import DynamoCampaignRepository
+    from soundlink.campaigns.repository import DynamoCampaignRepository
 
     def no_read(*_args, **_kwargs):
         raise AssertionError("DynamoDB must not be asked for an id that cannot exist")

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from soundlink.counters import COUNTER_NAMES, COUNTER_SHARDS, shard_of
-from soundlink.settings import get_settings
+from soundlink.platform.counters import COUNTER_NAMES, COUNTER_SHARDS, shard_of
+from soundlink.platform.settings import get_settings
 from soundlink.tracking.classify import ClickKind
 from soundlink.tracking.clicks import Click
 from soundlink.tracking.recording import Recorded, record_click

@@ -10,8 +10,8 @@ import boto3
 import botocore.client
 import pytest
 
-from soundlink.listeners import POLL_SHARDS, ListenerStatus, poll_index_keys, poll_shard
-from soundlink.models import ListenerItem
+from soundlink.listeners.links import POLL_SHARDS, ListenerStatus, poll_index_keys, poll_shard
+from soundlink.platform.tables import ListenerItem
 from soundlink.polling import fanout
 from soundlink.polling.fanout import BATCH, NotQueued, due, every_shard, fan_out, send_batches
 

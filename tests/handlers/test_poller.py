@@ -18,18 +18,20 @@ import boto3
 import botocore.client
 import pytest
 
-from soundlink import listeners
-from soundlink.listeners import ListenerStatus, delete_listener_data, poll_index_keys, poll_shard
-from soundlink.models import BackoffItem, ListenerItem, ListenerLinkItem
+from soundlink.listeners import links as listeners
+from soundlink.listeners.deletion import delete_listener_data
+from soundlink.listeners.links import ListenerStatus, poll_index_keys, poll_shard
+from soundlink.platform.tables import BackoffItem, ListenerItem, ListenerLinkItem
+from soundlink.platform.transactions import transaction
 from soundlink.polling import backoff
 from soundlink.polling import poller as poller_module
 from soundlink.polling.cadence import MAX_INTERVAL
 from soundlink.polling.fanout import due
 from soundlink.polling.poller import LOOKBACK, LOOKBACK_MS, Poller, PollOutcome
-from soundlink.sealed_tokens import seal, unseal
-from soundlink.spotify import SpotifyConfig, TokenSet
-from soundlink.token_cipher import TokenCipher, listener_context
-from soundlink.transactions import transaction
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.models import TokenSet
+from soundlink.tokens.cipher import TokenCipher, listener_context
+from soundlink.tokens.sealed import seal, unseal
 
 BASE = timedelta(minutes=5)
 SCOPE = "user-read-recently-played"

@@ -4,8 +4,8 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
-from soundlink.settings import Settings, SettingsError
-from soundlink.spotify_app import spotify_config
+from soundlink.platform.settings import Settings, SettingsError
+from soundlink.spotify.credentials import spotify_config
 
 BASE_ENV = {"DATA_TABLE": "d", "EVENTS_TABLE": "e", "STATS_TABLE": "s"}
 

@@ -19,10 +19,10 @@ import botocore.client
 import pytest
 from pynamodb.exceptions import PutError
 
-from soundlink.campaign import AttributionModel, Campaign, CampaignStatus
-from soundlink.models import OAuthStateItem
-from soundlink.repositories import DynamoCampaignRepository
-from soundlink.settings import get_settings
+from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
+from soundlink.campaigns.repository import DynamoCampaignRepository
+from soundlink.platform.settings import get_settings
+from soundlink.platform.tables import OAuthStateItem
 from soundlink.tracking.tracker import CAMPAIGN_CACHE_SECONDS, MISSING_CACHE_SECONDS, CampaignCache
 from soundlink.tracking.visitors import VisitorSecrets, day_of
 from tests.support.events import DOMAIN, FakeContext, http_event

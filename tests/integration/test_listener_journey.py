@@ -14,7 +14,7 @@ import requests
 
 from local.cloud import LocalCloud
 from local.spotify_emulator.testing import EmulatorControl
-from soundlink.token_cipher import TokenCipher, TokenDecryptionError, listener_context, owner_context
+from soundlink.tokens.cipher import TokenCipher, TokenDecryptionError, listener_context, owner_context
 from tests.integration.journey import (
     BROWSER,
     COOKIE,

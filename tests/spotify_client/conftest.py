@@ -15,7 +15,11 @@ import requests
 
 from local.spotify_emulator import start_emulator
 from local.spotify_emulator.testing import EmulatorControl
-from soundlink.spotify import SpotifyAccounts, SpotifyClient, SpotifyConfig, TokenSet, make_pkce, make_state
+from soundlink.spotify.accounts import SpotifyAccounts
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.models import TokenSet
+from soundlink.spotify.oauth import make_pkce, make_state
 
 REDIRECT_URI = "http://127.0.0.1:3000/oauth/callback"
 LISTENER_SCOPES = ("user-read-recently-played",)

@@ -10,22 +10,22 @@ from email.utils import format_datetime
 import pytest
 import requests
 
-from soundlink.spotify import (
+from soundlink.spotify.accounts import SpotifyAccounts
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.errors import (
     NotAllowListed,
     PlaylistNotFound,
     PlaylistNotReadable,
     RateLimited,
-    SpotifyAccounts,
-    SpotifyClient,
-    SpotifyConfig,
     SpotifyError,
     SpotifyRequestError,
     SpotifyUnavailable,
     TokenRevoked,
-    TokenSet,
     UnexpectedResponse,
-    _retry_after,
 )
+from soundlink.spotify.models import TokenSet
+from soundlink.spotify.responses import retry_after_seconds as _retry_after
 
 from .conftest import OWNER_SCOPES, Emulator, connect, make_config
 

@@ -7,15 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from soundlink.spotify import (
-    InvalidAuthorizationCode,
-    SpotifyAccounts,
-    SpotifyClient,
-    SpotifyConfig,
-    SpotifyRequestError,
-    code_challenge,
-    make_pkce,
-)
+from soundlink.spotify.accounts import SpotifyAccounts
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.errors import InvalidAuthorizationCode, SpotifyRequestError
+from soundlink.spotify.oauth import code_challenge, make_pkce
 
 from .conftest import LISTENER_SCOPES, REDIRECT_URI, Emulator, authorize, make_config
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from soundlink.spotify import SpotifyClient, SpotifyConfig, SpotifyRequestError
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.errors import SpotifyRequestError
 
 from .conftest import OWNER_SCOPES, Emulator, connect
 

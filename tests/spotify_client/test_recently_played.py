@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from soundlink.spotify import SpotifyClient, SpotifyConfig, TokenSet
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.models import TokenSet
 
 from .conftest import Emulator
 

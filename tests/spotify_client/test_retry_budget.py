@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from soundlink.spotify import SpotifyClient, SpotifyUnavailable, TokenSet
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.errors import SpotifyUnavailable
+from soundlink.spotify.models import TokenSet
 
 from .conftest import Emulator, make_config
 

@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 import requests
 
-from soundlink.spotify import SpotifyClient, SpotifyConfig, TokenSet, UnexpectedResponse
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.errors import UnexpectedResponse
+from soundlink.spotify.models import TokenSet
 
 API = "https://api.spotify.test"
 CONFIG = SpotifyConfig("client", "secret", accounts_url=API, api_url=API, backoff_base_seconds=0.001)

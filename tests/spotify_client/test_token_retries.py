@@ -12,15 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soundlink.spotify import (
-    InvalidAuthorizationCode,
-    SpotifyAccounts,
-    SpotifyClient,
-    SpotifyConfig,
-    SpotifyUnavailable,
-    TokenRevoked,
-    TokenSet,
-)
+from soundlink.spotify.accounts import SpotifyAccounts
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.errors import InvalidAuthorizationCode, SpotifyUnavailable, TokenRevoked
+from soundlink.spotify.models import TokenSet
 
 from .conftest import LISTENER_SCOPES, REDIRECT_URI, Emulator, authorize, make_config
 

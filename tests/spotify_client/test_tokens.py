@@ -10,14 +10,11 @@ from typing import Any
 import pytest
 import requests
 
-from soundlink.spotify import (
-    SpotifyAccounts,
-    SpotifyClient,
-    SpotifyConfig,
-    SpotifyRequestError,
-    TokenRevoked,
-    TokenSet,
-)
+from soundlink.spotify.accounts import SpotifyAccounts
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.errors import SpotifyRequestError, TokenRevoked
+from soundlink.spotify.models import TokenSet
 
 from .conftest import OWNER_SCOPES, Emulator, connect
 

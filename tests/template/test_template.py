@@ -53,7 +53,7 @@ def test_sam_build_produces_arm64_python313_artifacts(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     artifact = build_dir / "CampaignsFunction"
     assert (artifact / "campaigns" / "app.py").exists()
-    assert (artifact / "soundlink" / "campaigns.py").exists()
+    assert (artifact / "soundlink" / "campaigns" / "service.py").exists()
     native = list((artifact / "pydantic_core").glob("_pydantic_core*.so"))
     assert native and "aarch64" in native[0].name, native
     assert "cpython-313" in native[0].name

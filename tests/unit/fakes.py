@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from soundlink.campaigns import Campaign, CampaignStatus, Page, SlugTaken, StaleCampaign
+from soundlink.campaigns.campaign import Campaign, CampaignStatus
+from soundlink.campaigns.service import Page, SlugTaken, StaleCampaign
 
 
 class InMemoryCampaigns:

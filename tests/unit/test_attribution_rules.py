@@ -39,7 +39,7 @@ from soundlink.attribution.rules import (
     is_baseline,
     last_click_before,
 )
-from soundlink.campaign import AttributionModel
+from soundlink.campaigns.campaign import AttributionModel
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 US = timedelta(microseconds=1)

@@ -4,17 +4,10 @@ from itertools import count
 import pytest
 from pydantic import ValidationError
 
-from soundlink.campaigns import (
-    SLUG_ALPHABET,
-    SLUG_LENGTH,
-    AttributionModel,
-    CampaignCreate,
-    CampaignService,
-    CampaignStatus,
-    CampaignUpdate,
-    new_slug,
-)
-from soundlink.errors import BadRequest, Conflict, NotFound
+from soundlink.campaigns.campaign import SLUG_ALPHABET, SLUG_LENGTH, AttributionModel, CampaignStatus
+from soundlink.campaigns.schemas import CampaignCreate, CampaignUpdate
+from soundlink.campaigns.service import CampaignService, new_slug
+from soundlink.platform.errors import BadRequest, Conflict, NotFound
 
 from .fakes import InMemoryCampaigns
 

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from soundlink.analytics.export import COLUMNS, export_csv
 from soundlink.attribution.rules import MODELS
 from soundlink.attribution.service import listener_key
-from soundlink.errors import BadRequest
-from soundlink.export import COLUMNS, export_csv
-from soundlink.models import AttributionItem, ListenerItem
+from soundlink.platform.errors import BadRequest
+from soundlink.platform.tables import AttributionItem, ListenerItem
 
 CAMPAIGN = "6f1c2a8e-4b8f-4d55-9a3e-0c2f3b1d4e5f"
 OTHER = "0b7a3c9d-1e2f-4a5b-8c6d-7e8f9a0b1c2d"

@@ -1,7 +1,7 @@
 import pytest
 
-from soundlink.errors import BadRequest
-from soundlink.playlist_ref import ACCEPTED_FORMS, parse_playlist
+from soundlink.campaigns.playlist_ref import ACCEPTED_FORMS, parse_playlist
+from soundlink.platform.errors import BadRequest
 
 PID = "37i9dQZF1DXcBWIGoYBM5M"
 

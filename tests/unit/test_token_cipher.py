@@ -9,14 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from soundlink import token_cipher
-from soundlink.token_cipher import (
-    KMS_CONTEXT,
-    TokenCipher,
-    TokenDecryptionError,
-    listener_context,
-    owner_context,
-)
+from soundlink.tokens import cipher as token_cipher
+from soundlink.tokens.cipher import KMS_CONTEXT, TokenCipher, TokenDecryptionError, listener_context, owner_context
 
 CONTEXT = listener_context("account-1")
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from soundlink.counters import (
+from soundlink.platform.counters import (
     CLICK_DIMENSIONS,
     COUNTER_NAMES,
     COUNTER_SHARDS,
@@ -23,8 +23,8 @@ from soundlink.counters import (
     counter_sort_keys,
     shard_of,
 )
-from soundlink.pages import SECURITY_HEADERS, Link, Page, redirect
-from soundlink.tracking import consent
+from soundlink.platform.pages import SECURITY_HEADERS, Link, Page, redirect
+from soundlink.tracking import oauth_state
 from soundlink.tracking.classify import MAX_USER_AGENT, ClickKind, classify, is_bot
 from soundlink.tracking.clicks import (
     DIRECT,
@@ -412,17 +412,17 @@ def test_other_messages_are_not_clicks(body):
 
 # ------------------------------------------------------------ consent cookie
 
-COOKIE = consent.COOKIE_NAME
+COOKIE = oauth_state.COOKIE_NAME
 
 
 def test_the_consent_cookie_is_found_among_others():
     cookies = ["theme=dark", f"{COOKIE}=nonce-123", "_ga=GA1.2.3"]
-    assert consent.cookie_from(cookies) == "nonce-123"
+    assert oauth_state.cookie_from(cookies) == "nonce-123"
 
 
 def test_the_consent_cookie_inside_a_semicolon_joined_string():
-    assert consent.cookie_from([f"theme=dark; {COOKIE}=nonce-456; other=1"]) == "nonce-456"
-    assert consent.cookie_from([f"theme=dark;{COOKIE}=nonce-789"]) == "nonce-789"
+    assert oauth_state.cookie_from([f"theme=dark; {COOKIE}=nonce-456; other=1"]) == "nonce-456"
+    assert oauth_state.cookie_from([f"theme=dark;{COOKIE}=nonce-789"]) == "nonce-789"
 
 
 @pytest.mark.parametrize(
@@ -442,21 +442,21 @@ def test_the_consent_cookie_inside_a_semicolon_joined_string():
     ],
 )
 def test_no_or_another_cookie_gives_none(cookies):
-    assert consent.cookie_from(cookies) is None
+    assert oauth_state.cookie_from(cookies) is None
 
 
 def test_an_empty_consent_cookie_is_skipped_for_a_later_one():
-    assert consent.cookie_from([f"{COOKIE}=", f"{COOKIE}=later"]) == "later"
-    assert consent.cookie_from([f"{COOKIE}=; {COOKIE}=later"]) == "later"
+    assert oauth_state.cookie_from([f"{COOKIE}=", f"{COOKIE}=later"]) == "later"
+    assert oauth_state.cookie_from([f"{COOKIE}=; {COOKIE}=later"]) == "later"
 
 
 def test_the_first_consent_cookie_wins_and_keeps_equals_signs():
-    assert consent.cookie_from([f"{COOKIE}=first", f"{COOKIE}=second"]) == "first"
-    assert consent.cookie_from([f"{COOKIE}=a=b"]) == "a=b"
+    assert oauth_state.cookie_from([f"{COOKIE}=first", f"{COOKIE}=second"]) == "first"
+    assert oauth_state.cookie_from([f"{COOKIE}=a=b"]) == "a=b"
 
 
 def test_set_cookie_is_a_host_only_secure_cookie():
-    header = consent.set_cookie("nonce-123", 600)
+    header = oauth_state.set_cookie("nonce-123", 600)
     name_value, *attributes = [part.strip() for part in header.split(";")]
     assert name_value == f"{COOKIE}=nonce-123"
     assert COOKIE.startswith("__Host-")
@@ -465,7 +465,7 @@ def test_set_cookie_is_a_host_only_secure_cookie():
 
 
 def test_clear_cookie_expires_it_at_once():
-    header = consent.clear_cookie()
+    header = oauth_state.clear_cookie()
     assert header.startswith(f"{COOKIE}=;") and "Max-Age=0" in header and "Path=/" in header
 
 

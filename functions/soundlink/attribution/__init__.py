@@ -1,4 +1,2 @@
-"""Attribution: which campaigns a listener's play is credited to, and how much.
-
-The rules themselves live in soundlink/attribution/rules.py (pure, stdlib only).
-"""
+"""Attribution: which campaigns a listener's play is credited to, and how much (rules.py, pure);
+the playlist cache and the exactly-once writer. May import campaigns, listeners, tokens, spotify, platform."""

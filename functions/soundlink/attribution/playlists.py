@@ -14,21 +14,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from soundlink import owner_spotify
-from soundlink.models import OwnerSpotifyItem, PlaylistSnapshotItem, PlaylistStateItem
-from soundlink.sealed_tokens import seal, unseal
-from soundlink.spotify import (
+from soundlink.campaigns import owner_spotify
+from soundlink.platform.tables import OwnerSpotifyItem, PlaylistSnapshotItem, PlaylistStateItem
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.errors import (
     NotAllowListed,
     PlaylistNotFound,
     PlaylistNotReadable,
-    SpotifyClient,
-    SpotifyConfig,
     SpotifyError,
     SpotifyRequestError,
     TokenRevoked,
-    TokenSet,
 )
-from soundlink.token_cipher import TokenCipher, owner_context
+from soundlink.spotify.models import TokenSet
+from soundlink.tokens.cipher import TokenCipher, owner_context
+from soundlink.tokens.sealed import seal, unseal
 
 REFRESH = timedelta(minutes=10)
 SNAPSHOT_LIFETIME = timedelta(days=30)

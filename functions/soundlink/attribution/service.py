@@ -24,12 +24,12 @@ from pynamodb.exceptions import TransactWriteError
 
 from soundlink.attribution import rules
 from soundlink.attribution.playlists import PlaylistTracks
-from soundlink.campaign import Campaign
-from soundlink.campaign_items import campaign_from_item
-from soundlink.counters import CLICK_DIMENSIONS, add_counts, add_to, shard_of
-from soundlink.listeners import links_of
-from soundlink.models import AttributionItem, CampaignItem, ListenerItem, ListenerLinkItem, PlayGuardItem
-from soundlink.transactions import failed_conditions, transaction
+from soundlink.campaigns.campaign import Campaign
+from soundlink.campaigns.items import campaign_from_item
+from soundlink.listeners.links import links_of
+from soundlink.platform.counters import CLICK_DIMENSIONS, add_counts, add_to, shard_of
+from soundlink.platform.tables import AttributionItem, CampaignItem, ListenerItem, ListenerLinkItem, PlayGuardItem
+from soundlink.platform.transactions import failed_conditions, transaction
 
 GUARD_LIFETIME = timedelta(days=30)  # longer than any redelivery or re-read can come back
 CAMPAIGN_CACHE_SECONDS = 60.0

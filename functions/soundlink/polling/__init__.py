@@ -1,1 +1,2 @@
-"""Polling: which listeners to read, when, and what a poll does with Spotify's answer."""
+"""Polling: which listeners to read, when, and what a poll does with Spotify's answer.
+May import listeners, tokens, spotify and platform."""

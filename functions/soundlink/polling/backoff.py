@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError
 
-from soundlink.models import BackoffItem
+from soundlink.platform.tables import BackoffItem
 
 
 def current(now: datetime) -> datetime | None:

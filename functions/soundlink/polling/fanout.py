@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from soundlink.listeners import POLL_SHARDS
-from soundlink.models import ListenerItem
+from soundlink.listeners.links import POLL_SHARDS
+from soundlink.platform.tables import ListenerItem
 
 MAX_PER_INVOCATION = 1000
 BATCH = 10  # SendMessageBatch's limit

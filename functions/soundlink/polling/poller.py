@@ -18,23 +18,18 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from soundlink.counters import add_to, campaign_key, shard_of
-from soundlink.listeners import ListenerStatus, link_state, links_of, move_link_state, poll_index_keys
-from soundlink.models import CounterItem, ListenerItem, ListenerLinkItem
+from soundlink.listeners.links import ListenerStatus, link_state, links_of, move_link_state, poll_index_keys
+from soundlink.platform.counters import add_to, campaign_key, shard_of
+from soundlink.platform.tables import CounterItem, ListenerItem, ListenerLinkItem
+from soundlink.platform.transactions import transaction
 from soundlink.polling import backoff
 from soundlink.polling.cadence import next_poll
-from soundlink.sealed_tokens import seal, unseal
-from soundlink.spotify import (
-    NotAllowListed,
-    Play,
-    RateLimited,
-    SpotifyClient,
-    SpotifyConfig,
-    TokenRevoked,
-    TokenSet,
-)
-from soundlink.token_cipher import TokenCipher, listener_context
-from soundlink.transactions import transaction
+from soundlink.spotify.api import SpotifyClient
+from soundlink.spotify.config import SpotifyConfig
+from soundlink.spotify.errors import NotAllowListed, RateLimited, TokenRevoked
+from soundlink.spotify.models import Play, TokenSet
+from soundlink.tokens.cipher import TokenCipher, listener_context
+from soundlink.tokens.sealed import seal, unseal
 
 LOOKBACK = timedelta(hours=3)
 LOOKBACK_MS = int(LOOKBACK.total_seconds() * 1000)

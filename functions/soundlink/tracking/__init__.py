@@ -1,1 +1,2 @@
-"""The tracker link: who clicked, whether they count, and the consent it starts."""
+"""The tracker link: who clicked, whether they count, and the consent (OAuth state) it starts.
+May import campaigns, spotify (oauth only) and platform."""

@@ -15,14 +15,14 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from soundlink.counters import add_counts
-from soundlink.models import ClickItem, VisitItem
+from soundlink.platform.counters import add_counts
+from soundlink.platform.tables import ClickItem, VisitItem
+from soundlink.platform.transactions import failed_conditions, transaction
 from soundlink.tracking.classify import ClickKind
 from soundlink.tracking.clicks import DIRECT, UTM_FIELDS, Click
 from soundlink.tracking.devices import describe
 from soundlink.tracking.geo import country_of
 from soundlink.tracking.visitors import day_of
-from soundlink.transactions import failed_conditions, transaction
 
 VISIT_LIFETIME = timedelta(days=2)  # a visit marker only decides uniqueness within its day
 

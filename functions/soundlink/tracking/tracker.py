@@ -21,12 +21,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from soundlink.campaign import Campaign, is_slug
-from soundlink.campaign_items import campaign_from_item
-from soundlink.models import CampaignItem, SlugClaim
-from soundlink.pages import Page, redirect
-from soundlink.settings import Settings
-from soundlink.tracking import consent
+from soundlink.campaigns.campaign import Campaign, is_slug
+from soundlink.campaigns.items import campaign_from_item
+from soundlink.platform.pages import Page, redirect
+from soundlink.platform.settings import Settings
+from soundlink.platform.tables import CampaignItem, SlugClaim
+from soundlink.tracking import oauth_state
 from soundlink.tracking.classify import ClickKind, classify
 from soundlink.tracking.clicks import Click, anonymised_network, referrer_domain, utm_parameters, viewer_country
 from soundlink.tracking.visitors import VisitorSecrets, day_of, visitor_key
@@ -93,7 +93,7 @@ class Tracker:
         campaigns: CampaignCache,
         visitor_secrets: VisitorSecrets,
         publish: Callable[[dict[str, Any]], None],
-        now: Callable[[], datetime] = consent.utcnow,
+        now: Callable[[], datetime] = oauth_state.utcnow,
         log: Any = None,
         on_not_queued: Callable[[], None] = lambda: None,
     ) -> None:
@@ -137,10 +137,12 @@ class Tracker:
             return redirect(campaign.destination_url)
         return redirect(started.authorize_url, cookies=[started.cookie] if started.cookie else None)
 
-    def _start_consent(self, campaign: Campaign, click: Click, request: ClickRequest) -> consent.StartedConsent | None:
+    def _start_consent(
+        self, campaign: Campaign, click: Click, request: ClickRequest
+    ) -> oauth_state.StartedConsent | None:
         try:
-            return consent.start(
-                consent.Purpose.LISTEN,
+            return oauth_state.start(
+                oauth_state.Purpose.LISTEN,
                 now=click.at,
                 settings=self._settings,
                 api_url=self._settings.public_api_url or f"https://{request.domain}",

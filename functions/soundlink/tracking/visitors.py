@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import PutError
 
-from soundlink.models import VisitorSecretItem
+from soundlink.platform.tables import VisitorSecretItem
 
 SECRET_LIFETIME = timedelta(days=2)
 KEY_HEX_LENGTH = 32  # 128 bits: collisions between visitors are negligible

@@ -1,0 +1,89 @@
+"""GET /campaigns/{id}/export.csv: every attributed play of a campaign, RFC 4180.
+
+Rows are read page by page from the campaign's attributions; a part stops
+before Lambda's response limit and names where the next part starts
+(X-Next-Cursor). Listeners appear only as their pseudonymous per-campaign
+key. Cells that a spreadsheet would run as a formula are quoted with a
+leading apostrophe (CSV injection).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+
+from soundlink.attribution.rules import MODELS
+from soundlink.platform.errors import BadRequest
+from soundlink.platform.tables import AttributionItem
+
+MAX_EXPORT_BYTES = 4_500_000  # under Lambda's 6 MB response, base64 and headers included
+COLUMNS = (
+    "listener",
+    "track_id",
+    "track_name",
+    "artists",
+    "played_at",
+    "context_uri",
+    "confidence",
+    "reasons",
+    *(f"credit_{model}" for model in MODELS),
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _decode(cursor: str, campaign_id: str) -> dict:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        key = None
+    sort_key = key.get("sk") if isinstance(key, dict) else None
+    if not isinstance(sort_key, str) or not sort_key.startswith("ATTR#") or len(sort_key) > 300:
+        raise BadRequest("cursor is not valid: use the X-Next-Cursor of the previous part, or omit it")
+    return {"pk": {"S": f"CAMPAIGN#{campaign_id}"}, "sk": {"S": sort_key}}
+
+
+def _encode(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"sk": sort_key}).encode()).decode().rstrip("=")
+
+
+def export_csv(campaign_id: str, *, cursor: str | None, max_bytes: int = MAX_EXPORT_BYTES) -> tuple[str, str | None]:
+    """One part of the export and the cursor of the next part (None: this was the last)."""
+    start = _decode(cursor, campaign_id) if cursor else None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if start is None:
+        writer.writerow(COLUMNS)
+    query = AttributionItem.query(
+        f"CAMPAIGN#{campaign_id}", AttributionItem.sk.startswith("ATTR#"), last_evaluated_key=start, page_size=500
+    )
+    size = buffer.tell()
+    for item in query:
+        credit = item.credit.as_dict() if item.credit else {}
+        start_of_row = buffer.tell()
+        writer.writerow(
+            [
+                _cell(item.listener_key),
+                _cell(item.track_id),
+                _cell(item.track_name),
+                _cell(item.artists),
+                item.played_at.isoformat(),
+                _cell(item.context_uri),
+                item.confidence,
+                _cell(item.reasons),
+                *(credit.get(model, 0) for model in MODELS),
+            ]
+        )
+        # The limit is on the UTF-8 response, not on characters (track names are often not Latin).
+        buffer.seek(start_of_row)
+        size += len(buffer.read().encode())
+        if size >= max_bytes:
+            return buffer.getvalue(), _encode(item.sk)
+    return buffer.getvalue(), None

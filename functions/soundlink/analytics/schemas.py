@@ -1,0 +1,91 @@
+"""The analytics response as the owner API returns it (its OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class Totals(BaseModel):
+    clicks: int = Field(description="Clicks by people (bots and prefetches excluded)")
+    unique_clicks: int = Field(description="First click of a visitor on a UTC day")
+    bot_clicks: int = Field(description="Bots, link previews and HEAD requests")
+    authorizations: int = Field(description="Listeners who connected Spotify")
+    declined: int = Field(description="Listeners who declined on Spotify's consent page")
+    conversion_rate: float = Field(description="authorizations / clicks: the share of clicks that connected Spotify")
+    streams: float = Field(description="Attributed plays credited to this campaign under the model")
+    weighted_streams: float = Field(description="streams weighted by their confidence")
+    listeners: int = Field(description="Listeners with at least one attributed play (any confidence)")
+    new_listeners: int = Field(description="... of whom had played none of the campaign's tracks before the click")
+    streams_per_listener: float = Field(description="streams / listeners")
+    attributed_plays: int = Field(description="Plays attributed to this campaign, whatever the model's credit")
+    possible_gaps: int = Field(description="Polls that found 50 new plays: some plays may have been missed")
+
+
+class Point(BaseModel):
+    t: datetime
+    clicks: int
+    authorizations: int
+    streams: float = Field(description="Credit under the model, all confidences")
+
+
+class TopTrack(BaseModel):
+    track_id: str
+    name: str | None
+    artists: str | None
+    url: str
+    streams: int = Field(description="Attributed plays of the track")
+    listeners: int
+
+
+class BreakdownRow(BaseModel):
+    value: str
+    clicks: int
+    unique_clicks: int
+    authorizations: int
+    streams: float
+
+
+class HistogramBucket(BaseModel):
+    min: float
+    max: float
+    streams: int = Field(description="Attributed plays whose confidence is in [min, max)")
+
+
+class ModelFigures(BaseModel):
+    streams: float
+    weighted_streams: float
+
+
+class Compared(BaseModel):
+    campaign_id: str
+    name: str
+    totals: Totals
+
+
+class DataQuality(BaseModel):
+    possible_gaps: int
+    playlist_readable: bool | None = Field(description="None: not checked yet (no attributed listener polled)")
+    playlist_reason: str | None
+    last_successful_poll: datetime | None
+
+
+class Analytics(BaseModel):
+    campaign_id: str
+    model: str
+    min_confidence: float
+    granularity: str
+    from_: datetime = Field(alias="from")
+    to: datetime
+    totals: Totals
+    series: list[Point]
+    top_tracks: list[TopTrack]
+    breakdowns: dict[str, list[BreakdownRow]]
+    confidence_histogram: list[HistogramBucket]
+    models: dict[str, ModelFigures]
+    compare: list[Compared]
+    listener_states: dict[str, int]
+    data_quality: DataQuality
+
+    model_config = {"populate_by_name": True}

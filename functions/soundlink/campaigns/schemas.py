@@ -1,0 +1,204 @@
+"""The owner API's shapes of a campaign: pydantic bodies in (with their input rules) and out.
+
+Kept apart from the service so the tracker and the pipeline read campaigns without pydantic.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus, check_period, tracker_url
+from soundlink.campaigns.playlist_ref import parse_playlist
+from soundlink.platform.errors import BadRequest
+
+MAX_URL_LENGTH = 2048
+# Dates are stored and compared in UTC; outside this range they are typos,
+# and near datetime's own limits their conversion to UTC overflows.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2101, 1, 1, tzinfo=UTC)  # exclusive
+
+# ---------------------------------------------------------------- input
+
+
+def _is_control(ch: str) -> bool:
+    """Control characters, lone surrogates and non-characters (none of them is valid in XML)."""
+    return unicodedata.category(ch) in ("Cc", "Cs") or "\ufdd0" <= ch <= "\ufdef" or (ord(ch) & 0xFFFE) == 0xFFFE
+
+
+def _check_name(value: str | None) -> str | None:
+    if value is not None and any(_is_control(ch) for ch in value):
+        raise ValueError("name must not contain control characters (line breaks, tabs, ...)")
+    return value
+
+
+def _check_destination(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > MAX_URL_LENGTH:
+        raise ValueError(f"destination_url is longer than {MAX_URL_LENGTH} characters")
+    # A listener is redirected there: no header injection (CR/LF), no spaces,
+    # no invisible or direction-changing characters in what the owner sees.
+    if any(ch.isspace() or _is_control(ch) or unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp") for ch in value):
+        raise ValueError("destination_url must not contain spaces or control characters; percent-encode them")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise ValueError("destination_url is not a valid URL") from None
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError("destination_url must be an https:// address, e.g. https://open.spotify.com/playlist/…")
+    if parts.username or parts.password:
+        raise ValueError("destination_url must not contain a user name or password")
+    return value
+
+
+def _check_moment(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not EARLIEST <= in_utc < LATEST:
+        raise ValueError("must be between 2000-01-01 and 2100-12-31 (UTC)")
+    return value
+
+
+def _check_playlist(value: str) -> str:
+    try:
+        return parse_playlist(value).id
+    except BadRequest as error:
+        raise ValueError(error.message) from None
+
+
+class CampaignCreate(BaseModel):
+    """Body of POST /campaigns."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120, description="Shown to you only")
+    playlist: str = Field(
+        max_length=500,
+        description="Spotify playlist link, spotify:playlist: URI or 22-character id",
+        examples=["https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M"],
+    )
+    attribution_window_days: int = Field(14, ge=1, le=90)
+    attribution_model: AttributionModel = AttributionModel.LAST_TOUCH
+    destination_url: str | None = Field(None, description="https URL; defaults to the playlist on Spotify")
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+
+    _name = field_validator("name")(_check_name)
+    _playlist = field_validator("playlist")(_check_playlist)
+    _destination = field_validator("destination_url")(_check_destination)
+    _moments = field_validator("starts_at", "ends_at")(_check_moment)
+
+    @model_validator(mode="after")
+    def _period(self) -> CampaignCreate:
+        check_period(self.starts_at, self.ends_at)
+        return self
+
+
+class CampaignUpdate(BaseModel):
+    """Body of PATCH /campaigns/{id}: only the fields present change."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    attribution_window_days: int | None = Field(None, ge=1, le=90)
+    attribution_model: AttributionModel | None = None
+    destination_url: str | None = Field(None, description="null resets it to the playlist on Spotify")
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    playlist: Any = Field(None, description="Cannot be changed; present only to explain why")
+
+    _name = field_validator("name")(_check_name)
+    _destination = field_validator("destination_url")(_check_destination)
+    _moments = field_validator("starts_at", "ends_at")(_check_moment)
+
+    @field_validator("playlist")
+    @classmethod
+    def _playlist_fixed(cls, value: Any) -> None:
+        raise ValueError(
+            "the playlist of a campaign cannot be changed (its analytics belong to it); "
+            "create a new campaign for another playlist"
+        )
+
+    @model_validator(mode="after")
+    def _not_null(self) -> CampaignUpdate:
+        for name in ("name", "attribution_window_days", "attribution_model"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: send at least one field")
+        return self
+
+
+# ---------------------------------------------------------- presentation
+
+
+class CampaignOut(BaseModel):
+    """A campaign as the owner API returns it."""
+
+    id: str
+    name: str
+    slug: str
+    tracker_url: str
+    qr_url: str
+    playlist_id: str
+    playlist_uri: str
+    playlist_url: str
+    destination_url: str
+    attribution_window_days: int
+    attribution_model: AttributionModel
+    starts_at: datetime | None
+    ends_at: datetime | None
+    status: CampaignStatus
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+    @classmethod
+    def of(cls, campaign: Campaign, api_url: str) -> CampaignOut:
+        return cls(
+            id=campaign.id,
+            name=campaign.name,
+            slug=campaign.slug,
+            tracker_url=tracker_url(api_url, campaign.slug),
+            qr_url=f"{api_url}/campaigns/{campaign.id}/qr.svg",
+            playlist_id=campaign.playlist_id,
+            playlist_uri=campaign.playlist.uri,
+            playlist_url=campaign.playlist.url,
+            destination_url=campaign.destination_url,
+            attribution_window_days=campaign.attribution_window_days,
+            attribution_model=campaign.attribution_model,
+            starts_at=campaign.starts_at,
+            ends_at=campaign.ends_at,
+            status=campaign.status,
+            created_at=campaign.created_at,
+            updated_at=campaign.updated_at,
+            archived_at=campaign.archived_at,
+        )
+
+
+class Headline(BaseModel):
+    """A campaign's numbers at a glance (the campaigns list)."""
+
+    clicks: int
+    listeners: int
+    streams: float = Field(description="Plays credited to the campaign under its own model")
+
+
+class CampaignListItem(CampaignOut):
+    headline: Headline
+
+
+class CampaignList(BaseModel):
+    campaigns: list[CampaignListItem]
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page")

@@ -1,0 +1,85 @@
+"""A listener's consent: seal their tokens, link them to the campaign they clicked, count it,
+and queue their first poll."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
+
+from soundlink.consent.consume import Consume
+from soundlink.listeners import links
+from soundlink.platform.counters import add_counts
+from soundlink.platform.pages import redirect
+from soundlink.platform.tables import CampaignItem, ListenerLinkItem, OAuthStateItem
+from soundlink.spotify.models import Profile, TokenSet
+from soundlink.tokens.cipher import TokenCipher, listener_context
+from soundlink.tokens.sealed import seal
+from soundlink.tracking import oauth_state
+from soundlink.tracking.clicks import anonymised_network, clean_value, viewer_country
+from soundlink.tracking.recording import dimensions
+
+if TYPE_CHECKING:
+    from soundlink.consent.callback import CallbackRequest
+
+
+def connected(
+    state: OAuthStateItem,
+    tokens: TokenSet,
+    profile: Profile,
+    now: datetime,
+    request: CallbackRequest,
+    *,
+    cipher: TokenCipher,
+    queue_poll: Callable[[str], None],
+) -> dict:
+    account = profile.listener_id
+    sealed = seal(cipher, tokens, listener_context(account))
+    click = dict(state.click.as_dict()) if state.click else {}
+    clicked_at = datetime.fromisoformat(click["clicked_at"]) if click.get("clicked_at") else state.created_at
+    dims = click_dimensions(click, request)
+    campaign = CampaignItem.get(*CampaignItem.key(state.campaign_id or ""))
+    window_ends_at = clicked_at + timedelta(days=int(campaign.attribution_window_days))
+    if campaign.ends_at and campaign.ends_at < window_ends_at:
+        window_ends_at = campaign.ends_at
+    with Consume(state, now) as writes:
+        links.connect(
+            writes,
+            account_id=account,
+            spotify_user_id=profile.id,
+            display_name=clean_value(profile.display_name, 200),
+            sealed_tokens=sealed,
+            scopes=tokens.scope,
+            now=now,
+            campaign_id=state.campaign_id or "",
+            owner_id=state.owner_id or "",
+            clicked_at=clicked_at,
+            window_ends_at=window_ends_at,
+            click=dims,
+        )
+        add_counts(writes, state.campaign_id or "", now, {"authorizations": 1}, event_id=state.pk, dimensions=dims)
+    with contextlib.suppress(PynamoDBException):  # else the next poll counts the state
+        link = ListenerLinkItem.get(*ListenerLinkItem.key(account, state.campaign_id or ""), consistent_read=True)
+        links.move_link_state(link, links.ListenerStatus.ACTIVE.value)
+    # The first poll (the listener's baseline) at once; if SQS fails, the schedule
+    # finds the listener due anyway (next_poll_at is now).
+    with contextlib.suppress(BotoCoreError, ClientError):
+        queue_poll(account)
+    return redirect(
+        state.destination_url or "https://open.spotify.com/", status=303, cookies=[oauth_state.clear_cookie()]
+    )
+
+
+def click_dimensions(click: dict[str, Any], request: CallbackRequest) -> dict[str, str]:
+    """The consent's breakdown values: where the click came from, and the device it finished on."""
+    return dimensions(
+        click.get("referrer") or "",
+        click,
+        request.user_agent,
+        viewer_country(request.headers),
+        anonymised_network(request.source_ip),
+    )

@@ -1,0 +1,408 @@
+"""PynamoDB models: the key design of every table, in one place.
+
+DataTable (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk; TTL expires_at)
+  item                      pk                      sk                    index keys
+  campaign                  CAMPAIGN#{id}           CAMPAIGN              gsi1: OWNER#{owner} / CAMPAIGN#{created}#{id}
+  slug claim                SLUG#{slug}             SLUG                  -
+  OAuth state               STATE#{state}           STATE                 TTL minutes
+  visitor-key secret        VISITOR_SECRET          DAY#{yyyy-mm-dd}      TTL two days (daily rotation)
+  listener                  LISTENER#{account}      LISTENER              gsi1: POLL#{shard} / {next_poll_at}#{account}
+  listener-campaign link    LISTENER#{account}      LINK#{campaign}       gsi2: CAMPAIGN#{campaign} / LISTENER#{account}
+  play guard                LISTENER#{account}      PLAY#{played_at}#{owner}  TTL 30 days
+  attribution               CAMPAIGN#{campaign}     ATTR#{played_at}#{account}
+                            gsi2: LISTENER#{account} / ATTR#{campaign}#{played_at}
+  owner Spotify connection  OWNER#{owner}           SPOTIFY               -
+  playlist state            PLAYLIST#{id}           CURRENT               -
+  playlist cache            PLAYLIST#{id}           SNAPSHOT#{snapshot}   TTL 30 days
+  Spotify back-off marker   SPOTIFY                 BACKOFF               TTL
+EventsTable (pk, sk; TTL expires_at): clicks CAMPAIGN#{id} / CLICK#{time}#{click};
+  first visit VISIT#{campaign}#{day}#{visitor} / VISIT (conditional put = unique click).
+StatsTable (pk, sk): counters CAMPAIGN#{id} / TOTAL#{shard}, HOUR#{yyyy-mm-ddThh}#{shard}, TRACK#{id}#{shard},
+  DIM#{dimension}#{value}#{shard}, CONF#{bucket}#{shard}, MODEL#{model}#C{bucket}#{shard};
+  STATES (listeners by state) and POLL (last successful poll), unsharded: they change rarely.
+  Every other counter is split over COUNTER_SHARDS items (soundlink/platform/counters.py) so a busy
+  campaign never exceeds one item's write limit; readers sum the shards.
+IdempotencyTable: Powertools' own schema (id, expiration).
+
+Only the models in use exist here; later features add theirs with the keys above.
+Table names come from Settings at run time (`bind_tables`), never from code.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    NumberSetAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from soundlink.platform.settings import Settings
+
+
+class _DataTable(Model):
+    class Meta:
+        table_name = "DataTable"  # replaced by bind_tables
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class OwnerIndex(GlobalSecondaryIndex["CampaignItem"]):
+    """gsi1 as used by campaigns: an owner's campaigns, newest first."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class CampaignItem(_DataTable):
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_owner = OwnerIndex()
+
+    campaign_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    playlist_id = UnicodeAttribute()
+    destination_url = UnicodeAttribute()
+    attribution_window_days = NumberAttribute()
+    attribution_model = UnicodeAttribute()
+    starts_at = UTCDateTimeAttribute(null=True)
+    ends_at = UTCDateTimeAttribute(null=True)
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    archived_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+    @staticmethod
+    def key(campaign_id: str) -> tuple[str, str]:
+        return f"CAMPAIGN#{campaign_id}", "CAMPAIGN"
+
+    @staticmethod
+    def owner_key(owner_id: str) -> str:
+        return f"OWNER#{owner_id}"
+
+
+class SlugClaim(_DataTable):
+    """Makes a slug unique: created in the same transaction as its campaign."""
+
+    campaign_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(slug: str) -> tuple[str, str]:
+        return f"SLUG#{slug}", "SLUG"
+
+
+class VisitorSecretItem(_DataTable):
+    """The day's secret of visitor keys; deleted by TTL, so old keys cannot be recomputed."""
+
+    secret = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(day: str) -> tuple[str, str]:
+        return "VISITOR_SECRET", f"DAY#{day}"
+
+
+class OAuthStateItem(_DataTable):
+    """A consent in progress: single use (deleted on use), expiring within minutes.
+
+    `purpose` tells the callback what it finishes: a listener's consent for a
+    campaign, an owner's Spotify connection, or a listener's disconnect.
+    """
+
+    purpose = UnicodeAttribute()
+    code_verifier = UnicodeAttribute()
+    # sha256 of the __Host- cookie's value set with the state (None: no cookie binding).
+    cookie_hash = UnicodeAttribute(null=True)
+    redirect_uri = UnicodeAttribute()  # the exchange must send exactly the one authorized
+    campaign_id = UnicodeAttribute(null=True)
+    owner_id = UnicodeAttribute(null=True)
+    slug = UnicodeAttribute(null=True)
+    destination_url = UnicodeAttribute(null=True)
+    click = MapAttribute(null=True)  # the click that started it: id, time and dimensions
+    created_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()  # Unix seconds; TTL deletes late, so readers check it too
+
+    @staticmethod
+    def key(state: str) -> tuple[str, str]:
+        return f"STATE#{state}", "STATE"
+
+
+class PollIndex(GlobalSecondaryIndex["ListenerItem"]):
+    """gsi1 as used by listeners: who is due for a poll, spread over shards."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class ListenerItem(_DataTable):
+    gsi1pk = UnicodeAttribute(null=True)  # absent when the listener is not polled
+    gsi1sk = UnicodeAttribute(null=True)
+    by_poll_time = PollIndex()
+
+    account_id = UnicodeAttribute()
+    spotify_user_id = UnicodeAttribute()
+    display_name = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    tokens = UnicodeAttribute()  # envelope ciphertext (soundlink/tokens/cipher.py), never plaintext
+    scopes = UnicodeAttribute()
+    connected_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    next_poll_at = UTCDateTimeAttribute(null=True)
+    # Polling (soundlink/polling): where the last poll stopped, and how often to poll.
+    cursor_ms = NumberAttribute(null=True)  # newest played_at seen (Unix ms)
+    # played_at (Unix ms) of the plays already queued within the lookback: a re-read
+    # does not queue them again, yet a late-reported play with an older time is new.
+    seen_ms = NumberSetAttribute(null=True)
+    last_polled_at = UTCDateTimeAttribute(null=True)
+    last_new_play_at = UTCDateTimeAttribute(null=True)
+    quiet_polls = NumberAttribute(null=True)  # polls in a row without a new play: the cadence slows
+    possible_gaps = NumberAttribute(null=True)
+    status_reason = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(account_id: str) -> tuple[str, str]:
+        return f"LISTENER#{account_id}", "LISTENER"
+
+
+class CampaignListenersIndex(GlobalSecondaryIndex["ListenerLinkItem"]):
+    """gsi2 as used by links: a campaign's listeners."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class ListenerLinkItem(_DataTable):
+    """A listener consented through a campaign's tracker (one per campaign)."""
+
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    by_campaign = CampaignListenersIndex()
+
+    account_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    first_click_at = UTCDateTimeAttribute()
+    last_click_at = UTCDateTimeAttribute()
+    consented_at = UTCDateTimeAttribute()
+    # Dimensions of the first click (referrer, UTM, device, country): attribution
+    # credits a listener's plays to where they came from.
+    click = MapAttribute(null=True)
+    # Tracks the listener played before the first click (read by the first poll after it).
+    baseline_track_ids = UnicodeSetAttribute(null=True)
+    baseline_at = UTCDateTimeAttribute(null=True)
+    window_ends_at = UTCDateTimeAttribute(null=True)  # last click + the campaign's window (capped by ends_at)
+    first_attributed_at = UTCDateTimeAttribute(null=True)  # set once: the listener counts once
+    attributed_tracks = UnicodeSetAttribute(null=True)  # tracks credited so far: per-track listeners
+    state = UnicodeAttribute(null=True)  # the listener's state as the campaign's STATES counter has it
+
+    @staticmethod
+    def key(account_id: str, campaign_id: str) -> tuple[str, str]:
+        return f"LISTENER#{account_id}", f"LINK#{campaign_id}"
+
+
+class OwnerSpotifyItem(_DataTable):
+    """An owner's own Spotify connection, used to read their campaigns' playlists."""
+
+    owner_id = UnicodeAttribute()
+    spotify_user_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    display_name = UnicodeAttribute(null=True)
+    scopes = UnicodeAttribute()
+    tokens = UnicodeAttribute()  # envelope ciphertext
+    connected_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(owner_id: str) -> tuple[str, str]:
+        return f"OWNER#{owner_id}", "SPOTIFY"
+
+
+class PlayGuardItem(_DataTable):
+    """A play of a listener already attributed for an owner's campaigns: the exactly-once guard."""
+
+    track_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(account_id: str, played_at_iso: str, owner_id: str) -> tuple[str, str]:
+        return f"LISTENER#{account_id}", f"PLAY#{played_at_iso}#{owner_id}"
+
+
+class AttributionItem(_DataTable):
+    """One play attributed to one campaign, with its confidence, reasons and credit per model."""
+
+    gsi2pk = UnicodeAttribute()  # LISTENER#{account}: reachable by the listener's deletion
+    gsi2sk = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    listener_key = UnicodeAttribute()  # pseudonymous per campaign (exports show this, never the account)
+    track_id = UnicodeAttribute()
+    track_name = UnicodeAttribute(null=True)
+    artists = UnicodeAttribute(null=True)
+    played_at = UTCDateTimeAttribute()
+    context_uri = UnicodeAttribute(null=True)
+    confidence = NumberAttribute()
+    reasons = UnicodeAttribute()  # space-separated reason codes (soundlink/attribution/rules.py)
+    credit = MapAttribute()  # model -> share of the play
+
+    @staticmethod
+    def key(campaign_id: str, played_at_iso: str, account_id: str) -> tuple[str, str]:
+        return f"CAMPAIGN#{campaign_id}", f"ATTR#{played_at_iso}#{account_id}"
+
+
+class PlaylistStateItem(_DataTable):
+    """What Soundlink last learnt about a playlist: its snapshot, or why it cannot be read."""
+
+    snapshot_id = UnicodeAttribute(null=True)
+    readable = BooleanAttribute()
+    reason = UnicodeAttribute(null=True)
+    checked_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(playlist_id: str) -> tuple[str, str]:
+        return f"PLAYLIST#{playlist_id}", "CURRENT"
+
+
+class PlaylistSnapshotItem(_DataTable):
+    """The track ids of a playlist at one snapshot_id (a snapshot never changes)."""
+
+    track_ids = UnicodeSetAttribute(null=True)
+    fetched_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(playlist_id: str, snapshot_id: str) -> tuple[str, str]:
+        return f"PLAYLIST#{playlist_id}", f"SNAPSHOT#{snapshot_id}"
+
+
+class BackoffItem(_DataTable):
+    """Spotify said 429: every poller waits until `until` (fleet-wide)."""
+
+    until = UTCDateTimeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key() -> tuple[str, str]:
+        return "SPOTIFY", "BACKOFF"
+
+
+# ------------------------------------------------------------ EventsTable
+
+
+class _EventsTable(Model):
+    class Meta:
+        table_name = "EventsTable"  # replaced by bind_tables
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    expires_at = NumberAttribute()
+
+
+class ClickItem(_EventsTable):
+    """One click on a tracker link, raw, kept for the click retention period."""
+
+    click_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    clicked_at = UTCDateTimeAttribute()
+    kind = UnicodeAttribute()  # human, bot, prefetch
+    consent_started = BooleanAttribute()
+    unique = BooleanAttribute()
+    visitor = UnicodeAttribute(null=True)  # daily-rotating HMAC, never the IP
+    dimensions = MapAttribute(null=True)
+
+    @staticmethod
+    def key(campaign_id: str, clicked_at_iso: str, click_id: str) -> tuple[str, str]:
+        return f"CAMPAIGN#{campaign_id}", f"CLICK#{clicked_at_iso}#{click_id}"
+
+
+class VisitItem(_EventsTable):
+    """First click of a visitor key on a campaign on a day: its existence makes later clicks not unique."""
+
+    @staticmethod
+    def key(campaign_id: str, day: str, visitor: str) -> tuple[str, str]:
+        return f"VISIT#{campaign_id}#{day}#{visitor}", "VISIT"
+
+
+# ------------------------------------------------------------- StatsTable
+
+
+class CounterItem(Model):
+    """One shard of a campaign's counters (soundlink/platform/counters.py names them)."""
+
+    class Meta:
+        table_name = "StatsTable"  # replaced by bind_tables
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    clicks = NumberAttribute(null=True)
+    unique_clicks = NumberAttribute(null=True)
+    bot_clicks = NumberAttribute(null=True)
+    prefetches = NumberAttribute(null=True)
+    consents_started = NumberAttribute(null=True)
+    authorizations = NumberAttribute(null=True)
+    declined = NumberAttribute(null=True)
+    attributed_plays = NumberAttribute(null=True)  # play x campaign pairs, whatever the model
+    listeners = NumberAttribute(null=True)  # listeners with at least one attributed play
+    possible_gaps = NumberAttribute(null=True)
+    new_listeners = NumberAttribute(null=True)  # ... whose baseline had none of the campaign's tracks
+    streams = NumberAttribute(null=True)  # MODEL# items: credit under the model (fractional)
+    weighted_streams = NumberAttribute(null=True)  # MODEL# items: credit x confidence
+    # TOTAL items: credit under each model (all confidences), for the campaigns list.
+    streams_last_touch = NumberAttribute(null=True)
+    streams_first_touch = NumberAttribute(null=True)
+    streams_linear = NumberAttribute(null=True)
+    streams_time_decay = NumberAttribute(null=True)
+    # STATES item: the campaign's listeners by state (moved when a link's state changes).
+    state_active = NumberAttribute(null=True)
+    state_idle = NumberAttribute(null=True)
+    state_reauth_required = NumberAttribute(null=True)
+    state_not_allowlisted = NumberAttribute(null=True)
+    # TRACK# items: what to show for the track (set, not added).
+    track_name = UnicodeAttribute(null=True)
+    track_artists = UnicodeAttribute(null=True)
+    # POLL item: when a listener of the campaign was last polled successfully.
+    last_polled_at = UTCDateTimeAttribute(null=True)
+
+
+def bind_tables(settings: Settings) -> None:
+    """Point every model at the deployed table names (once per container)."""
+    tables = (
+        (_DataTable, settings.data_table),
+        (_EventsTable, settings.events_table),
+        (CounterItem, settings.stats_table),
+    )
+    for model, table_name in tables:
+        model.Meta.table_name = table_name
+        model.Meta.region = settings.region
+        for cls in (model, *_subclasses(model)):
+            cls._connection = None
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_subclasses(sub))
+    return found

@@ -1,0 +1,403 @@
+"""What each handler loads at cold start (Lambda's init phase: imports and module-level clients).
+
+A listener waits for the tracker's cold start, and every function pays its own, so a new
+import at module level must be a decision: these lists change only in a commit that says why.
+Third-party packages are the ones that cost (``make bench`` times them as a ratio to a bare
+boto3 handler); soundlink modules are listed so a move that drags a concept into a handler
+shows here. The regrouping of soundlink (issue 12) kept every third-party set as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "DATA_TABLE": "data",
+    "EVENTS_TABLE": "events",
+    "STATS_TABLE": "stats",
+    "CLICK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/clicks",
+    "POLL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/polls",
+    "PLAY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/plays",
+    "SPOTIFY_CLIENT_ID": "client",
+    "PUBLIC_API_URL": "https://api.example.test",
+    "POWERTOOLS_SERVICE_NAME": "soundlink",
+    "POWERTOOLS_METRICS_NAMESPACE": "Soundlink",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+_PROBE = (
+    "import importlib, json, sys; before = set(sys.modules); importlib.import_module(sys.argv[1]); "
+    "print(json.dumps(sorted(set(sys.modules) - before)))"
+)
+
+THIRD_PARTY = {
+    "track_click": frozenset(
+        {
+            "aws_lambda_powertools",
+            "blinker",
+            "boto3",
+            "botocore",
+            "certifi",
+            "crawleruseragents",
+            "dateutil",
+            "jmespath",
+            "pynamodb",
+            "s3transfer",
+            "six",
+            "typing_extensions",
+            "urllib3",
+        }
+    ),
+    "record_clicks": frozenset(
+        {
+            "aws_lambda_powertools",
+            "aws_xray_sdk",
+            "blinker",
+            "botocore",
+            "certifi",
+            "crawleruseragents",
+            "dateutil",
+            "jmespath",
+            "pynamodb",
+            "six",
+            "typing_extensions",
+            "urllib3",
+            "wrapt",
+        }
+    ),
+    "oauth_callback": frozenset(
+        {
+            "aws_lambda_powertools",
+            "aws_xray_sdk",
+            "blinker",
+            "boto3",
+            "botocore",
+            "certifi",
+            "charset_normalizer",
+            "crawleruseragents",
+            "cryptography",
+            "dateutil",
+            "idna",
+            "jmespath",
+            "pynamodb",
+            "requests",
+            "s3transfer",
+            "six",
+            "typing_extensions",
+            "urllib3",
+            "wrapt",
+        }
+    ),
+    "campaigns": frozenset(
+        {
+            "annotated_types",
+            "aws_lambda_powertools",
+            "aws_xray_sdk",
+            "blinker",
+            "botocore",
+            "certifi",
+            "dateutil",
+            "jmespath",
+            "pydantic",
+            "pydantic_core",
+            "pynamodb",
+            "segno",
+            "six",
+            "typing_extensions",
+            "typing_inspection",
+            "urllib3",
+            "wrapt",
+        }
+    ),
+    "analytics": frozenset(
+        {
+            "annotated_types",
+            "aws_lambda_powertools",
+            "aws_xray_sdk",
+            "blinker",
+            "botocore",
+            "certifi",
+            "dateutil",
+            "jmespath",
+            "pydantic",
+            "pydantic_core",
+            "pynamodb",
+            "six",
+            "typing_extensions",
+            "typing_inspection",
+            "urllib3",
+            "wrapt",
+        }
+    ),
+    "attribute": frozenset(
+        {
+            "aws_lambda_powertools",
+            "aws_xray_sdk",
+            "blinker",
+            "boto3",
+            "botocore",
+            "certifi",
+            "charset_normalizer",
+            "cryptography",
+            "dateutil",
+            "idna",
+            "jmespath",
+            "pynamodb",
+            "requests",
+            "s3transfer",
+            "six",
+            "typing_extensions",
+            "urllib3",
+            "wrapt",
+        }
+    ),
+    "schedule_polls": frozenset(
+        {
+            "aws_lambda_powertools",
+            "aws_xray_sdk",
+            "blinker",
+            "boto3",
+            "botocore",
+            "certifi",
+            "dateutil",
+            "jmespath",
+            "pynamodb",
+            "s3transfer",
+            "six",
+            "typing_extensions",
+            "urllib3",
+            "wrapt",
+        }
+    ),
+    "poll_user": frozenset(
+        {
+            "aws_lambda_powertools",
+            "aws_xray_sdk",
+            "blinker",
+            "boto3",
+            "botocore",
+            "certifi",
+            "charset_normalizer",
+            "cryptography",
+            "dateutil",
+            "idna",
+            "jmespath",
+            "pynamodb",
+            "requests",
+            "s3transfer",
+            "six",
+            "typing_extensions",
+            "urllib3",
+            "wrapt",
+        }
+    ),
+}
+
+SOUNDLINK = {
+    "track_click": (
+        "campaigns.campaign",
+        "campaigns.items",
+        "campaigns.playlist_ref",
+        "platform.errors",
+        "platform.pages",
+        "platform.settings",
+        "platform.tables",
+        "spotify.oauth",
+        "tracking.classify",
+        "tracking.clicks",
+        "tracking.oauth_state",
+        "tracking.tracker",
+        "tracking.visitors",
+    ),
+    "record_clicks": (
+        "platform.counters",
+        "platform.observability",
+        "platform.settings",
+        "platform.tables",
+        "platform.transactions",
+        "tracking.classify",
+        "tracking.clicks",
+        "tracking.devices",
+        "tracking.geo",
+        "tracking.recording",
+        "tracking.visitors",
+    ),
+    "oauth_callback": (
+        "campaigns.owner_spotify",
+        "consent.answers",
+        "consent.callback",
+        "consent.consume",
+        "consent.disconnect",
+        "consent.listener",
+        "consent.owner",
+        "consent.privacy",
+        "listeners.deletion",
+        "listeners.links",
+        "platform.counters",
+        "platform.observability",
+        "platform.pages",
+        "platform.settings",
+        "platform.tables",
+        "platform.transactions",
+        "spotify.accounts",
+        "spotify.api",
+        "spotify.config",
+        "spotify.credentials",
+        "spotify.errors",
+        "spotify.models",
+        "spotify.oauth",
+        "spotify.parsing",
+        "spotify.responses",
+        "spotify.transport",
+        "tokens.cipher",
+        "tokens.sealed",
+        "tracking.classify",
+        "tracking.clicks",
+        "tracking.devices",
+        "tracking.geo",
+        "tracking.oauth_state",
+        "tracking.recording",
+        "tracking.visitors",
+    ),
+    "campaigns": (
+        "analytics.report",
+        "analytics.schemas",
+        "attribution.rules",
+        "campaigns.campaign",
+        "campaigns.items",
+        "campaigns.owner_spotify",
+        "campaigns.playlist_ref",
+        "campaigns.repository",
+        "campaigns.schemas",
+        "campaigns.service",
+        "platform.counters",
+        "platform.errors",
+        "platform.health",
+        "platform.http",
+        "platform.observability",
+        "platform.settings",
+        "platform.tables",
+        "platform.transactions",
+        "spotify.oauth",
+        "tracking.oauth_state",
+    ),
+    "analytics": (
+        "analytics.export",
+        "analytics.report",
+        "analytics.schemas",
+        "attribution.rules",
+        "campaigns.campaign",
+        "campaigns.items",
+        "campaigns.playlist_ref",
+        "campaigns.repository",
+        "campaigns.service",
+        "platform.counters",
+        "platform.errors",
+        "platform.http",
+        "platform.observability",
+        "platform.settings",
+        "platform.tables",
+        "platform.transactions",
+    ),
+    "attribute": (
+        "attribution.playlists",
+        "attribution.rules",
+        "attribution.service",
+        "campaigns.campaign",
+        "campaigns.items",
+        "campaigns.owner_spotify",
+        "campaigns.playlist_ref",
+        "listeners.links",
+        "platform.counters",
+        "platform.errors",
+        "platform.observability",
+        "platform.settings",
+        "platform.tables",
+        "platform.transactions",
+        "spotify.accounts",
+        "spotify.api",
+        "spotify.config",
+        "spotify.credentials",
+        "spotify.errors",
+        "spotify.models",
+        "spotify.oauth",
+        "spotify.parsing",
+        "spotify.responses",
+        "spotify.transport",
+        "tokens.cipher",
+        "tokens.sealed",
+    ),
+    "schedule_polls": (
+        "listeners.links",
+        "platform.counters",
+        "platform.observability",
+        "platform.settings",
+        "platform.tables",
+        "platform.transactions",
+        "polling.fanout",
+    ),
+    "poll_user": (
+        "listeners.links",
+        "platform.counters",
+        "platform.observability",
+        "platform.settings",
+        "platform.tables",
+        "platform.transactions",
+        "polling.backoff",
+        "polling.cadence",
+        "polling.fanout",
+        "polling.poller",
+        "spotify.accounts",
+        "spotify.api",
+        "spotify.config",
+        "spotify.credentials",
+        "spotify.errors",
+        "spotify.models",
+        "spotify.oauth",
+        "spotify.parsing",
+        "spotify.responses",
+        "spotify.transport",
+        "tokens.cipher",
+        "tokens.sealed",
+    ),
+}
+
+
+def _loaded(handler: str) -> list[str]:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT / "functions"), **ENV}
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, f"{handler}.app"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("handler", sorted(SOUNDLINK))
+def test_a_handler_loads_at_cold_start_only_what_is_listed(handler: str) -> None:
+    loaded = _loaded(handler)
+    tops = {name.split(".")[0] for name in loaded}
+    third_party = {
+        name for name in tops - set(sys.stdlib_module_names) - {"soundlink", handler} if not name.startswith("_")
+    } - {"cython_runtime"}
+    assert third_party == THIRD_PARTY[handler]
+    # Package __init__ modules are docstrings only; the modules with code are what count.
+    modules = tuple(
+        name.removeprefix("soundlink.")
+        for name in loaded
+        if name.startswith("soundlink.") and "." in name.removeprefix("soundlink.")
+    )
+    assert modules == SOUNDLINK[handler]
+
+
+def test_the_tracker_loads_no_http_client_pydantic_cipher_or_tracer() -> None:
+    assert not {"requests", "pydantic", "cryptography", "ua_parser", "aws_xray_sdk"} & THIRD_PARTY["track_click"]
