@@ -37,6 +37,8 @@ class Settings:
     poll_queue_url: str = ""
     play_queue_url: str = ""
     poll_fanout_queue_url: str = ""
+    # The secret header CloudFront adds to the public routes (empty: no distribution in front).
+    origin_secret: str = ""
     # Base interval between polls of an active listener (quiet ones wait longer, up to 25 min).
     poll_interval_seconds: int = 300
 
@@ -72,6 +74,7 @@ class Settings:
             poll_queue_url=optional("POLL_QUEUE_URL"),
             play_queue_url=optional("PLAY_QUEUE_URL"),
             poll_fanout_queue_url=optional("POLL_FANOUT_QUEUE_URL"),
+            origin_secret=optional("ORIGIN_SECRET"),
             poll_interval_seconds=_whole_number(optional("POLL_INTERVAL_SECONDS", "300"), "POLL_INTERVAL_SECONDS"),
         )
 
