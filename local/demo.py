@@ -365,7 +365,7 @@ class Demo:
         return answer.json()
 
     def _post(self, path: str, body: Any) -> dict[str, Any]:
-        answer = self._http.post(f"{self.api}{path}", json=body, timeout=120)
+        answer = self._http.post(f"{self.api}{path}", json=body, headers={"X-Soundlink-Local": "1"}, timeout=120)
         answer.raise_for_status()
         return answer.json()
 

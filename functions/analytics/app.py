@@ -37,7 +37,19 @@ def campaigns() -> CampaignService:
     return CampaignService(DynamoCampaignRepository())
 
 
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # beyond these, date arithmetic overflows (year 1, 9999)
+
+
+def _plausible(value: datetime | None, name: str) -> None:
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise BadRequest(
+            f"{name} must be a date between {EARLIEST_YEAR}-01-01 and {LATEST_YEAR}-12-31, got {value.isoformat()}"
+        )
+
+
 def _range(start: datetime | None, end: datetime | None, granularity: str) -> tuple[datetime, datetime]:
+    _plausible(start, "from")
+    _plausible(end, "to")
     if end is None:
         # The end of the current hour: the answer (and its ETag) stays the same until data changes.
         end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)

@@ -49,7 +49,9 @@ def analytics(cloud: LocalCloud, owner, campaign: dict, **params) -> dict:
 
 
 def poll_everyone(cloud: LocalCloud) -> dict:
-    requests.post(f"{cloud.api_url}/_local/schedules/run", timeout=60).raise_for_status()
+    requests.post(
+        f"{cloud.api_url}/_local/schedules/run", headers={"X-Soundlink-Local": "1"}, timeout=60
+    ).raise_for_status()
     return drain(cloud)
 
 

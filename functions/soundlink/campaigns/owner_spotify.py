@@ -49,8 +49,8 @@ def put(
 
 def owners_of(account_id: str) -> list[str]:
     """The owners whose Spotify connection is this account (gsi2, one Query)."""
-    index = OwnerSpotifyItem.by_account
-    return [item.owner_id for item in index.query(f"LISTENER#{account_id}", index.gsi2sk.startswith("OWNER#"))]
+    found = OwnerSpotifyItem.by_account.query(f"LISTENER#{account_id}", OwnerSpotifyItem.gsi2sk.startswith("OWNER#"))
+    return [item.owner_id for item in found]
 
 
 def mark_ended(owner_id: str, at: datetime, reason: str = LISTENER_DISCONNECT) -> None:

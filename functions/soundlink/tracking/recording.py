@@ -82,24 +82,33 @@ def record_click(click: Click, *, retention_days: int) -> Recorded:
             dimensions={k: v for k, v in stored_dims.items() if v} or None,
         )
         counts = _counts(replace(click, kind=kind), counted_unique)
-        conditions: dict[int, str] = {}
+        conditions: dict[int, str] = {}  # position in the transaction -> what its condition guards
         try:
             with transaction() as writes:
                 writes.save(item, condition=ClickItem.pk.does_not_exist())
+                position = 1
                 if counted_unique:
                     visit = VisitItem(
                         *VisitItem.key(click.campaign_id, day, click.visitor or ""),
                         expires_at=int((click.at + VISIT_LIFETIME).timestamp()),
                     )
                     writes.save(visit, condition=VisitItem.pk.does_not_exist())
-                    conditions[len(conditions) + 1] = "visit"
+                    conditions[position], position = "visit", position + 1
+                if human and click.also_visitor:
+                    # The cookie this view set is this visitor too: its return today is no new visitor.
+                    seen = VisitItem(
+                        *VisitItem.key(click.campaign_id, day, click.also_visitor),
+                        expires_at=int((click.at + VISIT_LIFETIME).timestamp()),
+                    )
+                    writes.save(seen)
+                    position += 1
                 if human and view and click.rate_key:
                     writes.update(
                         rate.rate_item(click.campaign_id, "view", click.at, click.rate_key),
                         actions=rate.rate_actions(click.at),
                         condition=rate.rate_condition(),
                     )
-                    conditions[len(conditions) + 1] = "rate"
+                    conditions[position] = "rate"
                 add_counts(writes, click.campaign_id, click.at, counts, event_id=click.id, dimensions=dims)
         except TransactWriteError as error:
             failed = failed_conditions(error)

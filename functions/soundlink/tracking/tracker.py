@@ -165,7 +165,7 @@ class Tracker:
             self._record(click)
             return redirect(campaign.destination_url)
 
-        click = self._person(click, request)
+        click, visitor_set_cookie = self._person(click, request)
         if request.step == "play":
             self._record(click)
             return redirect(campaign.destination_url)
@@ -174,9 +174,10 @@ class Tracker:
             return redirect(campaign.destination_url)
         if request.step == "connect":
             return self._connect(campaign, click, request)
-        return self._landing(campaign, click, request, language, translations)
+        return self._landing(campaign, click, request, language, translations, visitor_set_cookie)
 
-    def _person(self, click: Click, request: ClickRequest) -> Click:
+    def _person(self, click: Click, request: ClickRequest) -> tuple[Click, str | None]:
+        """The click with what tells its person apart, and the visitor cookie to set (if new)."""
         headers = request.headers
         user_agent = headers.get("user-agent", "")
         address = self._origin.client_address(headers, request.source_ip)
@@ -186,11 +187,17 @@ class Tracker:
             referrer = referrer_domain(headers.get("referer"), request.domain)
         else:  # from the landing page: where the visitor came from travels in its link
             referrer = clean_value(request.query.get("r", "")) or DIRECT
-        return replace(
+        cookie = cookie_value(list(request.cookies), VISITOR_COOKIE)
+        new_visitor, set_cookie = None, None
+        if cookie is None and request.step == "view":
+            # The first view keys on the request; its new cookie's key is marked as seen too, so the
+            # browser that returns with it is the same visitor (tracking/recording.py).
+            new_cookie, set_cookie = new_visitor_cookie()
+            new_visitor = visitor_key(secret, address, user_agent, cookie=new_cookie)
+        person = replace(
             click,
-            visitor=visitor_key(
-                secret, address, user_agent, language, cookie=cookie_value(list(request.cookies), VISITOR_COOKIE)
-            ),
+            visitor=visitor_key(secret, address, user_agent, language, cookie=cookie),
+            also_visitor=new_visitor,
             rate_key=header_key(secret, address, user_agent, language),
             referrer=referrer,
             utm=utm_parameters(request.query),
@@ -198,15 +205,20 @@ class Tracker:
             network=anonymised_network(address),
             country=self._origin.viewer_country(headers),
         )
+        return person, set_cookie
 
     def _landing(
-        self, campaign: Campaign, click: Click, request: ClickRequest, language: str, translations: Any
+        self,
+        campaign: Campaign,
+        click: Click,
+        request: ClickRequest,
+        language: str,
+        translations: Any,
+        visitor_set_cookie: str | None,
     ) -> dict:
         self._record(click)
         page_cookie, page_set_cookie = new_page_cookie()
-        cookies = [page_set_cookie]
-        if cookie_value(list(request.cookies), VISITOR_COOKIE) is None:
-            cookies.append(new_visitor_cookie()[1])
+        cookies = [page_set_cookie] + ([visitor_set_cookie] if visitor_set_cookie else [])
         origin = {"r": click.referrer, **click.utm} if click.referrer != DIRECT or click.utm else dict(click.utm)
         return landing_page(
             campaign,
