@@ -42,7 +42,7 @@ app.include_router(owner_spotify.router)
 @lru_cache(maxsize=1)
 def service() -> CampaignService:
     bind_tables(get_settings())
-    return CampaignService(DynamoCampaignRepository())
+    return CampaignService(DynamoCampaignRepository(), max_per_owner=get_settings().max_campaigns_per_owner)
 
 
 def _out(campaign: Campaign) -> CampaignOut:
