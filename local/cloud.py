@@ -113,6 +113,8 @@ def local_parameters(
         # Locally a person must see new plays at once: after a schedule run and a
         # drain every active listener has been polled (ARCHITECTURE.md, local contract).
         "PollIntervalSeconds": "0",
+        # No CloudFront locally: the API is its own public URL (local/rate_rule.py plays the WAF).
+        "PublicEdge": "false",
     }
     if spotify_url:
         values["SpotifyAccountsUrl"] = spotify_url

@@ -37,7 +37,7 @@ attributor = Attributor(
 )
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def attribute(record: SQSRecord) -> None:
     try:
         play = PlayMessage.parse(json.loads(record.body))
@@ -55,7 +55,7 @@ def attribute(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(event=event, record_handler=attribute, processor=processor, context=context)

@@ -26,9 +26,11 @@ from soundlink.spotify.credentials import spotify_config
 from soundlink.tokens.cipher import TokenCipher
 from soundlink.tracking import oauth_state
 from soundlink.tracking.classify import ClickKind, classify
+from soundlink.tracking.origin import Origin
 
 settings = get_settings()
 bind_tables(settings)
+origin = Origin(settings)
 
 
 @lru_cache(maxsize=1)
@@ -159,10 +161,15 @@ ROUTES = {
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     route = ROUTES.get(event.get("routeKey", ""))
     if route is None:
         return Page(404, "Not found", ("There is nothing here.",)).response()
+    if not origin.trusted(_headers(event)):
+        # Around CloudFront (and its WAF): nothing is counted or started here; the same request
+        # on the public URL is.
+        location = origin.public_location(event.get("rawPath", ""), event.get("queryStringParameters") or {})
+        return redirect(location, status=301)
     return route(event)

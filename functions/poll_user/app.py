@@ -53,7 +53,7 @@ poller = Poller(
 )
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def poll(record: SQSRecord) -> None:
     account_id = json.loads(record.body)["account_id"]
     outcome = poller.poll(account_id)
@@ -71,7 +71,7 @@ def poll(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     _context["current"] = context

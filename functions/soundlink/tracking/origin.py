@@ -33,8 +33,9 @@ class Origin:
         return bool(self._secret)
 
     def trusted(self, headers: dict[str, str]) -> bool:
-        """False only when a secret is configured and the request does not carry it."""
-        if not self._secret:
+        """False only when a secret is configured and the request does not carry it (and there
+        is a public URL to send it to: before the operator sets PublicApiUrl, nothing can be)."""
+        if not self._secret or not self._public_url:
             return True
         return hmac.compare_digest(headers.get(ORIGIN_HEADER, "").encode(), self._secret.encode())
 
