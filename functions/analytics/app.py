@@ -32,6 +32,16 @@ DEFAULT_RANGE = {"hour": timedelta(days=2), "day": timedelta(days=30)}
 
 
 @lru_cache(maxsize=1)
+def _export_secret() -> str:
+    """The per-deployment secret of export pseudonyms (read once per container)."""
+    import boto3
+
+    settings = get_settings()
+    client = boto3.client("secretsmanager", region_name=settings.region)
+    return client.get_secret_value(SecretId=settings.export_secret_arn)["SecretString"]
+
+
+@lru_cache(maxsize=1)
 def campaigns() -> CampaignService:
     bind_tables(get_settings())
     return CampaignService(DynamoCampaignRepository())
@@ -121,7 +131,7 @@ def export(
     cursor: Annotated[str | None, Query(max_length=2048, description="X-Next-Cursor of the previous part")] = None,
 ) -> Response[str]:
     campaign = campaigns().get(owner_id(app), campaign_id)
-    body, next_cursor = export_csv(campaign.id, cursor=cursor, max_bytes=MAX_EXPORT_BYTES)
+    body, next_cursor = export_csv(campaign.id, cursor=cursor, secret=_export_secret(), max_bytes=MAX_EXPORT_BYTES)
     headers = {
         "Content-Disposition": f'attachment; filename="soundlink-{campaign.slug}.csv"',
         "Cache-Control": "no-store",

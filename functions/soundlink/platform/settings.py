@@ -37,6 +37,8 @@ class Settings:
     poll_queue_url: str = ""
     play_queue_url: str = ""
     poll_fanout_queue_url: str = ""
+    # The secret of the export's listener pseudonyms (Secrets Manager): the analytics function's.
+    export_secret_arn: str = ""
     # Most campaigns an owner may have (archived ones included): the template's MaxCampaignsPerOwner.
     max_campaigns_per_owner: int = 100
     # The secret header CloudFront adds to the public routes (empty: no distribution in front).
@@ -77,6 +79,7 @@ class Settings:
             play_queue_url=optional("PLAY_QUEUE_URL"),
             poll_fanout_queue_url=optional("POLL_FANOUT_QUEUE_URL"),
             origin_secret=optional("ORIGIN_SECRET"),
+            export_secret_arn=optional("EXPORT_SECRET_ARN"),
             max_campaigns_per_owner=_whole_number(
                 optional("MAX_CAMPAIGNS_PER_OWNER", "100"), "MAX_CAMPAIGNS_PER_OWNER"
             ),
