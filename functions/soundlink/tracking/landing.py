@@ -26,6 +26,7 @@ from soundlink.campaigns.campaign import Campaign
 from soundlink.platform.pages import CONTENT_SECURITY_POLICY, document, html_response
 
 PAGE_COOKIE = "__Host-soundlink_page"
+PAGE_COOKIE_SECONDS = 1800  # a page left open longer shows itself again on "Connect Spotify"
 COVER_HOST = "i.scdn.co"  # Spotify's image CDN: the only image a landing page may load
 _STYLE = (
     ".by{margin:0;color:#b3b3b3}.cover{display:block;width:12rem;max-width:100%;height:auto;"
@@ -34,9 +35,9 @@ _STYLE = (
 
 
 def new_page_cookie() -> tuple[str, str]:
-    """(value, Set-Cookie) of the cookie the Connect token is bound to (session only)."""
+    """(value, Set-Cookie) of the cookie the Connect token is bound to (half an hour)."""
     value = secrets.token_urlsafe(24)
-    return value, f"{PAGE_COOKIE}={value}; Path=/; Secure; HttpOnly; SameSite=Strict"
+    return value, f"{PAGE_COOKIE}={value}; Max-Age={PAGE_COOKIE_SECONDS}; Path=/; Secure; HttpOnly; SameSite=Strict"
 
 
 def connect_token(page_cookie: str, slug: str) -> str:
