@@ -334,6 +334,9 @@ class PlaylistStateItem(_DataTable):
     readable = BooleanAttribute()
     reason = UnicodeAttribute(null=True)
     checked_at = UTCDateTimeAttribute()
+    # What the landing page shows of it (as Spotify names and pictures it, read with the owner's connection).
+    name = UnicodeAttribute(null=True)
+    image_url = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(playlist_id: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ cookie nor know the token, so a navigation alone never starts a consent
 authorize URL is the second guard).
 
 Static HTML, no script, no external resource but the playlist's cover from
-Spotify's image host, a few KB; every dynamic string is escaped.
+Spotify's image hosts, a few KB; every dynamic string is escaped.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from soundlink.platform.pages import CONTENT_SECURITY_POLICY, document, html_res
 
 PAGE_COOKIE = "__Host-soundlink_page"
 PAGE_COOKIE_SECONDS = 1800  # a page left open longer shows itself again on "Connect Spotify"
-COVER_HOST = "i.scdn.co"  # Spotify's image CDN: the only image a landing page may load
+# Spotify's image hosts (covers, playlist mosaics): the only images a landing page may load.
+COVER_HOSTS = frozenset({"i.scdn.co", "mosaic.scdn.co", "image-cdn-ak.spotifycdn.com", "image-cdn-fa.spotifycdn.com"})
 _STYLE = (
     ".by{margin:0;color:#b3b3b3}.cover{display:block;width:12rem;max-width:100%;height:auto;"
     "border-radius:.5rem;margin:1rem 0}.button{font-size:1.1rem}.small{font-size:.9rem;color:#b3b3b3}"
@@ -55,7 +56,7 @@ def cover_url(campaign: Campaign) -> str | None:
     if not url:
         return None
     parts = urlsplit(url)
-    return url if parts.scheme == "https" and parts.hostname == COVER_HOST else None
+    return url if parts.scheme == "https" and parts.hostname in COVER_HOSTS and not parts.port else None
 
 
 def landing_page(
@@ -104,7 +105,7 @@ def landing_page(
     parts.append(f'<p class="small"><a href="{privacy}">{escape(texts["privacy"])}</a></p>')
     csp = CONTENT_SECURITY_POLICY
     if cover:
-        csp = csp.replace("img-src 'none'", f"img-src https://{COVER_HOST}")
+        csp = csp.replace("img-src 'none'", f"img-src https://{urlsplit(cover).hostname}")
     return html_response(
         200, document(language, campaign.name, "".join(parts), _STYLE), cookies=cookies, language=language, csp=csp
     )

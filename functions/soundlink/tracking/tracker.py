@@ -31,7 +31,7 @@ from soundlink.campaigns.items import campaign_from_item
 from soundlink.platform.i18n import for_request
 from soundlink.platform.pages import Page, redirect
 from soundlink.platform.settings import Settings
-from soundlink.platform.tables import CampaignItem, SlugClaim
+from soundlink.platform.tables import CampaignItem, PlaylistStateItem, SlugClaim
 from soundlink.tracking import oauth_state, rate
 from soundlink.tracking.classify import ClickKind, classify
 from soundlink.tracking.clicks import DIRECT, Click, anonymised_network, clean_value, referrer_domain, utm_parameters
@@ -97,9 +97,19 @@ class CampaignCache:
     def _read(slug: str) -> Campaign | None:
         try:
             claim = SlugClaim.get(*SlugClaim.key(slug))
-            return campaign_from_item(CampaignItem.get(*CampaignItem.key(claim.campaign_id)))
+            campaign = campaign_from_item(CampaignItem.get(*CampaignItem.key(claim.campaign_id)))
         except (SlugClaim.DoesNotExist, CampaignItem.DoesNotExist):
             return None
+        # The playlist as Spotify names and pictures it, when attribution could read it.
+        try:
+            playlist = PlaylistStateItem.get(*PlaylistStateItem.key(campaign.playlist_id))
+        except PlaylistStateItem.DoesNotExist:
+            return campaign
+        return replace(
+            campaign,
+            playlist_name=clean_value(playlist.name, 200) or campaign.playlist_name,
+            playlist_image_url=playlist.image_url or campaign.playlist_image_url,
+        )
 
 
 @dataclass(frozen=True)
