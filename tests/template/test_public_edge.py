@@ -87,3 +87,36 @@ def test_the_local_cloud_plays_the_rate_rule_with_the_templates_limit(template):
     from local.rate_rule import MARK_HEADER, PATH_PREFIXES
 
     assert MARK_HEADER == RATE_MARK_HEADER and set(PATH_PREFIXES) == {"/c/", "/oauth/callback"}
+
+
+def _kms_statements(fn) -> list[dict]:
+    return [
+        statement
+        for policy in fn["Properties"].get("Policies", [])
+        if isinstance(policy, dict)
+        for statement in policy.get("Statement", [])
+        if any(action.startswith("kms:") for action in _actions(statement))
+    ]
+
+
+def test_every_kms_grant_is_conditioned_on_the_purposes_the_function_needs(template):
+    from soundlink.tokens.cipher import LISTENER_PURPOSE, OWNER_PURPOSE
+
+    needs = {
+        "OAuthCallbackFunction": {LISTENER_PURPOSE, OWNER_PURPOSE},  # seals both
+        "PollUserFunction": {LISTENER_PURPOSE},
+        "AttributeFunction": {OWNER_PURPOSE},
+    }
+    holders = {}
+    for logical_id, fn in resources_of_type(template, "AWS::Serverless::Function").items():
+        for statement in _kms_statements(fn):
+            condition = statement.get("Condition", {})
+            purposes = condition.get("StringEquals", {}).get("kms:EncryptionContext:purpose")
+            if purposes is None:
+                # Only the v1 fallback goes without a purpose, and it only decrypts data keys that have none.
+                assert _actions(statement) == ["kms:Decrypt"], (logical_id, statement)
+                assert condition["Null"] == {"kms:EncryptionContext:purpose": "true"}, (logical_id, statement)
+                continue
+            granted = {purposes} if isinstance(purposes, str) else set(purposes)
+            holders.setdefault(logical_id, set()).update(granted)
+    assert holders == needs
