@@ -12,7 +12,7 @@ tracker loads the landing page (tracking.landing), the language of the request
 hourly limit of connects (tracking.rate, which names its counter's hour with
 platform.counters) and the CloudFront origin check (tracking.origin); record_clicks the
 hourly limit of views; the callback function the rate module through tracking.recording
-(which the consent's breakdown values come from) and i18n for its pages.
+(which the consent's breakdown values come from), i18n for its pages and the origin check.
 """
 
 from __future__ import annotations
@@ -281,6 +281,7 @@ SOUNDLINK = {
         "tracking.devices",
         "tracking.geo",
         "tracking.oauth_state",
+        "tracking.origin",
         "tracking.rate",
         "tracking.recording",
         "tracking.visitors",
