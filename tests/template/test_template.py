@@ -122,6 +122,10 @@ def test_owner_tokens_are_short_lived_rotated_and_revocable(template):
     assert client["EnableTokenRevocation"] is True
     assert client["RefreshTokenRotation"]["Feature"] == "ENABLED"
     assert 0 <= client["RefreshTokenRotation"]["RetryGracePeriodSeconds"] <= 60
+    # With rotation Cognito refreshes through GetTokensFromRefreshToken; sign-out revokes.
+    auth_js = (ROOT / "web" / "js" / "auth.js").read_text()
+    assert '"RevokeToken"' in auth_js and '"GetTokensFromRefreshToken"' in auth_js
+    assert '"REFRESH_TOKEN_AUTH"' not in auth_js
 
 
 def test_owner_email_changes_need_verification_and_the_pool_is_retained(template):
