@@ -5,17 +5,19 @@ VENV := .venv
 SAM_VENV := .venv-sam
 BIN := $(VENV)/bin
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 # sam build needs the Lambda runtime's interpreter (python3.13); pyenv holds it.
 PY313 ?= 3.13.0
 STAGE ?= dev
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install test test-integration lint build deploy dev bench clean web-vendor web-test browser-deps
+.PHONY: help install checkov test test-integration lint build deploy dev bench clean web-vendor web-test browser-deps
 
 help:
 	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
 	@echo "make test    install everything and run every test"
-	@echo "make lint    ruff, import-linter (layers), cfn-lint and sam validate --lint"
+	@echo "make lint    ruff, import-linter (layers), cfn-lint, sam validate --lint and checkov"
 	@echo "make build   sam build (python3.13, arm64)"
 	@echo "make bench   benchmarks: request counts and time ratios"
 	@echo "make deploy  sam deploy --config-env \$$STAGE, then upload the dashboard"
@@ -35,7 +37,19 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
 	touch $@
 
-install: $(VENV)/.installed $(SAM_VENV)/.installed
+# checkov pins its own dependencies too (requirements-checkov.txt).
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+
+# Every failing check is either fixed or skipped in the resource's Metadata with a
+# reason (README, Security posture): checkov exits non-zero on any other failure.
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
 # The dashboard's only third-party code, Chart.js, comes from npm at the version
 # package-lock.json pins (integrity-checked by npm ci) and is copied into web/vendor/
@@ -75,7 +89,7 @@ test: install web-vendor web-test browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PYTHONPATH=functions:. $(BIN)/lint-imports
-	SAM_CLI="$(CURDIR)/$(SAM)" SAM_PYENV_VERSION=$(PY313) $(BIN)/pytest
+	SAM_CLI="$(CURDIR)/$(SAM)" CHECKOV="$(CURDIR)/$(CHECKOV)" SAM_PYENV_VERSION=$(PY313) $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -83,6 +97,7 @@ lint: install
 	PYTHONPATH=functions:. $(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
 build: install
 	PYENV_VERSION=$(PY313) $(SAM) build
