@@ -112,11 +112,10 @@ dev: $(VENV)/.installed web-vendor
 test-integration: $(VENV)/.installed
 	$(BIN)/pytest tests/integration
 
+# Every benchmark, then bench/results.json and the README's "Cost and performance" table.
 bench: install
 	PYTHONPATH=functions $(BIN)/python -m bench.spotify_polling
-	PYTHONPATH=functions:. $(BIN)/python -m bench.tracker
-	PYTHONPATH=functions:. $(BIN)/python -m bench.analytics
-	PYTHONPATH=functions:. $(BIN)/python -m bench.pipeline
+	PYTHONPATH=functions:. $(BIN)/python -m bench
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache

@@ -1,12 +1,5 @@
-"""What a tracker click costs: cold start as a ratio to a bare boto3 handler, and
-AWS requests per warm click, counted (not estimated).
-
-Cold start: each handler module is imported in a fresh Python process (the
-Lambda init phase: imports plus module-level clients); the time from before
-the import to after it is measured inside the process, median of RUNS
-processes, alternating the handlers so machine noise spreads evenly. The
-baseline is bench/baseline_handler.py: boto3 and the clients a tracker
-needs (DynamoDB, SQS), nothing else.
+"""What a tracker click costs: AWS requests per warm click, counted (not estimated).
+(Cold starts of every function, the tracker's among them: bench/coldstart.py.)
 
 Warm: the tracker's handler is called in-process against moto (tables from
 template.yaml), after a first click has warmed the container; every AWS
@@ -17,16 +10,13 @@ API call is counted by operation.
 
 from __future__ import annotations
 
+import json
 import os
-import statistics
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNS = 9
+from bench.results import record
+
 CLICKS = 200
 ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -43,41 +33,10 @@ ENV = {
     "POWERTOOLS_METRICS_NAMESPACE": "Soundlink",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
-HANDLERS = {
-    "baseline (boto3 + clients)": "bench.baseline_handler",
-    "track_click": "track_click.app",
-    "record_clicks": "record_clicks.app",
-    "oauth_callback": "oauth_callback.app",
-    "campaigns": "campaigns.app",
-}
-_PROBE = (
-    "import time, importlib, sys; t = time.perf_counter(); importlib.import_module(sys.argv[1]); "
-    "print(time.perf_counter() - t)"
-)
 BROWSER = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 )
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
-
-
-def init_seconds(module: str) -> float:
-    env = {**os.environ, **ENV, "PYTHONPATH": f"{ROOT / 'functions'}{os.pathsep}{ROOT}"}
-    out = subprocess.run(
-        [sys.executable, "-c", _PROBE, module], env=env, cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    return float(out.stdout.strip().splitlines()[-1])
-
-
-def cold_starts() -> None:
-    samples: dict[str, list[float]] = {name: [] for name in HANDLERS}
-    for _ in range(RUNS):
-        for name, module in HANDLERS.items():
-            samples[name].append(init_seconds(module))
-    baseline = statistics.median(samples["baseline (boto3 + clients)"])
-    print(f"Cold start (import + init), median of {RUNS} fresh processes each:")
-    for name, values in samples.items():
-        median = statistics.median(values)
-        print(f"  {name:28s} {median * 1000:7.1f} ms   ratio {median / baseline:4.2f}")
 
 
 def warm_requests() -> None:
@@ -131,6 +90,8 @@ def warm_requests() -> None:
             calls[(self.meta.service_model.service_name, operation)] += 1
             return original(self, operation, params)
 
+        response_bytes = [0]  # what the tracker answers a person, headers included (CloudFront sends it out)
+
         def click(user_agent: str, n: int) -> Counter[tuple[str, str]]:
             calls.clear()
             for i in range(n):
@@ -140,6 +101,7 @@ def warm_requests() -> None:
                 event["requestContext"]["http"]["sourceIp"] = f"203.0.113.{i % 250}"
                 response = tracker.handler(event, FakeContext())
                 assert response["statusCode"] == 302, response
+                response_bytes[0] = len(json.dumps(response).encode())
             return Counter(calls)
 
         botocore.client.BaseClient._make_api_call = counting
@@ -151,8 +113,12 @@ def warm_requests() -> None:
             botocore.client.BaseClient._make_api_call = original
 
     print(f"\nWarm requests per click (average over {CLICKS} clicks, after one warm-up click):")
+    record("dynamodb_writes_per_human_click", _writes(human) / CLICKS)
+    record("dynamodb_writes_per_bot_click", _writes(bot) / CLICKS)
+    record("sqs_requests_per_click", sum(n for (service, _), n in human.items() if service == "sqs") / CLICKS)
+    record("tracker_response_bytes", response_bytes[0])
     for name, counted in (("human click", human), ("bot click", bot)):
-        writes = sum(n for (service, op), n in counted.items() if service == "dynamodb" and op in WRITES)
+        writes = _writes(counted)
         reads = sum(n for (service, op), n in counted.items() if service == "dynamodb" and op not in WRITES)
         kms = sum(n for (service, _), n in counted.items() if service == "kms")
         sqs = sum(n for (service, _), n in counted.items() if service == "sqs")
@@ -162,10 +128,18 @@ def warm_requests() -> None:
         )
 
 
-def main() -> None:
-    cold_starts()
+def _writes(counted: Counter[tuple[str, str]]) -> int:
+    return sum(n for (service, op), n in counted.items() if service == "dynamodb" and op in WRITES)
+
+
+def main(*, smoke: bool = False) -> None:
+    global CLICKS
+    if smoke:
+        CLICKS = 20
     warm_requests()
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(smoke="--smoke" in sys.argv)
