@@ -311,8 +311,10 @@ SOUNDLINK = {
     ),
     "attribute": (
         "attribution.playlists",
+        "attribution.plays",
         "attribution.rules",
         "attribution.service",
+        "attribution.writer",
         "campaigns.campaign",
         "campaigns.items",
         "campaigns.owner_spotify",
