@@ -2,7 +2,7 @@
 Spotify calls per listener a day against fixed 2-minute polling.
 
 - Capacity: poll_user's event source runs at most MaximumConcurrency invocations
-  (template.yaml) of BatchSize polls each, one after the other; a poll takes its
+  (template.yaml) of BatchSize polls each, side by side; a poll takes its
   measured time (bench/pipeline.py, against moto and the emulator) plus Spotify's
   latency (an assumption, bench/prices.py) plus DynamoDB's. Listeners followed at
   the 5-minute cadence = concurrency x 300 s / seconds per poll.
@@ -49,9 +49,11 @@ def listeners_followed(figures: dict[str, float]) -> float:
     concurrency, batch = _poll_source()
     db_calls = figures["dynamodb_reads_per_idle_poll"] + figures["dynamodb_writes_per_idle_poll"]
     seconds = (figures["poll_cpu_ms"] + prices.SPOTIFY_MS + db_calls * prices.DYNAMODB_MS) / 1000
-    followed = concurrency * BASE_SECONDS / seconds
+    # Each invocation polls its batch side by side (poll_user/app.py): concurrency x batch at a time.
+    followed = concurrency * batch * BASE_SECONDS / seconds
     print(
-        f"  poll_user: MaximumConcurrency {concurrency}, BatchSize {batch}; a poll takes {seconds * 1000:.0f} ms "
+        f"  poll_user: MaximumConcurrency {concurrency}, BatchSize {batch} polled side by side; "
+        f"a poll takes {seconds * 1000:.0f} ms "
         f"({figures['poll_cpu_ms']:.0f} measured + {prices.SPOTIFY_MS:.0f} Spotify (assumed) + "
         f"{db_calls:.1f} DynamoDB calls x {prices.DYNAMODB_MS:.0f})"
     )

@@ -94,8 +94,9 @@ def poll(f: Mapping[str, float]) -> Bill:
         {
             "SQS (fan-out send, receive, delete)": (f["sqs_requests_per_1000_due"] / 1000 + 2 / POLL_BATCH)
             * p.SQS_REQUEST.usd,
-            # A share of the invocation (BatchSize polls each), and the whole poll's duration.
-            "Lambda poll_user": p.LAMBDA_REQUEST.usd / POLL_BATCH + _lambda(billed) - p.LAMBDA_REQUEST.usd,
+            # poll_user polls its batch side by side: an invocation lasts about one poll, shared by
+            # BatchSize polls (a full batch; a partial one shares it with fewer).
+            "Lambda poll_user": _lambda(billed, 1 / POLL_BATCH),
             "DynamoDB writes": writes * p.DYNAMODB_WRU.usd,
             "DynamoDB reads": reads * p.DYNAMODB_RRU.usd,
             "KMS": kms * p.KMS_REQUEST.usd,

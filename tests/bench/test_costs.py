@@ -92,12 +92,11 @@ def test_a_missing_figure_shows_as_a_dash_not_a_zero() -> None:
     assert "| US$ per million attributed plays | — | reported |" in table
 
 
-def test_a_poll_bills_a_share_of_the_invocation_and_its_whole_duration() -> None:
+def test_a_poll_bills_a_fifth_of_an_invocation_that_lasts_one_poll() -> None:
     billed_seconds = (20 + 150 + 4 * 5) / 1000  # measured + Spotify (assumed) + 4 DynamoDB calls
     by_hand = (
         (101 / 1000 + 2 / 5) * 0.40 / 1e6  # fan-out send share, receive and delete per batch of five
-        + 0.20 / 1e6 / 5
-        + billed_seconds * GB_SECOND
+        + (0.20 / 1e6 + billed_seconds * GB_SECOND) / 5  # five polls side by side share an invocation
         + 1 * 0.625 / 1e6
         + 3 * 0.125 / 1e6
         + 600 / 5 / 1e9 * 0.50
