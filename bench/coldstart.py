@@ -53,8 +53,12 @@ ENV = {
     "DASHBOARD_URL": "https://dashboard.example.test",
     "POWERTOOLS_SERVICE_NAME": "soundlink",
     "POWERTOOLS_METRICS_NAMESPACE": "Soundlink",
-    "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_DISABLED": "true",
+    # As on Lambda: the X-Ray SDK picks its Lambda sampler (no X-Ray client at import) and
+    # Powertools' tracer patches the AWS SDK, as it does with Tracing: Active.
+    "LAMBDA_TASK_ROOT": str(ROOT / "functions"),
+    "AWS_LAMBDA_FUNCTION_NAME": "bench",
+    "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
 }
 # function: (its handler module, the clients its module creates at init, its first request's sample event)
 FUNCTIONS = {
