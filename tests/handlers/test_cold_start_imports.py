@@ -111,7 +111,6 @@ THIRD_PARTY = {
             "pydantic",
             "pydantic_core",
             "pynamodb",
-            "segno",
             "six",
             "typing_extensions",
             "typing_inspection",
