@@ -5,17 +5,19 @@ VENV := .venv
 SAM_VENV := .venv-sam
 BIN := $(VENV)/bin
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 # sam build needs the Lambda runtime's interpreter (python3.13); pyenv holds it.
 PY313 ?= 3.13.0
 STAGE ?= dev
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: catalogues help install test test-integration lint build deploy dev bench clean web-vendor web-test browser-deps
+.PHONY: catalogues checkov help install test test-integration lint build deploy dev bench clean web-vendor web-test browser-deps
 
 help:
 	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
 	@echo "make test    install everything and run every test"
-	@echo "make lint    ruff, import-linter (layers), cfn-lint and sam validate --lint"
+	@echo "make lint    ruff, import-linter (layers), cfn-lint, sam validate --lint and checkov"
 	@echo "make build   sam build (python3.13, arm64)"
 	@echo "make bench   benchmarks: request counts and time ratios"
 	@echo "make deploy  sam deploy --config-env \$$STAGE, then upload the dashboard"
@@ -36,7 +38,19 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
 	touch $@
 
-install: $(VENV)/.installed $(SAM_VENV)/.installed
+# checkov pins its own dependencies too (requirements-checkov.txt).
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+
+# Every failing check is either fixed or skipped in the resource's Metadata with a
+# reason (README, Security posture): checkov exits non-zero on any other failure.
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
 # Listener pages speak en, es, pt, fr, de from gettext catalogues. People edit the .po files;
 # the compiled .mo files are committed too, so `sam build` copies them as they are (no build
@@ -88,7 +102,7 @@ test: install web-vendor web-test browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PYTHONPATH=functions:. $(BIN)/lint-imports
-	SAM_CLI="$(CURDIR)/$(SAM)" SAM_PYENV_VERSION=$(PY313) $(BIN)/pytest
+	SAM_CLI="$(CURDIR)/$(SAM)" CHECKOV="$(CURDIR)/$(CHECKOV)" SAM_PYENV_VERSION=$(PY313) $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -96,6 +110,7 @@ lint: install
 	PYTHONPATH=functions:. $(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
 build: install
 	PYENV_VERSION=$(PY313) $(SAM) build
@@ -110,11 +125,10 @@ dev: $(VENV)/.installed web-vendor
 test-integration: $(VENV)/.installed
 	$(BIN)/pytest tests/integration
 
+# Every benchmark, then bench/results.json and the README's "Cost and performance" table.
 bench: install
 	PYTHONPATH=functions $(BIN)/python -m bench.spotify_polling
-	PYTHONPATH=functions:. $(BIN)/python -m bench.tracker
-	PYTHONPATH=functions:. $(BIN)/python -m bench.analytics
-	PYTHONPATH=functions:. $(BIN)/python -m bench.pipeline
+	PYTHONPATH=functions:. $(BIN)/python -m bench
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache

@@ -53,6 +53,7 @@ import json
 import math
 import os
 import random
+import sys
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -60,6 +61,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, localcontext
 from typing import Any
 
+from bench.results import record
 from bench.tracker import ENV
 
 OWNER = "bench-owner"
@@ -523,7 +525,10 @@ def list_owner(rng: random.Random, owner: str, campaigns: int, client: Any, tabl
 # ------------------------------------------------------------------ requests
 
 
-def main() -> None:
+def main(*, smoke: bool = False) -> None:
+    global BIG_PLAYS, BIG_LISTENERS
+    if smoke:  # a check that the bench still runs: small sizes, figures not kept
+        BIG_PLAYS, BIG_LISTENERS = 2_000, 200
     started = time.perf_counter()
     os.environ.update(ENV)
     from moto import mock_aws
@@ -616,8 +621,14 @@ def main() -> None:
     print("\nGET /campaigns?limit=100: DynamoDB reads (headline numbers from TOTAL shards by BatchGetItem)")
     for n, (reads, listed) in lists.items():
         print(f"  {n:3d} campaigns ({listed} listed)   {reads.line()}")
+    small, big = results["30 days, day points (default)"]
+    record("analytics_reads_100_plays", small.total)
+    record("analytics_reads_100k_plays", big.total)
+    record("analytics_read_units_100k_plays", round(big.units, 1))
+    record("campaign_list_reads", lists[10][0].total)
+    record("campaign_list_read_units", round(lists[10][0].units, 1))
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":
-    main()
+    main(smoke="--smoke" in sys.argv)

@@ -31,16 +31,20 @@ import functools
 import io
 import json
 import os
+import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from bench.results import record
 from bench.tracker import ENV as TRACKER_ENV
 
+ROOT = Path(__file__).resolve().parents[1]
 ENV = {
     **TRACKER_ENV,
     "POLL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bench-polls",
@@ -409,12 +413,20 @@ def idle_poll(world: World) -> None:
     before = spotify_requests(world.control)
     outcomes: Counter[str] = Counter()
     queued = 0
+    started = time.perf_counter()
     for _ in range(IDLE_POLLS):
         outcome = poll_outcome(poller, account)
         outcomes[outcome.result] += 1
         queued += outcome.plays_queued
+    seconds = (time.perf_counter() - started) / IDLE_POLLS
     spotify = spotify_requests(world.control) - before
     calls = world.calls
+    record("spotify_calls_per_idle_poll", spotify / IDLE_POLLS)
+    record("dynamodb_writes_per_idle_poll", calls.dynamodb_writes() / IDLE_POLLS)
+    record("dynamodb_reads_per_idle_poll", calls.dynamodb_reads() / IDLE_POLLS)
+    # Wall time of a poll here: the code, moto in-process and the emulator on loopback (an upper
+    # bound of its own work; Spotify's real latency is added from bench/prices.py).
+    record("poll_cpu_ms", round(seconds * 1000, 1))
     print(
         f"1. Idle poll (an active listener, one open link, nothing new since the cursor, warm container): "
         f"{IDLE_POLLS} polls in a row"
@@ -531,6 +543,8 @@ def kms_per_poll(world: World) -> None:
         # it apart, then the warm polls (the target is about warm polls).
         cold_calls, _ = run_polls(world, paced, accounts, len(accounts), tick)
         kms_calls, outcomes = run_polls(world, paced, accounts, PACED_POLLS, tick)
+        if sealing.startswith("a data key per"):  # the realistic case: consents spread over time
+            record("kms_calls_per_warm_poll", kms_calls / PACED_POLLS)
         report = f"KMS per poll {kms_calls / PACED_POLLS:.3f}  ({kms_calls} calls; {dict(outcomes)})"
         pacing = f"{PACED_POLLS} warm polls, each listener every {interval} s (simulated)"
         print(f"   {sealing:24s} {pacing:52s} {report}")
@@ -602,6 +616,7 @@ def fan_out_requests(world: World) -> None:
         queued += schedule_run(world, settings, [json.loads(received[0]["Body"])])
         world.sqs.delete_message(QueueUrl=settings.poll_fanout_queue_url, ReceiptHandle=received[0]["ReceiptHandle"])
     sends = world.calls.count("sqs", SENDS)
+    record("sqs_requests_per_1000_due", sends * 1000 / FANOUT_DUE)
     print(f"3. Fan-out of {FANOUT_DUE} due listeners over {POLL_SHARDS} shards (schedule_polls/app.py's wiring)")
     print(
         f"   {len(added)} stored due + {len(others)} due from the other sections; due per shard "
@@ -683,7 +698,9 @@ def attribution_writes(world: World) -> None:
             )
             for i in range(PLAYS_PER_LISTENER)
         ]
-        rows = []
+        rows: list[str] = []
+        wcu: list[float] = []
+        reads_per_play: list[float] = []
         for label, batch, expected in (
             ("first play (the link's first attribution)", plays[:1], "attributed"),
             ("a track not credited before", plays[1:DISTINCT_TRACKS], "attributed"),
@@ -699,6 +716,8 @@ def attribution_writes(world: World) -> None:
             items = sum(t["items"] for t in transactions)
             largest = max((t["largest_put"] for t in transactions), default=0)
             other_writes = world.calls.dynamodb_writes() - len(transactions)
+            wcu.append(2 * items / n + other_writes / n)
+            reads_per_play.append(world.calls.dynamodb_reads() / n)
             rows.append(
                 f"     {label:42s} ({n:2d} plays) TransactWriteItems {len(transactions) / n:.2f}  "
                 f"items {items / n:4.1f}  WCU {2 * items / n:5.1f}  other writes {other_writes / n:.2f}  "
@@ -708,6 +727,13 @@ def attribution_writes(world: World) -> None:
             )
         print(f"   {name}:")
         print("\n".join(rows))
+        if name == "1 campaign":
+            record("wcu_per_attributed_play_single", wcu[1])
+            record("wcu_per_redelivered_play", wcu[3])
+            record("reads_per_attributed_play", reads_per_play[1])
+            together = together_writes(world, attributor, c["A1"], now, distinct)
+            record("wcu_per_attributed_play", together)
+            print(f"     ten plays of ten tracks arriving together (one SQS batch): WCU {together:5.1f} per play")
     print("   Note: a redelivered play's transaction is cancelled by the play guard's condition after the whole")
     print("   transaction was sent; per AWS docs a cancelled transaction still consumes write capacity for its")
     print("   items, so its WCU is what each redelivery costs (nothing is written twice).")
@@ -719,10 +745,81 @@ def attribution_writes(world: World) -> None:
     print("   per container, so this stays at the few clients a container makes once).")
 
 
+def together_writes(world: World, attributor: Any, campaign: Any, now: datetime, tracks: list[str]) -> float:
+    """Write units per play when a listener's ten plays of one campaign arrive in one batch."""
+    from soundlink.attribution.service import PlayMessage
+
+    account = "bench-attr-together"
+    store_listener(account, "v1.unused", [(campaign, now - timedelta(days=2))], now)
+    plays = [
+        PlayMessage.parse(
+            {
+                "account_id": account,
+                "played_at": (now - timedelta(hours=20) + timedelta(minutes=5 * i)).isoformat(),
+                "track_id": tracks[i % len(tracks)],
+                "track_name": f"Track {i}",
+                "artists": ["Bench Artist"],
+                "context_uri": None,
+            }
+        )
+        for i in range(10)
+    ]
+    world.calls.reset()
+    outcomes = Counter(outcome.result for outcome in attributor.attribute_all(plays))
+    assert outcomes == Counter({"attributed": 10}), outcomes
+    items = sum(t["items"] for t in world.calls.transactions)
+    return (2 * items + world.calls.dynamodb_writes() - len(world.calls.transactions)) / len(plays)
+
+
+# ------------------------------------------------------------------ 5. click recording
+
+
+def click_writes(world: World) -> None:
+    """record_clicks' writes for one click alone and for a batch of ten (its BatchSize)."""
+    import record_clicks.app as recorder
+    from tests.support.events import FakeContext
+
+    campaign = world.campaigns["A1"]
+    sample = json.loads((ROOT / "events" / "sqs" / "record-clicks.json").read_text())["Records"][0]
+
+    def event(first: int, n: int) -> dict[str, Any]:
+        records = []
+        for i in range(first, first + n):
+            body = {
+                **json.loads(sample["body"]),
+                "id": f"{i:032x}",
+                "campaign_id": campaign.id,
+                "owner_id": campaign.owner_id,
+                "at": datetime.now(UTC).isoformat(),
+                "visitor": f"{i + 7:032x}",
+            }
+            records.append({**sample, "messageId": str(uuid.uuid4()), "body": json.dumps(body)})
+        return {"Records": records}
+
+    recorder.handler(event(0, 1), FakeContext())  # warm-up: tomorrow's visitor secret, the first write
+    print("5. DynamoDB write units per recorded click (record_clicks, each click a new visitor):")
+    for label, first, n in (("one click alone", 1, 1), ("a batch of ten", 2, 10)):
+        world.calls.reset()
+        answer = recorder.handler(event(first, n), FakeContext())
+        transactions = world.calls.transactions
+        items = sum(t["items"] for t in transactions)
+        other = world.calls.dynamodb_writes() - len(transactions)
+        wru = (2 * items + other) / n
+        record("wru_per_click" if n > 1 else "wru_per_click_single", wru)
+        print(
+            f"   {label:16s} transactions {len(transactions) / n:.2f}  items {items / n:4.1f}  other writes "
+            f"{other / n:.2f}  WRU {wru:5.1f} per click  failures {answer.get('batchItemFailures')}"
+        )
+    print("   (a transactional write costs 2 WRU per item of <= 1 KB; a plain write 1)")
+
+
 # ------------------------------------------------------------------ main
 
 
-def main() -> None:
+def main(*, smoke: bool = False) -> None:
+    global IDLE_POLLS, KMS_POLLS, PACED_POLLS, FANOUT_DUE
+    if smoke:  # a check that the bench still runs: small sizes, figures not kept
+        IDLE_POLLS, KMS_POLLS, PACED_POLLS, FANOUT_DUE = 5, 50, 50, 60
     os.environ.update(ENV)
     from moto import mock_aws
 
@@ -730,10 +827,10 @@ def main() -> None:
 
     started = time.perf_counter()
     calls = Calls()
-    sections = (idle_poll, kms_per_poll, fan_out_requests, attribution_writes)
+    sections = (idle_poll, kms_per_poll, fan_out_requests, attribution_writes, click_writes)
     # Printed in that order, run in this one: moto copies every table for each transaction,
     # so the transaction-heavy attribution runs while the tables are still small.
-    run_order = (attribution_writes, idle_poll, kms_per_poll, fan_out_requests)
+    run_order = (attribution_writes, click_writes, idle_poll, kms_per_poll, fan_out_requests)
     printed: dict[Callable[[World], None], str] = {}
     seconds: dict[str, int] = {}
     with start_emulator(port=0, rate_limit=1_000_000) as emulator, mock_aws(config=MOTO_CONFIG):
@@ -754,4 +851,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(smoke="--smoke" in sys.argv)

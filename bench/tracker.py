@@ -1,12 +1,5 @@
-"""What a tracker click costs: cold start as a ratio to a bare boto3 handler, and
-AWS requests per warm click, counted (not estimated).
-
-Cold start: each handler module is imported in a fresh Python process (the
-Lambda init phase: imports plus module-level clients); the time from before
-the import to after it is measured inside the process, median of RUNS
-processes, alternating the handlers so machine noise spreads evenly. The
-baseline is bench/baseline_handler.py: boto3 and the clients a tracker
-needs (DynamoDB, SQS), nothing else.
+"""What a tracker click costs: AWS requests per warm click, counted (not estimated).
+(Cold starts of every function, the tracker's among them: bench/coldstart.py.)
 
 Warm: the tracker's handler is called in-process against moto (tables from
 template.yaml), after a first click has warmed the container; every AWS
@@ -18,19 +11,16 @@ API call is counted by operation.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
-import statistics
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNS = 9
+from bench.results import record
+
 CLICKS = 200
 ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -47,41 +37,10 @@ ENV = {
     "POWERTOOLS_METRICS_NAMESPACE": "Soundlink",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
-HANDLERS = {
-    "baseline (boto3 + clients)": "bench.baseline_handler",
-    "track_click": "track_click.app",
-    "record_clicks": "record_clicks.app",
-    "oauth_callback": "oauth_callback.app",
-    "campaigns": "campaigns.app",
-}
-_PROBE = (
-    "import time, importlib, sys; t = time.perf_counter(); importlib.import_module(sys.argv[1]); "
-    "print(time.perf_counter() - t)"
-)
 BROWSER = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 )
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
-
-
-def init_seconds(module: str) -> float:
-    env = {**os.environ, **ENV, "PYTHONPATH": f"{ROOT / 'functions'}{os.pathsep}{ROOT}"}
-    out = subprocess.run(
-        [sys.executable, "-c", _PROBE, module], env=env, cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    return float(out.stdout.strip().splitlines()[-1])
-
-
-def cold_starts() -> None:
-    samples: dict[str, list[float]] = {name: [] for name in HANDLERS}
-    for _ in range(RUNS):
-        for name, module in HANDLERS.items():
-            samples[name].append(init_seconds(module))
-    baseline = statistics.median(samples["baseline (boto3 + clients)"])
-    print(f"Cold start (import + init), median of {RUNS} fresh processes each:")
-    for name, values in samples.items():
-        median = statistics.median(values)
-        print(f"  {name:28s} {median * 1000:7.1f} ms   ratio {median / baseline:4.2f}")
 
 
 def warm_requests() -> None:
@@ -135,6 +94,8 @@ def warm_requests() -> None:
             calls[(self.meta.service_model.service_name, operation)] += 1
             return original(self, operation, params)
 
+        response_bytes = [0]  # what the tracker answers a person (the landing page), headers included
+
         def request(path: str, route: str, user_agent: str, i: int, **extra: Any) -> dict:
             slug = {"slug": campaign.slug}
             event = http_event("GET", path, route=route, path_parameters=slug, query=extra.get("query"))
@@ -144,17 +105,19 @@ def warm_requests() -> None:
                 event["cookies"] = extra["cookies"]
             return tracker.handler(event, FakeContext())
 
-        def click(user_agent: str, n: int, *, status: int) -> tuple[Counter[tuple[str, str]], list[dict]]:
+        def click(user_agent: str, n: int, *, status: int) -> tuple[Counter[tuple[str, str]], list]:
             calls.clear()
             pages = []
             for i in range(n):
                 response = request(f"/c/{campaign.slug}", "/c/{slug}", user_agent, i)
                 assert response["statusCode"] == status, response
+                if status == 200:
+                    response_bytes[0] = len(json.dumps(response).encode())
                 pages.append((i, response))
             return Counter(calls), pages
 
         def connect(pages: list) -> Counter[tuple[str, str]]:
-            """Each page's "Connect Spotify", with its cookies (each visitor from its own address)."""
+            """Each landing page's "Connect Spotify", with its cookies (each visitor from its own address)."""
             calls.clear()
             for i, page in pages:
                 link = urlsplit(html.unescape(re.search(r'id="connect"[^>]*href="([^"]+)"', page["body"]).group(1)))
@@ -167,15 +130,22 @@ def warm_requests() -> None:
         botocore.client.BaseClient._make_api_call = counting
         try:
             click(BROWSER, 1, status=200)  # warm-up: campaign cached, the day's visitor secret read (or created)
-            human, pages = click(BROWSER, CLICKS, status=200)
+            viewed, pages = click(BROWSER, CLICKS, status=200)
             connected = connect(pages)
             bot, _ = click("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", CLICKS, status=302)
         finally:
             botocore.client.BaseClient._make_api_call = original
 
+    # A person's click (issue 13): the landing page, then its "Connect Spotify" (a person who connects).
+    human = viewed + connected
     print(f"\nWarm requests per click (average over {CLICKS} clicks, after one warm-up click):")
-    for name, counted in (("page view", human), ("connect", connected), ("bot click", bot)):
-        writes = sum(n for (service, op), n in counted.items() if service == "dynamodb" and op in WRITES)
+    record("dynamodb_writes_per_human_click", _writes(human) / CLICKS)
+    record("dynamodb_writes_per_page_view", _writes(viewed) / CLICKS)
+    record("dynamodb_writes_per_bot_click", _writes(bot) / CLICKS)
+    record("sqs_requests_per_click", sum(n for (service, _), n in viewed.items() if service == "sqs") / CLICKS)
+    record("tracker_response_bytes", response_bytes[0])
+    for name, counted in (("page view", viewed), ("connect", connected), ("bot click", bot)):
+        writes = _writes(counted)
         reads = sum(n for (service, op), n in counted.items() if service == "dynamodb" and op not in WRITES)
         kms = sum(n for (service, _), n in counted.items() if service == "kms")
         sqs = sum(n for (service, _), n in counted.items() if service == "sqs")
@@ -185,10 +155,18 @@ def warm_requests() -> None:
         )
 
 
-def main() -> None:
-    cold_starts()
+def _writes(counted: Counter[tuple[str, str]]) -> int:
+    return sum(n for (service, op), n in counted.items() if service == "dynamodb" and op in WRITES)
+
+
+def main(*, smoke: bool = False) -> None:
+    global CLICKS
+    if smoke:
+        CLICKS = 20
     warm_requests()
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(smoke="--smoke" in sys.argv)

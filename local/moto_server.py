@@ -118,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from moto.server import ThreadedMotoServer
 
+    from local.cognito_extras import install as install_cognito_extras
+
+    install_cognito_extras()
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()

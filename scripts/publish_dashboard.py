@@ -2,7 +2,9 @@
 
 Run by `make deploy` after `sam deploy`: reads the stack's Outputs, writes
 config.json (the same shape the local cloud serves), uploads every file
-with its content type and invalidates the CloudFront cache.
+with its content type, deletes the files that are no longer in web/ and
+invalidates the CloudFront cache. The bucket is versioned: a deleted or
+replaced file's old version expires after 30 days (its lifecycle rule).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -49,6 +52,23 @@ def dashboard_config(outputs: dict[str, str], region: str) -> dict:
     }
 
 
+def stale_keys(s3: Any, bucket: str, keep: set[str]) -> list[str]:
+    """Keys in the bucket that this upload does not hold (files removed from web/)."""
+    found = []
+    for listing in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        found += [item["Key"] for item in listing.get("Contents", []) if item["Key"] not in keep]
+    return sorted(found)
+
+
+def delete_keys(s3: Any, bucket: str, keys: list[str]) -> None:
+    for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
+        batch = keys[start : start + 1000]
+        answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True})
+        if answer.get("Errors"):
+            problems = ", ".join(f"{e['Key']}: {e.get('Message', e.get('Code'))}" for e in answer["Errors"])
+            raise RuntimeError(f"could not delete stale dashboard files: {problems}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stage", default="dev")
@@ -66,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         key = path.relative_to(WEB).as_posix()
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
+    # Only after every new file is in place: a page loaded meanwhile finds what it needs.
+    stale = stale_keys(s3, bucket, {p.relative_to(WEB).as_posix() for p in files} | {"config.json"})
+    delete_keys(s3, bucket, stale)
     s3.put_object(
         Bucket=bucket,
         Key="config.json",
@@ -77,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         DistributionId=outputs["DashboardDistributionId"],
         InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time())},
     )
-    sys.stdout.write(f"Dashboard: {outputs['DashboardUrl']} ({len(files) + 1} files uploaded)\n")
+    sys.stdout.write(f"Dashboard: {outputs['DashboardUrl']} ({len(files) + 1} files uploaded, {len(stale)} deleted)\n")
     return 0
 
 

@@ -1,10 +1,15 @@
-"""Play queue → attributions and counters, exactly once (SQS, partial batch responses)."""
+"""Play queue → attributions and counters, exactly once (SQS, partial batch responses).
+
+The batch's plays are attributed together first (one listener's plays for one owner in
+one transaction, counters summed); then each record is reported: a play whose write
+failed is returned to SQS alone, the others are kept.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -13,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from soundlink.attribution.playlists import PlaylistTracks
-from soundlink.attribution.service import Attributor, PlayMessage
+from soundlink.attribution.service import Attributor, Outcome, PlayMessage
 from soundlink.platform.observability import logger, metrics, tracer
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
@@ -37,14 +42,19 @@ attributor = Attributor(
 )
 
 
-@tracer.capture_method(capture_response=False)
-def attribute(record: SQSRecord) -> None:
+def _parse(record: SQSRecord) -> PlayMessage | Exception:
     try:
-        play = PlayMessage.parse(json.loads(record.body))
+        return PlayMessage.parse(json.loads(record.body))
     except (ValueError, KeyError, TypeError) as error:
+        # A malformed message never becomes valid: it fails, so SQS parks it in the DLQ.
         logger.error("play message is not valid", extra={"message_id": record.message_id, "error": str(error)})
-        raise
-    outcome = attributor.attribute(play)
+        return error
+
+
+def _report(outcomes: dict[str, Outcome | Exception], record: SQSRecord) -> None:
+    outcome = outcomes[record.message_id]
+    if isinstance(outcome, Exception):
+        raise outcome
     if outcome.result == "attributed":
         metrics.add_metric(name="PlaysAttributed", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="Attributions", unit=MetricUnit.Count, value=outcome.campaigns)
@@ -58,4 +68,11 @@ def attribute(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(event=event, record_handler=attribute, processor=processor, context=context)
+    records = [SQSRecord(raw) for raw in event.get("Records", [])]
+    parsed = {record.message_id: _parse(record) for record in records}
+    plays = {message_id: play for message_id, play in parsed.items() if isinstance(play, PlayMessage)}
+    outcomes: dict[str, Outcome | Exception] = {k: v for k, v in parsed.items() if isinstance(v, Exception)}
+    outcomes.update(zip(plays, attributor.attribute_all(list(plays.values())), strict=True))
+    return process_partial_response(
+        event=event, record_handler=partial(_report, outcomes), processor=processor, context=context
+    )

@@ -8,7 +8,6 @@ import io
 from functools import lru_cache
 from typing import Annotated
 
-import segno
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -127,6 +126,8 @@ def archive_campaign(campaign_id: str) -> CampaignOut:
 def campaign_qr(campaign_id: str) -> Response[str]:
     campaign = service().get(owner_id(app), campaign_id)
     buffer = io.BytesIO()
+    import segno  # only this route draws QR codes: not every cold start of the owner API pays for it
+
     segno.make(tracker_url(api_url(app, get_settings()), campaign.slug), error="m").save(
         buffer, kind="svg", scale=8, border=4, title=f"Soundlink tracker: {campaign.name}"
     )

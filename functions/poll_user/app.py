@@ -1,16 +1,20 @@
 """Poll queue → one listener's recently played tracks → the play queue (SQS, partial batch responses).
 
-A job that fails (Spotify or AWS unavailable) is reported alone and retried
-by SQS, then parked in the dead-letter queue. A 429 is not a failure: the
-listener is rescheduled after Retry-After and every poller waits (back-off
-marker), so the job is never burned toward the DLQ.
+The batch's listeners are polled at the same time (a thread each): a poll mostly
+waits for Spotify, and Lambda bills the invocation's duration, so five polls
+side by side cost about what one costs. A job that fails (Spotify or AWS
+unavailable) is reported alone and retried by SQS, then parked in the
+dead-letter queue. A 429 is not a failure: the listener is rescheduled after
+Retry-After and every poller waits (back-off marker), so the job is never
+burned toward the DLQ.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,7 +26,7 @@ from soundlink.platform.observability import logger, metrics, tracer
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
 from soundlink.polling.fanout import send_batches
-from soundlink.polling.poller import Poller
+from soundlink.polling.poller import Poller, PollOutcome
 from soundlink.spotify.credentials import spotify_config
 from soundlink.tokens.cipher import TokenCipher
 
@@ -53,10 +57,34 @@ poller = Poller(
 )
 
 
-@tracer.capture_method(capture_response=False)
-def poll(record: SQSRecord) -> None:
-    account_id = json.loads(record.body)["account_id"]
-    outcome = poller.poll(account_id)
+def _poll(account_id: str) -> PollOutcome | Exception:
+    try:
+        return poller.poll(account_id)
+    except Exception as error:  # noqa: BLE001 - reported on the listener's records, which SQS retries
+        return error
+
+
+def _poll_all(records: list[SQSRecord]) -> dict[str, PollOutcome | Exception]:
+    """Each record's outcome: every listener of the batch polled once, all at the same time."""
+    accounts: dict[str, str | Exception] = {}
+    for record in records:
+        try:
+            accounts[record.message_id] = str(json.loads(record.body)["account_id"])
+        except (ValueError, KeyError, TypeError) as error:  # never valid: SQS parks it in the DLQ
+            accounts[record.message_id] = error
+    distinct = sorted({account for account in accounts.values() if isinstance(account, str)})
+    with ThreadPoolExecutor(max_workers=max(1, len(distinct))) as pool:
+        polled = dict(zip(distinct, pool.map(_poll, distinct), strict=True))
+    return {
+        message_id: account if isinstance(account, Exception) else polled[account]
+        for message_id, account in accounts.items()
+    }
+
+
+def _report(outcomes: dict[str, PollOutcome | Exception], record: SQSRecord) -> None:
+    outcome = outcomes[record.message_id]
+    if isinstance(outcome, Exception):
+        raise outcome
     logger.info(
         "poll", extra={"result": outcome.result, "plays": outcome.plays_fetched, "queued": outcome.plays_queued}
     )
@@ -75,4 +103,7 @@ def poll(record: SQSRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     _context["current"] = context
-    return process_partial_response(event=event, record_handler=poll, processor=processor, context=context)
+    outcomes = _poll_all([SQSRecord(raw) for raw in event.get("Records", [])])
+    return process_partial_response(
+        event=event, record_handler=partial(_report, outcomes), processor=processor, context=context
+    )

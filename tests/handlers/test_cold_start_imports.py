@@ -119,7 +119,6 @@ THIRD_PARTY = {
             "pydantic",
             "pydantic_core",
             "pynamodb",
-            "segno",
             "six",
             "typing_extensions",
             "typing_inspection",
@@ -328,8 +327,10 @@ SOUNDLINK = {
     ),
     "attribute": (
         "attribution.playlists",
+        "attribution.plays",
         "attribution.rules",
         "attribution.service",
+        "attribution.writer",
         "campaigns.campaign",
         "campaigns.items",
         "campaigns.owner_spotify",

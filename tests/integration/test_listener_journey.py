@@ -184,7 +184,7 @@ def test_tampered_cookie_less_and_expired_states_are_refused_with_nothing_writte
     if tamper == "no_cookie":
         cookie = None
     elif tamper == "wrong_cookie":
-        cookie = "x" + cookie[1:]
+        cookie = ("y" if cookie.startswith("x") else "x") + cookie[1:]  # never the cookie itself
     elif tamper == "other_state":
         callback_url = callback_url.replace("state=", "state=A", 1)
     elif tamper == "expired":

@@ -96,7 +96,57 @@ def test_owner_pool_and_public_client(template):
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
     client = resource(template, "DashboardClient")["Properties"]
     assert client["GenerateSecret"] is False
-    assert {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"} <= set(client["ExplicitAuthFlows"])
+    # The dashboard signs in with USER_PASSWORD_AUTH only; SRP would be an unused way in.
+    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    auth_js = (ROOT / "web" / "js" / "auth.js").read_text()
+    assert "USER_PASSWORD_AUTH" in auth_js and "USER_SRP_AUTH" not in auth_js
+
+
+def test_owners_have_totp_mfa_optional_in_dev_and_a_parameter_for_prod(template):
+    pool = resource(template, "OwnerUserPool")["Properties"]
+    assert pool["MfaConfiguration"] == {"Ref": "OwnerMfa"}
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    parameter = template["Parameters"]["OwnerMfa"]
+    assert parameter["Default"] == "OPTIONAL" and set(parameter["AllowedValues"]) == {"OPTIONAL", "ON"}
+    samconfig = (ROOT / "samconfig.toml").read_text()
+    prod = samconfig[samconfig.index("[prod.deploy.parameters]") :]
+    assert "OwnerMfa=ON" in prod
+    assert "OwnerMfa" not in samconfig[: samconfig.index("[prod.deploy.parameters]")]
+
+
+def test_owner_tokens_are_short_lived_rotated_and_revocable(template):
+    client = resource(template, "DashboardClient")["Properties"]
+    units = client["TokenValidityUnits"]
+    assert units["AccessToken"] == units["IdToken"] == "minutes"
+    assert client["AccessTokenValidity"] <= 15 and client["IdTokenValidity"] <= 15
+    assert client["EnableTokenRevocation"] is True
+    assert client["RefreshTokenRotation"]["Feature"] == "ENABLED"
+    assert 0 <= client["RefreshTokenRotation"]["RetryGracePeriodSeconds"] <= 60
+    # With rotation Cognito refreshes through GetTokensFromRefreshToken; sign-out revokes.
+    auth_js = (ROOT / "web" / "js" / "auth.js").read_text()
+    assert '"RevokeToken"' in auth_js and '"GetTokensFromRefreshToken"' in auth_js
+    assert '"REFRESH_TOKEN_AUTH"' not in auth_js
+
+
+def test_owner_email_changes_need_verification_and_the_pool_is_retained(template):
+    pool = resource(template, "OwnerUserPool")
+    assert pool["Properties"]["UserAttributeUpdateSettings"] == {"AttributesRequireVerificationBeforeUpdate": ["email"]}
+    assert pool["DeletionPolicy"] == "Retain" and pool["UpdateReplacePolicy"] == "Retain"
+
+
+def test_threat_protection_and_ses_sender_are_parameters_off_by_default(template):
+    pool = resource(template, "OwnerUserPool")["Properties"]
+    assert template["Parameters"]["OwnerThreatProtection"]["Default"] == "OFF"
+    assert pool["UserPoolAddOns"] == {"AdvancedSecurityMode": {"Ref": "OwnerThreatProtection"}}
+    assert pool["UserPoolTier"] == {"Fn::If": ["HasThreatProtection", "PLUS", "ESSENTIALS"]}
+    condition, ses, default = pool["EmailConfiguration"]["Fn::If"]
+    assert condition == "HasSesIdentity"
+    assert template["Conditions"]["HasSesIdentity"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "OwnerEmailSesIdentityArn"}, ""]}]
+    }
+    assert ses["EmailSendingAccount"] == "DEVELOPER" and ses["SourceArn"] == {"Ref": "OwnerEmailSesIdentityArn"}
+    assert default == {"EmailSendingAccount": "COGNITO_DEFAULT"}
+    assert template["Parameters"]["OwnerEmailSesIdentityArn"]["Default"] == ""
 
 
 def test_tables_are_on_demand_recoverable_and_raw_events_expire(template):
@@ -204,3 +254,113 @@ def test_queues_have_dead_letter_queues_and_alarms(template):
     for logical_id in resources_of_type(template, "AWS::Serverless::Function"):
         for metric in ("Errors", "Throttles"):
             assert f"{logical_id}{metric}Alarm" in alarms, f"no {metric} alarm for {logical_id}"
+
+
+CHECKOV = os.environ.get("CHECKOV") or str(ROOT / ".venv-checkov" / "bin" / "checkov")
+
+
+def test_checkov_finds_no_unsuppressed_failure_and_every_skip_has_a_reason():
+    assert Path(CHECKOV).exists(), f"checkov not found at {CHECKOV}: run `make test`, which installs it"
+    result = subprocess.run(
+        [CHECKOV, "--file", "template.yaml", "--framework", "cloudformation", "--skip-download", "-o", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    report = report[0] if isinstance(report, list) else report
+    failed = [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]]
+    assert failed == [] and result.returncode == 0, failed
+    assert report["summary"]["passed"] > 0
+    skipped = report["results"]["skipped_checks"]
+    assert skipped, "the template suppresses checks (README, Security posture): checkov must see the skips"
+    for check in skipped:
+        assert len(check["check_result"].get("suppress_comment", "").split()) >= 8, check["check_id"]
+
+
+def test_the_readme_security_posture_table_is_the_template_s():
+    from scripts.security_posture import markdown_table, suppressions
+
+    table = markdown_table()
+    readme = (ROOT / "README.md").read_text()
+    assert table in readme, "README's Security posture table differs: `.venv/bin/python -m scripts.security_posture`"
+    assert {s.check_id for s in suppressions(cached_template())} >= {"CKV_AWS_27", "CKV_AWS_86", "CKV_AWS_115"}
+
+
+def test_a_skip_without_reason_or_posture_breaks_the_table():
+    from scripts.security_posture import suppressions
+
+    broken = json.loads(json.dumps(cached_template()))
+    broken["Resources"]["DataTable"]["Metadata"]["checkov"]["skip"][0]["comment"] = ""
+    with pytest.raises(ValueError, match="without a reason"):
+        suppressions(broken)
+    broken = json.loads(json.dumps(cached_template()))
+    del broken["Metadata"]["SecurityPosture"]["CKV_AWS_86"]
+    with pytest.raises(ValueError, match="SecurityPosture"):
+        suppressions(broken)
+
+
+def test_logs_are_encrypted_and_keep_no_client_ip(template):
+    groups = resources_of_type(template, "AWS::Logs::LogGroup")
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    assert len(groups) == len(functions) + 1  # one per function and the API's access log
+    for logical_id, group in groups.items():
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["OperationsKey", "Arn"]}, logical_id
+    policy = json.dumps(resource(template, "OperationsKey")["Properties"]["KeyPolicy"])
+    assert "logs.${AWS::Region}.amazonaws.com" in policy and "kms:EncryptionContext:aws:logs:arn" in policy
+    access_log = resource(template, "HttpApi")["Properties"]["AccessLogSettings"]["Format"]
+    assert "sourceIp" not in access_log and '"ip"' not in access_log
+
+
+def test_every_alarm_reaches_the_alarm_topic_and_its_email(template):
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    assert alarms
+    for logical_id, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], logical_id
+    topic = resource(template, "AlarmTopic")["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "OperationsKey"}
+    subscription = resource(template, "AlarmEmailSubscription")
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "AlarmTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "AlarmEmail"},
+    }
+    assert "cloudwatch.amazonaws.com" in json.dumps(resource(template, "OperationsKey")["Properties"]["KeyPolicy"])
+
+
+def test_sqs_sources_cap_their_concurrency_instead_of_reserving_it(template):
+    for logical_id, fn in resources_of_type(template, "AWS::Serverless::Function").items():
+        assert "ReservedConcurrentExecutions" not in fn["Properties"], logical_id
+        for event in fn["Properties"].get("Events", {}).values():
+            if event["Type"] == "SQS":
+                assert 2 <= event["Properties"]["ScalingConfig"]["MaximumConcurrency"] <= 10, logical_id
+
+
+def test_dashboard_tls_floor_needs_its_custom_domain(template):
+    config = resource(template, "DashboardDistribution")["Properties"]["DistributionConfig"]
+    condition, custom, default = config["ViewerCertificate"]["Fn::If"]
+    assert condition == "HasDashboardDomain"
+    assert custom["AcmCertificateArn"] == {"Ref": "DashboardCertificateArn"}
+    assert custom["MinimumProtocolVersion"] == "TLSv1.2_2021" and custom["SslSupportMethod"] == "sni-only"
+    assert default == {"CloudFrontDefaultCertificate": True}
+    assert config["Aliases"]["Fn::If"][0] == "HasDashboardDomain"
+
+
+def test_production_csp_names_the_api_and_cognito_origins(template):
+    headers = resource(template, "DashboardSecurityHeaders")["Properties"]["ResponseHeadersPolicyConfig"]
+    condition, with_url, without_url = headers["SecurityHeadersConfig"]["ContentSecurityPolicy"][
+        "ContentSecurityPolicy"
+    ]["Fn::If"]
+    assert condition == "HasPublicApiUrl"
+    for policy, api in ((with_url["Fn::Sub"], "${PublicApiUrl}"), (without_url["Fn::Sub"], "https://*.execute-api.")):
+        connect = next(d for d in policy.split(";") if d.strip().startswith("connect-src")).split()[1:]
+        assert connect[0] == "'self'" and connect[1].startswith(api)
+        assert connect[2:] == ["https://cognito-idp.${AWS::Region}.amazonaws.com"]
+
+
+def test_dashboard_bucket_expires_replaced_files(template):
+    rules = resource(template, "DashboardBucket")["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert any(r["Status"] == "Enabled" and r["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 30 for r in rules)

@@ -38,11 +38,18 @@ def test_uploads_every_file_and_a_config_from_the_stack_outputs(capsys):
         bucket = cloudformation.describe_stacks(StackName="soundlink-dev")["Stacks"][0]["Outputs"]
         bucket = next(o["OutputValue"] for o in bucket if o["OutputKey"] == "DashboardBucketName")
 
+        # A file an earlier deploy uploaded that is no longer in web/.
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.put_object(Bucket=bucket, Key="js/removed-page.js", Body=b"old")
+
         assert publish_dashboard.main(["--stage", "dev"]) == 0
 
-        s3 = boto3.client("s3", region_name="us-east-1")
         keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
-        assert {"index.html", "config.json"} <= keys
+        assert {"index.html", "config.json", "js/auth.js"} <= keys
+        assert "js/removed-page.js" not in keys
+        published = {p.relative_to(publish_dashboard.WEB).as_posix() for p in publish_dashboard.WEB.rglob("*")}
+        assert keys - {"config.json"} <= published
+        assert "README.md" not in keys and not any(key.startswith("test/") for key in keys)
         index = s3.get_object(Bucket=bucket, Key="index.html")
         assert index["ContentType"] == "text/html"
         config = json.loads(s3.get_object(Bucket=bucket, Key="config.json")["Body"].read())
@@ -57,4 +64,5 @@ def test_uploads_every_file_and_a_config_from_the_stack_outputs(capsys):
         }
         invalidations = boto3.client("cloudfront").list_invalidations(DistributionId=distribution["Id"])
         assert invalidations["InvalidationList"]["Quantity"] == 1
-    assert "https://d123.cloudfront.net" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "https://d123.cloudfront.net" in out and "1 deleted" in out

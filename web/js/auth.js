@@ -1,5 +1,8 @@
 // The owner's session: Cognito tokens in memory and in sessionStorage (this tab only,
-// gone when it closes; never a cookie). The ID token is refreshed before it expires.
+// gone when it closes; never a cookie). The ID token is refreshed before it expires;
+// the app client rotates refresh tokens, so each refresh brings a new one.
+// Sign-in may stop at a challenge: a TOTP code (SOFTWARE_TOKEN_MFA) or, when the user
+// pool requires MFA, setting up an authenticator app first (MFA_SETUP).
 
 import { cognito, CognitoError } from "./cognito.js";
 
@@ -31,21 +34,103 @@ export function onSessionChange(fn) {
   return () => listeners.delete(fn);
 }
 
+/**
+ * Sign in with email and password. Null once signed in, or the challenge Cognito asks
+ * for next: {name: "SOFTWARE_TOKEN_MFA"} (a code from the owner's authenticator app)
+ * or {name: "MFA_SETUP", secretCode} (add this key to an authenticator app, then give
+ * a code); answer it with answerChallenge(challenge, code).
+ */
 export async function signIn(email, password) {
   const data = await cognito(config, "InitiateAuth", {
     ClientId: config.cognito.clientId,
     AuthFlow: "USER_PASSWORD_AUTH",
     AuthParameters: { USERNAME: email, PASSWORD: password },
   });
-  if (!data.AuthenticationResult) {
-    // e.g. NEW_PASSWORD_REQUIRED for an account an administrator created
-    throw new CognitoError(
-      data.ChallengeName || "Challenge",
-      "This account needs a new password: use “Forgot your password?” to choose one.",
-    );
+  return next(data, email);
+}
+
+/** Answer a sign-in challenge with a six-digit code: null once signed in, or the next challenge. */
+export async function answerChallenge(challenge, code) {
+  let session = challenge.session;
+  if (challenge.name === "MFA_SETUP") {
+    const verified = await cognito(config, "VerifySoftwareToken", {
+      Session: session,
+      UserCode: code,
+      FriendlyDeviceName: "Soundlink",
+    });
+    if (verified.Status !== "SUCCESS") throw new CognitoError("CodeMismatchException", "");
+    session = verified.Session;
   }
-  store(fromResult(data.AuthenticationResult, null, email));
-  notify("signed-in");
+  const responses = { USERNAME: challenge.email };
+  if (challenge.name === "SOFTWARE_TOKEN_MFA") responses.SOFTWARE_TOKEN_MFA_CODE = code;
+  const data = await cognito(config, "RespondToAuthChallenge", {
+    ClientId: config.cognito.clientId,
+    ChallengeName: challenge.name,
+    Session: session,
+    ChallengeResponses: responses,
+  });
+  return next(data, challenge.email);
+}
+
+async function next(data, email) {
+  if (data.AuthenticationResult) {
+    store(fromResult(data.AuthenticationResult, null, email));
+    notify("signed-in");
+    return null;
+  }
+  const name = data.ChallengeName;
+  if (name === "SOFTWARE_TOKEN_MFA") return { name, session: data.Session, email };
+  if (name === "MFA_SETUP") {
+    const associated = await cognito(config, "AssociateSoftwareToken", { Session: data.Session });
+    return { name, session: associated.Session || data.Session, email, secretCode: associated.SecretCode };
+  }
+  if (name === "NEW_PASSWORD_REQUIRED") {
+    // an account an administrator created
+    throw new CognitoError(name, "This account needs a new password: use “Forgot your password?” to choose one.");
+  }
+  throw new CognitoError(name || "Challenge", `Sign-in asked for a step this dashboard cannot do (${name}).`);
+}
+
+/** The authenticator-app (TOTP) MFA of the signed-in owner: {enabled}. */
+export async function totpStatus() {
+  const user = await cognito(config, "GetUser", { AccessToken: await accessToken() });
+  return { enabled: (user.UserMFASettingList || []).includes("SOFTWARE_TOKEN_MFA") };
+}
+
+/** Step 1 of turning TOTP on: the secret key to add to an authenticator app. */
+export async function startTotpSetup() {
+  const associated = await cognito(config, "AssociateSoftwareToken", { AccessToken: await accessToken() });
+  return associated.SecretCode;
+}
+
+/** Step 2: a code from the app proves it holds the key; from the next sign-in Cognito asks for one. */
+export async function finishTotpSetup(code) {
+  const token = await accessToken();
+  const verified = await cognito(config, "VerifySoftwareToken", {
+    AccessToken: token,
+    UserCode: code,
+    FriendlyDeviceName: "Soundlink",
+  });
+  if (verified.Status !== "SUCCESS") throw new CognitoError("CodeMismatchException", "");
+  await cognito(config, "SetUserMFAPreference", {
+    AccessToken: token,
+    SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+  });
+}
+
+/** Turn TOTP off (refused by Cognito when the user pool requires MFA). */
+export async function turnOffTotp() {
+  await cognito(config, "SetUserMFAPreference", {
+    AccessToken: await accessToken(),
+    SoftwareTokenMfaSettings: { Enabled: false, PreferredMfa: false },
+  });
+}
+
+/** End every session of the owner, in every browser (Cognito's GlobalSignOut), then forget this one. */
+export async function signOutEverywhere() {
+  await cognito(config, "GlobalSignOut", { AccessToken: await accessToken() });
+  forget();
+  notify("signed-out");
 }
 
 export function signUp(email, password) {
@@ -78,15 +163,31 @@ export function confirmForgotPassword(email, code, password) {
   });
 }
 
-/** Forget the tokens; by default also revoke them at Cognito (every session of the owner). */
+/**
+ * Sign out: revoke this session's refresh token at Cognito (RevokeToken: it and the
+ * access tokens issued from it stop working), then forget every token. The tokens are
+ * forgotten whatever Cognito answers; {revoked: false, error} says it did not confirm.
+ */
 export async function signOut({ reason = "signed-out", revoke = true } = {}) {
-  const accessToken = session?.accessToken;
+  const refreshToken = session?.refreshToken;
+  let outcome = { revoked: Boolean(revoke && refreshToken) };
+  if (revoke && refreshToken) {
+    try {
+      await cognito(config, "RevokeToken", { ClientId: config.cognito.clientId, Token: refreshToken });
+    } catch (error) {
+      outcome = { revoked: false, error };
+    }
+  }
   forget();
   notify(reason);
-  if (revoke && accessToken) {
-    // Best effort: the tokens are gone from this browser whatever Cognito answers.
-    await cognito(config, "GlobalSignOut", { AccessToken: accessToken }).catch(() => {});
-  }
+  return outcome;
+}
+
+/** A valid access token for Cognito's own API (refreshed first when it is about to expire). */
+async function accessToken() {
+  if (!session) throw new CognitoError("NotAuthorizedException", "Sign in first.");
+  if (session.expiresAt - Date.now() < MIN_VALIDITY_MS) await refresh();
+  return session.accessToken;
 }
 
 /** A valid ID token for the API (refreshed first when it is about to expire), or null. */
@@ -108,10 +209,11 @@ export function refresh() {
   refreshing ??= (async () => {
     const { refreshToken, email } = session;
     try {
-      const data = await cognito(config, "InitiateAuth", {
+      // With refresh-token rotation, Cognito refreshes through GetTokensFromRefreshToken
+      // (not InitiateAuth) and answers with a new refresh token.
+      const data = await cognito(config, "GetTokensFromRefreshToken", {
         ClientId: config.cognito.clientId,
-        AuthFlow: "REFRESH_TOKEN_AUTH",
-        AuthParameters: { REFRESH_TOKEN: refreshToken },
+        RefreshToken: refreshToken,
       });
       if (session?.refreshToken !== refreshToken) return; // signed out (or in again) meanwhile
       store(fromResult(data.AuthenticationResult, refreshToken, email));
@@ -154,7 +256,7 @@ function fromResult(result, previousRefreshToken, email) {
     email: claims.email || email || "",
     idToken: result.IdToken,
     accessToken: result.AccessToken,
-    // Cognito sends no new refresh token on REFRESH_TOKEN_AUTH: keep the one we have.
+    // The rotated refresh token when Cognito sent one; else keep the one we have.
     refreshToken: result.RefreshToken || previousRefreshToken,
     expiresAt,
   };

@@ -52,6 +52,8 @@ const MESSAGES = {
   CodeDeliveryFailureException: "We could not send the code. Check the email address and try again.",
   InvalidParameterException: null, // Cognito's own message names the parameter
   PasswordResetRequiredException: "Your password must be reset: use “Forgot your password?”.",
+  EnableSoftwareTokenMFAException: "That code is not right. Enter the one your authenticator app shows now.",
+  SoftwareTokenMFANotFoundException: "Set up an authenticator app first (Account page).",
 };
 
 /** A sentence a person can act on, for any error a Cognito call threw. */
@@ -69,7 +71,7 @@ export function cognitoMessage(error) {
 export function cognitoField(error) {
   if (!(error instanceof CognitoError)) return null;
   if (error.type === "InvalidPasswordException") return "password";
-  if (error.type === "CodeMismatchException" || error.type === "ExpiredCodeException") return "code";
+  if (["CodeMismatchException", "ExpiredCodeException", "EnableSoftwareTokenMFAException"].includes(error.type)) return "code";
   if (error.type === "UsernameExistsException") return "email";
   return null;
 }

@@ -2,9 +2,11 @@
 
 import { initApi } from "./api.js";
 import { currentOwner, initAuth, onSessionChange, signOut } from "./auth.js";
+import { cognitoMessage } from "./cognito.js";
 import { loadConfig } from "./config.js";
 import { el, refs } from "./dom.js";
 import { setPage } from "./page.js";
+import { renderAccount } from "./pages/account.js";
 import { renderCampaign } from "./pages/campaign.js";
 import { renderCampaignForm } from "./pages/campaign-form.js";
 import { renderCampaigns } from "./pages/campaigns.js";
@@ -29,6 +31,7 @@ route("/campaigns", renderCampaigns);
 route("/campaigns/new", renderCampaignForm);
 route("/campaigns/:id", renderCampaign);
 route("/campaigns/:id/edit", renderCampaignForm);
+route("/account", renderAccount);
 
 function show(found) {
   const owner = currentOwner();
@@ -83,7 +86,17 @@ onSessionChange((owner, reason) => {
 
 async function start() {
   initStatus(shell.status);
-  shell.signOut.addEventListener("click", () => signOut());
+  shell.signOut.addEventListener("click", async () => {
+    const outcome = await signOut();
+    if (outcome.error) {
+      // The tokens are gone from this tab, but Cognito did not confirm the revocation.
+      announce(
+        `You are signed out of this tab, but Cognito did not confirm that the session ended (${cognitoMessage(outcome.error)}). ` +
+          "To be sure, sign in and use “Sign out everywhere” on your Account page.",
+        { sticky: true, error: true },
+      );
+    }
+  });
   let config;
   try {
     config = await loadConfig();

@@ -16,13 +16,15 @@ function metaPolicy() {
   return match[1];
 }
 
-function headerPolicy() {
+/** CloudFront's policies: one with PublicApiUrl, one without (the template's !If). */
+function headerPolicies() {
   const template = readFileSync(join(ROOT, "template.yaml"), "utf8");
   const start = template.indexOf("  DashboardSecurityHeaders:");
   assert.ok(start > 0, "template.yaml defines DashboardSecurityHeaders");
-  const match = /ContentSecurityPolicy: "([^"]+)"/.exec(template.slice(start));
-  assert.ok(match, "DashboardSecurityHeaders has a ContentSecurityPolicy");
-  return match[1];
+  const section = template.slice(start, template.indexOf("\n  DashboardDistribution:", start));
+  const policies = [...section.matchAll(/- !Sub "([^"]+)"/g)].map((match) => match[1]);
+  assert.equal(policies.length, 2, "DashboardSecurityHeaders has a policy with PublicApiUrl and one without");
+  return policies;
 }
 
 function directives(policy) {
@@ -38,8 +40,22 @@ function directives(policy) {
   );
 }
 
-test("CloudFront sends the page's policy, plus frame-ancestors (which a <meta> cannot carry)", () => {
-  assert.equal(headerPolicy(), `${metaPolicy()}; frame-ancestors 'none'`);
+test("CloudFront sends the page's policy, plus frame-ancestors and a connect-src naming the API and Cognito", () => {
+  const page = directives(metaPolicy());
+  const [withApiUrl, withoutApiUrl] = headerPolicies().map(directives);
+  for (const header of [withApiUrl, withoutApiUrl]) {
+    const { "connect-src": connect, "frame-ancestors": ancestors, ...rest } = header;
+    const { "connect-src": _, ...pageRest } = page;
+    assert.deepEqual(rest, pageRest);
+    assert.deepEqual(ancestors, ["'none'"]);
+    assert.equal(connect[0], "'self'");
+    assert.equal(connect.at(-1), "https://cognito-idp.${AWS::Region}.amazonaws.com");
+    assert.equal(connect.length, 3);
+    assert.ok(!connect.includes("https:"), "no origin-wide https:");
+    assert.ok(!connect.some((source) => source.startsWith("http://")), "no loopback in production");
+  }
+  assert.equal(withApiUrl["connect-src"][1], "${PublicApiUrl}");
+  assert.equal(withoutApiUrl["connect-src"][1], "https://*.execute-api.${AWS::Region}.amazonaws.com");
 });
 
 test("the policy is strict: scripts and styles from this origin only, nothing embedded", () => {

@@ -10,6 +10,8 @@ COUNTER_SHARDS times that. Readers sum the shards.
 
 Updates are returned as parts of a DynamoDB transaction, so a counter moves
 only together with the event it counts (exactly once, guarded by the event).
+Events that arrive together go through a `Tally`: their increments are summed
+by counter item first, so each item is written once per transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
@@ -104,12 +107,63 @@ def add_to(
 ) -> int:
     """Add `counts` to one counter item (its sort key already names the shard);
     `labels` are set as they are (e.g. a track's name on its TRACK# item)."""
+    update = counter_update(campaign_id, sort_key, counts, labels)
+    if update is None:
+        return 0
+    transaction.update(update[0], actions=update[1])
+    return 1
+
+
+def counter_update(
+    campaign_id: str, sort_key: str, counts: Mapping[str, float], labels: Mapping[str, str] | None = None
+) -> tuple[CounterItem, list[Any]] | None:
+    """The item and update actions that add `counts` (and set `labels`); None when there is nothing to add."""
     unknown = set(counts) - COUNTER_NAMES
     if unknown:
         raise ValueError(f"unknown counters: {sorted(unknown)}")
     actions = [getattr(CounterItem, name).add(n) for name, n in sorted(counts.items()) if n]
     actions += [getattr(CounterItem, name).set(value) for name, value in sorted((labels or {}).items()) if value]
-    if not actions:
-        return 0
-    transaction.update(CounterItem(campaign_key(campaign_id), sort_key), actions=actions)
-    return 1
+    return (CounterItem(campaign_key(campaign_id), sort_key), actions) if actions else None
+
+
+class Tally:
+    """Counter increments of several events, summed by counter item before they are written:
+    ten plays of one hour move its HOUR item once by ten, in one item of the transaction."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str], dict[str, float]] = {}
+        self._labels: dict[tuple[str, str], dict[str, str]] = {}
+
+    def add(
+        self, campaign_id: str, sort_key: str, counts: Mapping[str, float], *, labels: Mapping[str, str] | None = None
+    ) -> None:
+        unknown = set(counts) - COUNTER_NAMES
+        if unknown:
+            raise ValueError(f"unknown counters: {sorted(unknown)}")
+        summed = self._counts.setdefault((campaign_id, sort_key), {})
+        for name, n in counts.items():
+            summed[name] = summed.get(name, 0) + n
+        if labels:
+            self._labels.setdefault((campaign_id, sort_key), {}).update(labels)
+
+    def add_event(
+        self,
+        campaign_id: str,
+        at: datetime,
+        counts: Mapping[str, float],
+        *,
+        shard: int,
+        dimensions: Mapping[str, str] | None = None,
+        also: Iterable[str] = (),
+    ) -> None:
+        """What `add_counts` adds for one event: total, hour, day, each dimension, each of `also`."""
+        for key in counter_sort_keys(at, dimensions or {}, shard) + [f"{name}#{shard}" for name in also]:
+            self.add(campaign_id, key, counts)
+
+    def updates(self) -> list[tuple[CounterItem, list[Any]]]:
+        """One (item, actions) per counter item with something to add (sums of 0 and no label: none)."""
+        found = (
+            counter_update(campaign_id, sort_key, counts, self._labels.get((campaign_id, sort_key)))
+            for (campaign_id, sort_key), counts in self._counts.items()
+        )
+        return [update for update in found if update is not None]

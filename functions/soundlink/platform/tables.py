@@ -40,6 +40,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -462,17 +463,40 @@ class CounterItem(Model):
 
 
 def bind_tables(settings: Settings) -> None:
-    """Point every model at the deployed table names (once per container)."""
+    """Point every model at the deployed table names, all through one DynamoDB client (once per container).
+
+    PynamoDB gives each model class a connection of its own, and each makes its own
+    botocore client on first use (~50 ms each: the service model is read again): a
+    click reads three models, so its first request made three. One client, created
+    here, serves every model and every transaction (platform/transactions.py).
+    """
     tables = (
         (_DataTable, settings.data_table),
         (_EventsTable, settings.events_table),
         (CounterItem, settings.stats_table),
     )
+    client = shared_connection(settings.region, None).client
     for model, table_name in tables:
         model.Meta.table_name = table_name
         model.Meta.region = settings.region
         for cls in (model, *_subclasses(model)):
             cls._connection = None
+            if getattr(cls.Meta, "abstract", False) or cls.__name__.startswith("_"):
+                continue
+            # PynamoDB 6.1 (pinned) keeps the botocore client in Connection._client and makes
+            # one only while it is unset; tests/handlers/test_tables.py holds this to one client.
+            cls._get_connection().connection._client = client
+
+
+_connections: dict[tuple[str | None, str | None], Connection] = {}
+
+
+def shared_connection(region: str | None, host: str | None) -> Connection:
+    """The container's one PynamoDB connection per region and endpoint."""
+    connection = _connections.get((region, host))
+    if connection is None:
+        connection = _connections[(region, host)] = Connection(region=region, host=host)
+    return connection
 
 
 def _subclasses(cls: type) -> list[type]:

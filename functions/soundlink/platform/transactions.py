@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from soundlink.platform.tables import CampaignItem
-
-_connections: dict[tuple[str | None, str | None], Connection] = {}
+from soundlink.platform.tables import CampaignItem, shared_connection
 
 
 def transaction() -> TransactWrite:
     """A write transaction; every model's table is bound by bind_tables().
 
-    The connection (a botocore client, ~0.1 s to create) is made once per
-    container and region, not once per transaction.
+    The connection (a botocore client, ~0.1 s to create) is the container's one,
+    shared with every model, not one per transaction.
     """
-    where = (CampaignItem.Meta.region, CampaignItem.Meta.host)
-    connection = _connections.get(where)
-    if connection is None:
-        connection = _connections[where] = Connection(region=where[0], host=where[1])
-    return TransactWrite(connection=connection)
+    return TransactWrite(connection=shared_connection(CampaignItem.Meta.region, CampaignItem.Meta.host))
 
 
 def failed_conditions(error: TransactWriteError) -> set[int]:

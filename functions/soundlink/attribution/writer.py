@@ -1,0 +1,209 @@
+"""The exactly-once write of attributed plays: one listener's plays for one campaign owner.
+
+One DynamoDB transaction per group of plays holds, for each play, its guard
+(listener, played_at, owner; conditional, so a redelivered or reordered play
+changes nothing) and one attribution per matched campaign; once per campaign,
+the link's update (the listener's first attribution and the tracks credited
+so far, conditional on what was read); and once per counter item, the sum of
+what the plays add to it (total, hour, day, click dimensions, confidence
+bucket, track, each model's credit). A group that would pass DynamoDB's 100
+items per transaction is split, oldest plays first. A refused guard or
+attribution means that play was written before: it is dropped from the group
+and the rest written again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from soundlink.attribution import rules
+from soundlink.attribution.plays import PlayMessage, listener_key
+from soundlink.campaigns.campaign import Campaign
+from soundlink.platform.counters import CLICK_DIMENSIONS, Tally, shard_of
+from soundlink.platform.tables import AttributionItem, ListenerItem, ListenerLinkItem, PlayGuardItem
+from soundlink.platform.transactions import failed_conditions, transaction
+
+GUARD_LIFETIME = timedelta(days=30)  # longer than any redelivery or re-read can come back
+MAX_ITEMS = 100  # DynamoDB's limit of items in one transaction
+
+Entry = tuple[int, PlayMessage, list[rules.Match]]  # (the play's index in its batch, the play, its matches)
+
+
+class LinkRaced(Exception):
+    """Another play of the listener moved the link (first attribution, tracks) since it was read."""
+
+
+def window(campaign: Campaign, link: ListenerLinkItem) -> rules.CampaignWindow:
+    return rules.CampaignWindow(
+        campaign_id=campaign.id,
+        owner_id=campaign.owner_id,
+        playlist_uri=campaign.playlist.uri,
+        window_days=campaign.attribution_window_days,
+        starts_at=campaign.starts_at,
+        ends_at=campaign.ends_at,
+        first_click_at=link.first_click_at,
+        last_click_at=link.last_click_at,
+        baseline_track_ids=frozenset(link.baseline_track_ids or ()),
+    )
+
+
+@dataclass
+class _Plan:
+    """The items of one transaction, and where each conditional one sits in it."""
+
+    operations: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)  # (save|update, item, kwargs)
+    plays_at: dict[int, int] = field(default_factory=dict)  # position of a guard or attribution -> the play's index
+    link_positions: set[int] = field(default_factory=set)
+    links_after: dict[str, tuple[datetime | None, set[str]]] = field(default_factory=dict)
+
+    def add(self, kind: str, item: Any, **kwargs: Any) -> int:
+        self.operations.append((kind, item, kwargs))
+        return len(self.operations) - 1
+
+
+def write_coalesced(
+    entries: list[Entry],
+    owner_id: str,
+    links: dict[str, ListenerLinkItem],
+    playlists: dict[str, frozenset[str] | None],
+) -> dict[int, int]:
+    """Write the entries (oldest first); returns the attributions written per play index.
+    Raises LinkRaced when the link moved meanwhile (read it again and retry)."""
+    written: dict[int, int] = {}
+    pending = list(entries)
+    while pending:
+        size = len(pending)
+        plan = _plan(pending[:size], owner_id, links, playlists)
+        while len(plan.operations) > MAX_ITEMS and size > 1:
+            size = max(1, size // 2)
+            plan = _plan(pending[:size], owner_id, links, playlists)
+        group, rest = pending[:size], pending[size:]
+        try:
+            with transaction() as writes:
+                for kind, item, kwargs in plan.operations:
+                    getattr(writes, kind)(item, **kwargs)
+        except TransactWriteError as error:
+            failed = failed_conditions(error)
+            done_before = {plan.plays_at[position] for position in failed if position in plan.plays_at}
+            if done_before:  # written by an earlier delivery: the others are written again without them
+                pending = [entry for entry in pending if entry[0] not in done_before]
+                continue
+            if failed & plan.link_positions:
+                raise LinkRaced from error
+            raise
+        for index, _play, matches in group:
+            written[index] = len(matches)
+        for campaign_id, (first_at, tracks) in plan.links_after.items():  # what the next group reads
+            links[campaign_id].first_attributed_at = first_at
+            links[campaign_id].attributed_tracks = tracks or None
+        pending = rest
+    return written
+
+
+def _plan(
+    entries: list[Entry],
+    owner_id: str,
+    links: dict[str, ListenerLinkItem],
+    playlists: dict[str, frozenset[str] | None],
+) -> _Plan:
+    plan = _Plan()
+    tally = Tally()
+    # One shard for the group's counters (any shard is right: readers sum them all).
+    shard = shard_of(f"{entries[0][1].account_id}#{entries[0][1].played_iso}")
+    first_at: dict[str, datetime | None] = {cid: link.first_attributed_at for cid, link in links.items()}
+    known: dict[str, set[str]] = {cid: set(link.attributed_tracks or ()) for cid, link in links.items()}
+    new_tracks: dict[str, set[str]] = defaultdict(set)
+    for index, play, matches in entries:
+        guard = PlayGuardItem(
+            *PlayGuardItem.key(play.account_id, play.played_iso, owner_id),
+            track_id=play.track_id,
+            expires_at=int((play.played_at + GUARD_LIFETIME).timestamp()),
+        )
+        plan.plays_at[plan.add("save", guard, condition=PlayGuardItem.pk.does_not_exist())] = index
+        for match in matches:
+            campaign_id, link = match.campaign_id, links[match.campaign_id]
+            attribution = _attribution(play, match)
+            plan.plays_at[plan.add("save", attribution, condition=AttributionItem.pk.does_not_exist())] = index
+            first = first_at[campaign_id] is None
+            if first:
+                first_at[campaign_id] = play.played_at
+            new_track = play.track_id not in known[campaign_id]
+            if new_track:
+                known[campaign_id].add(play.track_id)
+                new_tracks[campaign_id].add(play.track_id)
+            baseline = set(link.baseline_track_ids or ())
+            campaign_tracks = playlists.get(campaign_id) or frozenset({play.track_id})
+            new_listener = first and not (baseline & campaign_tracks)
+            dims = {name: str(value) for name, value in (link.click.as_dict() if link.click else {}).items()}
+            dims = {name: dims.get(name, "") for name in CLICK_DIMENSIONS}
+            bucket = rules.bucket(match.confidence)
+            counts = {
+                "attributed_plays": 1,
+                "listeners": int(first),
+                "new_listeners": int(new_listener),
+                **{f"streams_{model}": match.credit.get(model, 0.0) for model in rules.MODELS},
+            }
+            tally.add_event(campaign_id, play.played_at, counts, shard=shard, dimensions=dims, also=(f"CONF#{bucket}",))
+            tally.add(
+                campaign_id,
+                f"TRACK#{play.track_id}#{shard}",
+                {"attributed_plays": 1, "listeners": int(new_track)},
+                labels={"track_name": (play.track_name or "")[:300], "track_artists": ", ".join(play.artists)[:500]},
+            )
+            for model in rules.MODELS:
+                share = match.credit.get(model, 0.0)
+                tally.add(
+                    campaign_id,
+                    f"MODEL#{model}#C{bucket}#{shard}",
+                    {"streams": share, "weighted_streams": share * match.confidence},
+                )
+    moved = {cid for cid, link in links.items() if first_at.get(cid) != link.first_attributed_at} | set(new_tracks)
+    for campaign_id in sorted(moved):
+        link = links[campaign_id]
+        update = _link_update(link, first_at[campaign_id], new_tracks[campaign_id])
+        plan.link_positions.add(plan.add("update", link, **update))
+        plan.links_after[campaign_id] = (first_at[campaign_id], known[campaign_id])
+    plan.operations += [("update", item, {"actions": actions}) for item, actions in tally.updates()]
+    return plan
+
+
+def _link_update(link: ListenerLinkItem, first_at: datetime | None, tracks: set[str]) -> dict[str, Any]:
+    """The link learns the listener's first attribution and the tracks credited, on condition
+    that it still holds what was read (else the plays are retried with a fresh read)."""
+    actions = [ListenerLinkItem.attributed_tracks.add(set(tracks))] if tracks else []
+    if link.first_attributed_at is None:
+        actions.append(ListenerLinkItem.first_attributed_at.set(first_at))
+        condition = ListenerLinkItem.first_attributed_at.does_not_exist()
+    else:
+        condition = ListenerLinkItem.first_attributed_at.exists()
+    if link.attributed_tracks:
+        for track in sorted(tracks):
+            condition &= ~ListenerLinkItem.attributed_tracks.contains(track)
+    else:
+        condition &= ListenerLinkItem.attributed_tracks.does_not_exist()
+    return {"actions": actions, "condition": condition}
+
+
+def _attribution(play: PlayMessage, match: rules.Match) -> AttributionItem:
+    played_iso = play.played_iso
+    return AttributionItem(
+        *AttributionItem.key(match.campaign_id, played_iso, play.account_id),
+        gsi2pk=ListenerItem.key(play.account_id)[0],
+        gsi2sk=f"ATTR#{match.campaign_id}#{played_iso}",
+        campaign_id=match.campaign_id,
+        owner_id=match.owner_id,
+        listener_key=listener_key(match.campaign_id, play.account_id),
+        track_id=play.track_id,
+        track_name=(play.track_name or "")[:300] or None,
+        artists=", ".join(play.artists)[:500] or None,
+        played_at=play.played_at,
+        context_uri=play.context_uri,
+        confidence=match.confidence,
+        reasons=" ".join(match.reasons),
+        credit={model: round(share, 6) for model, share in match.credit.items()},
+    )
