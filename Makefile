@@ -12,7 +12,7 @@ PY313 ?= 3.13.0
 STAGE ?= dev
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install checkov test test-integration lint build deploy dev bench clean web-vendor web-test browser-deps
+.PHONY: catalogues checkov help install test test-integration lint build deploy dev bench clean web-vendor web-test browser-deps
 
 help:
 	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench   benchmarks: request counts and time ratios"
 	@echo "make deploy  sam deploy --config-env \$$STAGE, then upload the dashboard"
 	@echo "make browser-deps  apt-get install chromium if /usr/bin/chromium is missing (make test runs it)"
+	@echo "make catalogues  extract listener-facing messages, update each language's .po, compile the .mo files"
 	@echo "make web-vendor  npm ci, then copy Chart.js into web/vendor/ (dev, test and deploy run it)"
 
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
@@ -50,6 +51,18 @@ install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 # reason (README, Security posture): checkov exits non-zero on any other failure.
 checkov: $(CHECKOV_VENV)/.installed
 	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
+
+# Listener pages speak en, es, pt, fr, de from gettext catalogues. People edit the .po files;
+# the compiled .mo files are committed too, so `sam build` copies them as they are (no build
+# step at deploy time), and a test fails when a .mo differs from its .po or a message lacks
+# a translation.
+LOCALE := functions/soundlink/platform/locale
+catalogues: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -o $(LOCALE)/soundlink.pot --no-location --sort-output --omit-header \
+		functions/soundlink functions/oauth_callback
+	$(BIN)/pybabel update -i $(LOCALE)/soundlink.pot -d $(LOCALE) -D soundlink --no-fuzzy-matching --no-location \
+		--width 100
+	$(BIN)/pybabel compile -d $(LOCALE) -D soundlink --statistics
 
 # The dashboard's only third-party code, Chart.js, comes from npm at the version
 # package-lock.json pins (integrity-checked by npm ci) and is copied into web/vendor/

@@ -49,8 +49,8 @@ Next, in another terminal:
   2. Call an owner route with it (without it: 401):
        curl -H "Authorization: Bearer $TOKEN" {api}/campaigns
   3. Fire every schedule, or deliver queued messages, now:
-       curl -X POST {api}/_local/schedules/run
-       curl -X POST {api}/_local/queues/drain
+       curl -X POST -H "X-Soundlink-Local: 1" {api}/_local/schedules/run
+       curl -X POST -H "X-Soundlink-Local: 1" {api}/_local/queues/drain
 
 {demo_text}Changes under functions/ apply on the next request; template.yaml changes need a restart.
 Data lives in memory: it is gone when this stops. Ctrl-C stops everything (twice: at once).

@@ -48,6 +48,7 @@ from local.jwt_auth import JwksCache, JwtAuthorizer
 from local.logs import get_logger
 from local.moto_server import MotoServer
 from local.queues import EventSources, sqs_sources_from_stack
+from local.rate_rule import RateRule
 from local.schedules import Scheduler, schedules_from_stack
 from local.servers import ServerThread
 from local.stack import ACCOUNT_ID, REGION, LocalStack
@@ -112,6 +113,8 @@ def local_parameters(
         # Locally a person must see new plays at once: after a schedule run and a
         # drain every active listener has been polled (ARCHITECTURE.md, local contract).
         "PollIntervalSeconds": "0",
+        # No CloudFront locally: the API is its own public URL (local/rate_rule.py plays the WAF).
+        "PublicEdge": "false",
     }
     if spotify_url:
         values["SpotifyAccountsUrl"] = spotify_url
@@ -327,7 +330,16 @@ class LocalCloud:
             "/_local/schedules/run": self._control_run_schedules,
             "/_local/queues/drain": self._control_drain,
         }
-        return HttpApiEmulator(config, self.functions, authorizers, account_id=self.account_id, control_routes=control)
+        limit = self.stack.resolver.parameters.get("PublicRateLimit")
+        rate_rule = RateRule(int(limit)) if limit not in (None, "") else None
+        return HttpApiEmulator(
+            config,
+            self.functions,
+            authorizers,
+            account_id=self.account_id,
+            control_routes=control,
+            rate_rule=rate_rule,
+        )
 
     def _jwks_url_for(self, issuer: str) -> str | None:
         assert self.stack is not None

@@ -25,7 +25,9 @@ emulator (not started when real Spotify credentials are set).
 
 from __future__ import annotations
 
+import html
 import random
+import re
 import threading
 import time
 import uuid
@@ -35,6 +37,7 @@ from urllib.parse import urlsplit
 
 import requests
 from botocore.exceptions import BotoCoreError, ClientError
+from requests.adapters import HTTPAdapter
 
 from local.logs import get_logger
 
@@ -84,7 +87,7 @@ SOURCES = [
     ("https://mail.google.com/", "newsletter", "email", 2),
     ("", "", "", 1),  # typed or pasted: no referrer, no UTM
 ]
-COUNTRIES = ["US", "GB", "DE", "FR", "BR", "MX", "SE", "ES"]  # CloudFront-Viewer-Country, as CloudFront would add
+LANGUAGES = ["en-US,en;q=0.9", "es-ES,es;q=0.9", "pt-BR,pt;q=0.9", "fr-FR,fr;q=0.9", "de-DE,de;q=0.9", "en-GB"]
 NAMES = ["Ana", "Ben", "Chloé", "Dev", "Emi", "Femi", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea", "Maya", "Noor"]
 
 
@@ -184,10 +187,16 @@ class Demo:
         assert self.owner is not None
         started = self._http.post(f"{self.api}/owner/spotify/connect", headers=self.owner.headers, timeout=30)
         started.raise_for_status()
+        # The one-time ticket, opened as the owner's browser would: it sets the state's cookie.
+        browser = {"User-Agent": DESKTOPS[0].format(v=0)}
+        ticket = self._http.get(started.json()["connect_url"], headers=browser, allow_redirects=False, timeout=30)
+        if ticket.status_code != 302:
+            raise RuntimeError(f"the owner's connect link failed: {ticket.status_code} {ticket.text[:200]}")
         consent = self._http.get(
-            started.json()["authorize_url"] + f"&login_as={user_id}&decision=approve", allow_redirects=False, timeout=30
+            ticket.headers["location"] + f"&login_as={user_id}&decision=approve", allow_redirects=False, timeout=30
         )
-        back = self._http.get(consent.headers["location"], allow_redirects=False, timeout=30)
+        cookie = _set_cookies(ticket).get(CONSENT_COOKIE)
+        back = self._finish(consent.headers["location"], cookie, browser["User-Agent"])
         if back.status_code != 303:
             raise RuntimeError(f"the owner's Spotify connection failed: {back.status_code} {back.text[:200]}")
 
@@ -220,10 +229,13 @@ class Demo:
             user_agent = self._user_agent()
         referrer, utm_source, utm_medium, _ = self.rng.choices(SOURCES, weights=[s[3] for s in SOURCES])[0]
         query = {"utm_source": utm_source, "utm_medium": utm_medium, "utm_campaign": "spring-single"}
-        headers = {"User-Agent": user_agent, "CloudFront-Viewer-Country": self.rng.choice(COUNTRIES)}
+        headers = {"User-Agent": user_agent, "Accept-Language": self.rng.choice(LANGUAGES)}
         if referrer:
             headers["Referer"] = referrer
-        answer = self._http.get(
+        # Each person from an address of their own (loopback 127.x.y.z): the WAF rule and the
+        # visitor keys see one person per address, as on the internet.
+        http = _from_address(f"127.{self.rng.randint(1, 254)}.{self.rng.randint(1, 254)}.{self.rng.randint(1, 254)}")
+        page = http.get(
             f"{self.api}/c/{self.campaign['slug']}",
             params=query if utm_source else None,
             headers=headers,
@@ -231,10 +243,21 @@ class Demo:
             timeout=30,
         )
         summary.clicks += 1
+        if page.status_code != 200:
+            return  # sent to the destination: no consent to answer
+        if decision is None and self.rng.random() < 0.1:
+            http.get(_link(page.text, "just-play"), headers=headers, allow_redirects=False, timeout=30)
+            summary.left += 1  # straight to the music, no consent
+            return
+        # The landing page's "Connect Spotify", with the cookies the page set (as a browser).
+        jar = "; ".join(f"{name}={value}" for name, value in _set_cookies(page).items())
+        answer = http.get(
+            _link(page.text, "connect"), headers={**headers, "Cookie": jar}, allow_redirects=False, timeout=30
+        )
         location = answer.headers.get("location", "")
         if answer.status_code != 302 or not location.startswith(self.spotify):
             return  # sent to the destination: no consent to answer
-        cookie = answer.cookies.get(CONSENT_COOKIE) or _cookie_from_header(answer.headers.get("set-cookie", ""))
+        cookie = _set_cookies(answer).get(CONSENT_COOKIE)
         if decision is None:
             roll = self.rng.random()
             decision = "leave" if roll < 0.15 else "deny" if roll < 0.40 else "approve"
@@ -365,7 +388,7 @@ class Demo:
         return answer.json()
 
     def _post(self, path: str, body: Any) -> dict[str, Any]:
-        answer = self._http.post(f"{self.api}{path}", json=body, timeout=120)
+        answer = self._http.post(f"{self.api}{path}", json=body, headers={"X-Soundlink-Local": "1"}, timeout=120)
         answer.raise_for_status()
         return answer.json()
 
@@ -389,9 +412,38 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _cookie_from_header(header: str) -> str | None:
-    name, _, rest = header.partition("=")
-    return rest.split(";", 1)[0] if name.strip() == CONSENT_COOKIE else None
+def _from_address(address: str) -> requests.Session:
+    """A session whose connections leave from `address` (a loopback address of its own)."""
+    session = requests.Session()
+    session.mount("http://", _SourceAddress(address))
+    return session
+
+
+class _SourceAddress(HTTPAdapter):
+    def __init__(self, address: str) -> None:
+        self._address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self._address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _link(page: str, element_id: str) -> str:
+    """The href of the landing page's element with this id (#connect, #just-play)."""
+    match = re.search(rf'<a id="{element_id}"[^>]*href="([^"]+)"', page)
+    if not match:
+        raise RuntimeError(f"the landing page has no #{element_id}")
+    return html.unescape(match.group(1))
+
+
+def _set_cookies(response: requests.Response) -> dict[str, str]:
+    """The cookies a response sets (requests keeps no __Host- cookie over http)."""
+    found = {}
+    for header in response.raw.headers.getlist("set-cookie"):
+        name, _, rest = header.partition("=")
+        found[name.strip()] = rest.split(";", 1)[0]
+    return found
 
 
 def seed_demo(cloud: LocalCloud, *, rounds: int = 1, seed: int | None = None, email: str = DEMO_EMAIL) -> Demo:

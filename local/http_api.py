@@ -13,7 +13,9 @@ Bodies are read with a bound (Content-Length or chunked alike): over HTTP
 API's 10 MB, or once the event would exceed Lambda's 6 MB invocation payload
 (base64 and the event's envelope count), the answer is 413 and no function
 runs. The `/_local/...` control routes answer only requests addressed to the
-loopback address the server is bound to (see `_local_host_allowed`).
+loopback address the server is bound to (see `_local_host_allowed`) that carry
+the header `X-Soundlink-Local: 1`, which no cross-site form or no-cors fetch can
+send. The template's WAF rate rule is applied per client address (local/rate_rule.py).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from werkzeug.wrappers import Request, Response
 from local.functions import STOPPING_ERROR, Functions, FunctionSpec, Invocation, function_events
 from local.jwt_auth import AuthorizationFailed, JwtAuthorizer, JwtAuthorizerConfig
 from local.logs import get_logger
+from local.rate_rule import MARK_HEADER, RateRule
 from local.stack import LocalStack
 
 log = get_logger("api")
@@ -511,6 +514,9 @@ def _local_host_allowed(environ: Mapping[str, Any]) -> bool:
 
 
 # ------------------------------------------------------------------ the app
+LOCAL_HEADER = "X-Soundlink-Local"
+
+
 def _json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
     response = Response(json.dumps(body), status=status, content_type="application/json")
     for name, value in (headers or {}).items():
@@ -529,8 +535,10 @@ class HttpApiEmulator:
         *,
         account_id: str,
         control_routes: Mapping[str, ControlRoute] | None = None,
+        rate_rule: RateRule | None = None,
     ) -> None:
         self.config = config
+        self.rate_rule = rate_rule
         self.functions = functions
         self.authorizers = dict(authorizers)
         self.account_id = account_id
@@ -606,6 +614,11 @@ class HttpApiEmulator:
         route, params = self.route_for(request.method, parts.raw_path)
         if route is None:
             return _json_response(404, {"message": "Not Found"}), ""
+        note = ""
+        if self.rate_rule and self.rate_rule.marks(request.remote_addr or "127.0.0.1", parts.raw_path):
+            # As the WAF's COUNT rule does: the request goes on, with a header the tracker reads.
+            parts.headers[MARK_HEADER] = "1"
+            note = " (rate rule: marked)"
         authorizer_context = None
         if route.authorizer:
             if route.authorizer not in self.authorizers:
@@ -637,7 +650,7 @@ class HttpApiEmulator:
             note = f" ({route.function} not invoked: a {size}-byte event is over Lambda's {LAMBDA_MAX_REQUEST_BYTES})"
             return _json_response(413, TOO_LARGE), note
         invocation = self.functions.invoke(route.function, event, source=route.route_key)
-        return self._integration_response(invocation), f" -> {route.function}"
+        return self._integration_response(invocation), f" -> {route.function}{note}"
 
     def _integration_response(self, invocation: Invocation) -> Response:
         if not invocation.ok:
@@ -668,6 +681,12 @@ class HttpApiEmulator:
             message = (
                 f"local control routes answer only requests for 127.0.0.1:{port} or localhost:{port} "
                 f"(Host was {host!r}): a web page must not reach them through DNS rebinding"
+            )
+            return _json_response(403, {"message": message})
+        if request.headers.get(LOCAL_HEADER) != "1":
+            message = (
+                f"local control routes need the header {LOCAL_HEADER}: 1 "
+                "(no cross-site form or no-cors request can send it)"
             )
             return _json_response(403, {"message": message})
         handler = self.control_routes.get(request.path)

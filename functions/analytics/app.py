@@ -32,12 +32,34 @@ DEFAULT_RANGE = {"hour": timedelta(days=2), "day": timedelta(days=30)}
 
 
 @lru_cache(maxsize=1)
+def _export_secret() -> str:
+    """The per-deployment secret of export pseudonyms (read once per container)."""
+    import boto3
+
+    settings = get_settings()
+    client = boto3.client("secretsmanager", region_name=settings.region)
+    return client.get_secret_value(SecretId=settings.export_secret_arn)["SecretString"]
+
+
+@lru_cache(maxsize=1)
 def campaigns() -> CampaignService:
     bind_tables(get_settings())
     return CampaignService(DynamoCampaignRepository())
 
 
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # beyond these, date arithmetic overflows (year 1, 9999)
+
+
+def _plausible(value: datetime | None, name: str) -> None:
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise BadRequest(
+            f"{name} must be a date between {EARLIEST_YEAR}-01-01 and {LATEST_YEAR}-12-31, got {value.isoformat()}"
+        )
+
+
 def _range(start: datetime | None, end: datetime | None, granularity: str) -> tuple[datetime, datetime]:
+    _plausible(start, "from")
+    _plausible(end, "to")
     if end is None:
         # The end of the current hour: the answer (and its ETag) stays the same until data changes.
         end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
@@ -109,7 +131,7 @@ def export(
     cursor: Annotated[str | None, Query(max_length=2048, description="X-Next-Cursor of the previous part")] = None,
 ) -> Response[str]:
     campaign = campaigns().get(owner_id(app), campaign_id)
-    body, next_cursor = export_csv(campaign.id, cursor=cursor, max_bytes=MAX_EXPORT_BYTES)
+    body, next_cursor = export_csv(campaign.id, cursor=cursor, secret=_export_secret(), max_bytes=MAX_EXPORT_BYTES)
     headers = {
         "Content-Disposition": f'attachment; filename="soundlink-{campaign.slug}.csv"',
         "Cache-Control": "no-store",
@@ -120,7 +142,7 @@ def export(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -65,7 +65,7 @@ def _report(outcomes: dict[str, Outcome | Exception], record: SQSRecord) -> None
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     records = [SQSRecord(raw) for raw in event.get("Records", [])]

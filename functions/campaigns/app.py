@@ -41,7 +41,7 @@ app.include_router(owner_spotify.router)
 @lru_cache(maxsize=1)
 def service() -> CampaignService:
     bind_tables(get_settings())
-    return CampaignService(DynamoCampaignRepository())
+    return CampaignService(DynamoCampaignRepository(), max_per_owner=get_settings().max_campaigns_per_owner)
 
 
 def _out(campaign: Campaign) -> CampaignOut:
@@ -179,7 +179,7 @@ def openapi() -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -31,8 +31,16 @@ class SpotifyNotConfigured(AppError):
 
 
 class ConnectStarted(BaseModel):
-    authorize_url: str = Field(description="Open this in the owner's browser; Spotify sends them back to the dashboard")
-    expires_at: datetime = Field(description="The link works until then (a few minutes)")
+    connect_url: str = Field(
+        description="A one-time link: open it in the owner's browser (it binds the connection to that browser, "
+        "then goes to Spotify, which sends the owner back to the dashboard)"
+    )
+    expires_at: datetime = Field(description="The link works once, until then (a few minutes)")
+
+
+class ConnectionEnded(BaseModel):
+    at: datetime
+    reason: str = Field(description="listener_disconnect: the Spotify account's holder disconnected it on /privacy")
 
 
 class SpotifyConnection(BaseModel):
@@ -41,37 +49,34 @@ class SpotifyConnection(BaseModel):
     spotify_user_id: str | None = None
     scopes: list[str] = Field(default_factory=list)
     connected_at: datetime | None = None
+    ended: ConnectionEnded | None = Field(default=None, description="Why the last connection ended, if not by you")
 
 
 @router.post("/owner/spotify/connect", summary="Start connecting your Spotify account (to read your playlists)")
 def connect() -> ConnectStarted:
     _bound()
     settings = get_settings()
-    owner = owner_id(router)
-    try:
-        started = oauth_state.start(
-            oauth_state.Purpose.OWNER,
-            now=oauth_state.utcnow(),
-            settings=settings,
-            api_url=api_url(router, settings),
-            # The dashboard calls this with fetch from its own origin: no cookie can bind the
-            # state to the browser, so the owner always sees Spotify's dialog and confirms.
-            bind_cookie=False,
-            owner_id=owner,
-            show_dialog=True,
-        )
-    except ValueError as error:
-        raise SpotifyNotConfigured(f"this installation cannot connect to Spotify yet: {error}") from None
+    if not settings.spotify_client_id:
+        raise SpotifyNotConfigured("this installation cannot connect to Spotify yet: SpotifyClientId is not set")
+    # The dashboard calls this with fetch from its own origin, where no cookie of the API can be
+    # set: it gets a one-time ticket, and the browser that opens it is the one bound to the state.
+    ticket, expires_at = owner_spotify.new_ticket(owner_id(router), oauth_state.utcnow())
     logger.info("owner Spotify connection started")
-    return ConnectStarted(authorize_url=started.authorize_url, expires_at=started.expires_at)
+    return ConnectStarted(
+        connect_url=f"{api_url(router, settings)}/owner/spotify/start?ticket={ticket}", expires_at=expires_at
+    )
 
 
 @router.get("/owner/spotify", summary="Your Spotify connection")
 def connection() -> SpotifyConnection:
     _bound()
-    item = owner_spotify.get(owner_id(router))
+    owner = owner_id(router)
+    item = owner_spotify.get(owner)
     if item is None:
-        return SpotifyConnection(connected=False)
+        ended = owner_spotify.ended(owner)
+        return SpotifyConnection(
+            connected=False, ended=ConnectionEnded(at=ended.ended_at, reason=ended.reason) if ended else None
+        )
     return SpotifyConnection(
         connected=True,
         display_name=item.display_name,

@@ -99,7 +99,7 @@ def _report(outcomes: dict[str, PollOutcome | Exception], record: SQSRecord) -> 
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     _context["current"] = context

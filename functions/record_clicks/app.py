@@ -37,7 +37,7 @@ def _prepare_tomorrow() -> None:
         _secrets_ready.add(tomorrow)
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def record(record: SQSRecord) -> None:
     try:
         click = Click.from_message(json.loads(record.body))
@@ -52,7 +52,7 @@ def record(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     _prepare_tomorrow()

@@ -34,7 +34,7 @@ def _fan_out(work: list[dict]) -> int:
     return queued
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def continuation(record: SQSRecord) -> None:
     body = json.loads(record.body)
     if not isinstance(body, dict) or not isinstance(body.get("shard"), int):
@@ -43,7 +43,7 @@ def continuation(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     if "Records" in event:

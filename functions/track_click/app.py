@@ -1,4 +1,5 @@
-"""GET|HEAD /c/{slug} (public): the tracker link a campaign shares.
+"""GET|HEAD /c/{slug}, GET /c/{slug}/connect, GET /c/{slug}/play (public): the tracker link
+a campaign shares, its landing page's "Connect Spotify" and "Just take me to the playlist".
 
 Its cold start is what a listener waits for, so it imports only what a click
 needs: boto3 clients, PynamoDB models and Powertools' logger and metrics (no
@@ -19,7 +20,13 @@ from soundlink.tracking.tracker import CampaignCache, ClickRequest, Tracker
 from soundlink.tracking.visitors import VisitorSecrets
 
 # The routes this function serves (template.yaml's HttpApi events; a test keeps them equal).
-ROUTES = frozenset({"GET /c/{slug}", "HEAD /c/{slug}"})
+STEPS = {
+    "GET /c/{slug}": "view",
+    "HEAD /c/{slug}": "view",
+    "GET /c/{slug}/connect": "connect",
+    "GET /c/{slug}/play": "play",
+}
+ROUTES = frozenset(STEPS)
 
 logger = Logger()
 metrics = Metrics()
@@ -53,5 +60,8 @@ def handler(event: dict, context: object) -> dict:
         query=event.get("queryStringParameters") or {},
         source_ip=http.get("sourceIp", ""),
         domain=event["requestContext"].get("domainName", ""),
+        step=STEPS.get(event.get("routeKey", ""), "view"),
+        cookies=tuple(event.get("cookies") or ()),
+        path=event.get("rawPath", ""),
     )
     return tracker.handle(request)

@@ -24,7 +24,7 @@ from playwright.sync_api import sync_playwright
 
 from local.cloud import LocalCloud
 from local.demo import Demo, seed_demo
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Dashboard, Recorder, offline_route
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, DESKTOP_UA, Dashboard, Recorder, offline_route
 from tests.integration.conftest import local_cloud  # noqa: F401 - the session's local cloud, reused here
 
 
@@ -50,6 +50,10 @@ def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
 
     def make(**options: Any) -> Any:
         options.setdefault("viewport", DESKTOP)
+        # Headless Chromium names itself "HeadlessChrome", which the crawler list (rightly) calls a
+        # bot: Soundlink would send it straight to the destination. The tests are a person's browser.
+        if not options.get("user_agent"):
+            options["user_agent"] = DESKTOP_UA
         context = browser.new_context(**options)
         context.set_default_timeout(20_000)
         context.route("**/*", offline_route)

@@ -29,12 +29,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 900}
+DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 PHONE_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Version/18.1 Mobile/15E148 Safari/604.1"
 )
 PASSWORD = "Browser-owner-2026"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+LOCAL = {"X-Soundlink-Local": "1"}  # every local control request carries it (ARCHITECTURE.md)
 LANDING = "<!doctype html><title>Spotify</title><h1 id='landed'>Spotify playlist (stand-in)</h1>"
 
 
@@ -100,11 +102,11 @@ class Dashboard:
 
     def poll_everyone(self) -> None:
         """Every schedule once, then every queue drained (what the local control routes do)."""
-        requests.post(f"{self.api_url}/_local/schedules/run", timeout=60).raise_for_status()
+        requests.post(f"{self.api_url}/_local/schedules/run", headers=LOCAL, timeout=60).raise_for_status()
         self.drain()
 
     def drain(self) -> None:
-        result = requests.post(f"{self.api_url}/_local/queues/drain", timeout=120).json()
+        result = requests.post(f"{self.api_url}/_local/queues/drain", headers=LOCAL, timeout=120).json()
         assert not result.get("failed") and not result.get("timed_out"), result
 
 

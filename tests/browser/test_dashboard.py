@@ -20,7 +20,7 @@ from tests.browser.helpers import (
     no_horizontal_scroll,
     screenshot,
 )
-from tests.integration.journey import approve, click, consent_cookie, finish
+from tests.integration.journey import approve, consent_cookie, finish, start
 
 pytestmark = pytest.mark.slow
 
@@ -105,10 +105,13 @@ def test_an_owner_signs_up_and_sees_a_listener_s_streams(dashboard, new_context)
     tracker = page.get_by_test_id("tracker-link").inner_text().strip()
     assert tracker.startswith(dashboard.api_url + "/c/"), tracker
 
-    # A listener opens the tracker link on a phone and agrees on Spotify's page.
+    # A listener opens the tracker link on a phone, reads the campaign's page, chooses
+    # "Connect Spotify" and agrees on Spotify's page.
     phone = new_context(user_agent=PHONE_UA, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     listener_page = phone.new_page()
     listener_page.goto(tracker)
+    expect(listener_page.locator("h1")).to_have_text(f"Launch {tag}")
+    listener_page.locator("#connect").click()
     expect(listener_page).to_have_url(re.compile(re.escape(f"{spotify.url}/authorize?")))
     listener_page.select_option("#login_as", listener["id"])
     consented = datetime.now(UTC)
@@ -165,7 +168,7 @@ def test_names_from_owners_and_from_spotify_render_as_text(dashboard, new_contex
     assert created.status_code == 201, created.text
     campaign = created.json()
     listener = spotify.create_user(f"xss-listener-{tag}")
-    started = click(dashboard.cloud, campaign["slug"])
+    started = start(dashboard.cloud, campaign["slug"])
     assert finish(approve(started, listener["id"]), consent_cookie(started)).status_code == 303
     dashboard.drain()
     played = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()

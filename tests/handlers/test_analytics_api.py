@@ -569,3 +569,43 @@ def test_the_answer_conforms_to_the_analytics_model(api):
     assert set(parsed.models) == set(MODELS)
     assert parsed.compare[0].campaign_id == other.id
     assert parsed.model_dump(mode="json", by_alias=True) == body
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("to", "9999-12-31T22:00:00+00:00"),
+        ("from", "0001-01-01T00:00:00+01:00"),
+        ("to", "2101-01-01T00:00:00+00:00"),
+        ("from", "1999-12-31T23:59:59+00:00"),
+    ],
+)
+def test_dates_outside_2000_to_2100_are_a_400_naming_the_field(api, field, value):
+    """Issue 13: these were 500s (OverflowError)."""
+    mine = new_campaign()
+    status, body, _ = api(mine.id, query={field: value})
+    assert status == 400, body
+    assert f"{field} must be a date between 2000-01-01 and 2100-12-31" in json.dumps(body)
+
+
+def test_totals_count_suspicious_connect_and_just_play_clicks_apart(api):
+    mine = new_campaign()
+    click(mine.id, T0 + timedelta(hours=1))
+    at = T0 + timedelta(hours=2)
+    for event, counts in (
+        ("s1", {"suspicious_clicks": 1}),
+        ("s2", {"suspicious_clicks": 1}),
+        ("c1", {"connect_clicks": 1, "consents_started": 1}),
+        ("p1", {"just_play_clicks": 1}),
+    ):
+        with transaction() as writes:
+            add_counts(writes, mine.id, at, counts, event_id=event)
+    status, body, _ = api(mine.id, query=window(T0, T0 + timedelta(days=1)))
+    assert status == 200, body
+    totals = body["totals"]
+    assert (totals["clicks"], totals["suspicious_clicks"], totals["connect_clicks"], totals["just_play_clicks"]) == (
+        1,
+        2,
+        1,
+        1,
+    )

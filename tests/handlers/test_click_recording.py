@@ -89,13 +89,14 @@ def snapshot(aws) -> tuple:
 
 
 def test_a_human_click_stores_the_click_its_visit_and_every_counter(tables):
-    click = human(consent_started=True)
+    click = human()  # a page view (since issue 13 a consent starts from the landing page's connect step)
     assert record_click(via_queue(click), retention_days=RETENTION) is Recorded.UNIQUE
 
     events = {(item["pk"], item["sk"]): item for item in scan(tables, "EventsTable")}
     stored = events[(f"CAMPAIGN#{CAMPAIGN}", f"CLICK#{AT.isoformat()}#{click.id}")]
     assert stored["click_id"] == click.id and stored["campaign_id"] == CAMPAIGN
-    assert stored["kind"] == "human" and stored["unique"] is True and stored["consent_started"] is True
+    assert stored["kind"] == "human" and stored["unique"] is True and stored["consent_started"] is False
+    assert stored["step"] == "view"
     assert stored["visitor"] == VISITOR
     assert stored["dimensions"] == {
         "referrer": "t.co",
@@ -110,7 +111,7 @@ def test_a_human_click_stores_the_click_its_visit_and_every_counter(tables):
     assert int(visit["expires_at"]) == int((AT + timedelta(days=2)).timestamp())
     assert len(events) == 2
 
-    one = {"clicks": 1, "unique_clicks": 1, "consents_started": 1}
+    one = {"clicks": 1, "unique_clicks": 1}
     assert counters(tables) == {
         "TOTAL": one,
         "HOUR#2026-03-01T12": one,
@@ -162,6 +163,7 @@ def test_the_stored_click_holds_no_ip_network_or_user_agent(tables):
         "campaign_id",
         "clicked_at",
         "kind",
+        "step",
         "consent_started",
         "unique",
         "visitor",

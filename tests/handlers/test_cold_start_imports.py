@@ -5,6 +5,14 @@ import at module level must be a decision: these lists change only in a commit t
 Third-party packages are the ones that cost (``make bench`` times them as a ratio to a bare
 boto3 handler); soundlink modules are listed so a move that drags a concept into a handler
 shows here. The regrouping of soundlink (issue 12) kept every third-party set as it was.
+
+Issue 13 (landing page, integrity) added soundlink modules only, no third-party package: the
+tracker loads the landing page (tracking.landing), the language of the request
+(platform.i18n: the standard library's gettext, one catalogue read on first use), the
+hourly limit of connects (tracking.rate, which names its counter's hour with
+platform.counters) and the CloudFront origin check (tracking.origin); record_clicks the
+hourly limit of views; the callback function the rate module through tracking.recording
+(which the consent's breakdown values come from), i18n for its pages and the origin check.
 """
 
 from __future__ import annotations
@@ -207,14 +215,19 @@ SOUNDLINK = {
         "campaigns.campaign",
         "campaigns.items",
         "campaigns.playlist_ref",
+        "platform.counters",
         "platform.errors",
+        "platform.i18n",
         "platform.pages",
         "platform.settings",
         "platform.tables",
         "spotify.oauth",
         "tracking.classify",
         "tracking.clicks",
+        "tracking.landing",
         "tracking.oauth_state",
+        "tracking.origin",
+        "tracking.rate",
         "tracking.tracker",
         "tracking.visitors",
     ),
@@ -228,6 +241,7 @@ SOUNDLINK = {
         "tracking.clicks",
         "tracking.devices",
         "tracking.geo",
+        "tracking.rate",
         "tracking.recording",
         "tracking.visitors",
     ),
@@ -243,6 +257,7 @@ SOUNDLINK = {
         "listeners.deletion",
         "listeners.links",
         "platform.counters",
+        "platform.i18n",
         "platform.observability",
         "platform.pages",
         "platform.settings",
@@ -265,6 +280,8 @@ SOUNDLINK = {
         "tracking.devices",
         "tracking.geo",
         "tracking.oauth_state",
+        "tracking.origin",
+        "tracking.rate",
         "tracking.recording",
         "tracking.visitors",
     ),

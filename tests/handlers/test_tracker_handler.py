@@ -1,12 +1,19 @@
-"""GET|HEAD /c/{slug} end to end in-process: payload-2.0 events into track_click/app.py,
-moto DynamoDB (tables from template.yaml) and a moto SQS click queue underneath."""
+"""GET|HEAD /c/{slug} (the landing page), GET /c/{slug}/connect and /c/{slug}/play end to end
+in-process: payload-2.0 events into track_click/app.py, moto DynamoDB (tables from template.yaml)
+and a moto SQS click queue underneath.
+
+Issue 13 changed the contract: a person is answered with a 200 landing page, and consent starts
+only from its "Connect Spotify" link (`App.connect` follows it with the page's cookies), so the
+tests that used to read the authorize redirect off the first GET now follow the link."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import importlib
 import json
+import re
 import sys
 import uuid
 from dataclasses import dataclass, replace
@@ -64,17 +71,32 @@ class App:
         query: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         source_ip: str = SOURCE_IP,
+        cookies: list[str] | None = None,
+        step: str = "",
     ) -> dict:
+        suffix = f"/{step}" if step else ""
         event = http_event(
             method,
-            f"/c/{slug}",
-            route="/c/{slug}",
+            f"/c/{slug}{suffix}",
+            route="/c/{slug}" + suffix,
             path_parameters=None if slug is None else {"slug": slug},
             query=query,
             headers={"user-agent": user_agent, "accept": "text/html", **(headers or {})},
         )
         event["requestContext"]["http"]["sourceIp"] = source_ip
+        if cookies:
+            event["cookies"] = cookies
         return self.module.handler(event, FakeContext())
+
+    def connect(self, slug: str = SLUG, *, query: dict[str, str] | None = None, **request: Any) -> dict:
+        """The landing page, then its "Connect Spotify" link with the page's cookies (as a browser)."""
+        page = self.click(slug, query=query, **request)
+        assert page["statusCode"] == 200, page
+        href = connect_href(page)
+        link = urlsplit(href)
+        assert link.path == f"/c/{slug}/connect"
+        link_query = {k: v[0] for k, v in parse_qs(link.query).items()}
+        return self.click(slug, query=link_query, cookies=page_cookies(page), step="connect", **request)
 
     def messages(self) -> list[str]:
         bodies = []
@@ -180,6 +202,17 @@ def cookie_value(response: dict) -> str:
     return rest.split(";", 1)[0]
 
 
+def connect_href(page: dict) -> str:
+    match = re.search(r'<a id="connect"[^>]*href="([^"]+)"', page["body"])
+    assert match, page["body"]
+    return html.unescape(match.group(1))
+
+
+def page_cookies(page: dict) -> list[str]:
+    """The cookies a browser sends back after the landing page ("name=value")."""
+    return [header.split(";", 1)[0] for header in page.get("cookies", [])]
+
+
 def warm_visitor_secret() -> None:
     today = datetime.now(UTC)
     for day in (today, today + timedelta(days=1)):  # a test that crosses midnight stays warm
@@ -199,7 +232,7 @@ def campaign_reads(calls: list[tuple[str, dict]]) -> list[str]:
 
 def test_a_human_click_goes_to_spotifys_consent_with_a_stored_state_and_a_cookie(make_app, aws):
     app = make_app(campaign={})
-    response = app.click(
+    response = app.connect(
         query={"utm_source": "NewsLetter", "utm_campaign": "Spring"}, headers={"referer": "https://www.t.co/x"}
     )
 
@@ -213,6 +246,7 @@ def test_a_human_click_goes_to_spotifys_consent_with_a_stored_state_and_a_cookie
     assert params["scope"] == "user-read-recently-played"
     assert params["code_challenge_method"] == "S256" and len(params["code_challenge"]) == 43
     assert len(params["state"]) == 43
+    assert params["show_dialog"] == "true"  # Spotify shows its dialog even for a scope granted before
 
     state = data_item(aws, f"STATE#{params['state']}", "STATE")
     assert state is not None
@@ -233,10 +267,12 @@ def test_a_human_click_goes_to_spotifys_consent_with_a_stored_state_and_a_cookie
         assert attribute in header
     assert "domain" not in header.lower()
 
-    [raw] = app.messages()
+    view, raw = app.messages()
+    assert json.loads(view)["step"] == "view" and json.loads(view)["consent_started"] is False
     assert SOURCE_IP not in raw
     message = json.loads(raw)
     assert message["type"] == "click" and message["kind"] == "human" and message["consent_started"] is True
+    assert message["step"] == "connect"
     assert message["network"] == "203.0.113.0"
     assert message["campaign_id"] == app.campaign.id and message["owner_id"] == app.campaign.owner_id
     assert len(message["visitor"]) == 32 and int(message["visitor"], 16) >= 0
@@ -253,7 +289,7 @@ def test_forwarding_headers_cannot_change_the_network_or_the_visitor(make_app):
     forged = app.click(
         headers={"x-forwarded-for": "198.51.100.9", "forwarded": "for=198.51.100.9", "x-real-ip": "198.51.100.9"}
     )
-    assert plain["statusCode"] == forged["statusCode"] == 302
+    assert plain["statusCode"] == forged["statusCode"] == 200
     first, second = (json.loads(raw) for raw in app.messages())
     assert first["network"] == second["network"] == "203.0.113.0"
     assert first["visitor"] == second["visitor"]
@@ -294,7 +330,7 @@ def test_another_visitor_gets_another_visitor_key(make_app):
 )
 def test_the_query_string_never_changes_where_anyone_is_sent(make_app, query):
     app = make_app(campaign={})
-    human = app.click(query=query)
+    human = app.connect(query=query)
     params = authorize_params(human)
     assert params["redirect_uri"] == f"{API_URL}/oauth/callback"
     assert params["client_id"] == CLIENT_ID
@@ -307,7 +343,9 @@ def test_the_query_string_never_changes_where_anyone_is_sent(make_app, query):
         "scope",
         "code_challenge_method",
         "code_challenge",
+        "show_dialog",
     }
+    assert params["show_dialog"] == "true"
     assert params["state"] != query.get("state")
     assert "evil" not in human["headers"]["Location"]
     bot = app.click(query=query, user_agent=SLACKBOT)
@@ -317,12 +355,12 @@ def test_the_query_string_never_changes_where_anyone_is_sent(make_app, query):
 def test_forged_host_headers_do_not_change_the_redirect_uri(make_app):
     app = make_app(campaign={})
     headers = {"host": "evil.example", "x-forwarded-host": "evil.example", "x-forwarded-proto": "http"}
-    assert authorize_params(app.click(headers=headers))["redirect_uri"] == f"{API_URL}/oauth/callback"
+    assert authorize_params(app.connect(headers=headers))["redirect_uri"] == f"{API_URL}/oauth/callback"
 
 
 def test_without_a_public_api_url_the_redirect_uri_is_the_domain_api_gateway_received_the_request_on(make_app):
     app = make_app(campaign={}, public_api_url="")
-    response = app.click(headers={"host": "evil.example", "x-forwarded-host": "evil.example"})
+    response = app.connect(headers={"host": "evil.example", "x-forwarded-host": "evil.example"})
     assert authorize_params(response)["redirect_uri"] == f"https://{DOMAIN}/oauth/callback"
 
 
@@ -442,7 +480,7 @@ def test_the_campaign_is_read_once_a_minute(make_app, dynamo_calls):
     dynamo_calls.clear()
     app.clock.now += CAMPAIGN_CACHE_SECONDS - 0.001
     assert app.click(user_agent=SLACKBOT)["headers"]["Location"] == DESTINATION
-    assert app.click()["statusCode"] == 302
+    assert app.click()["statusCode"] == 200
     assert campaign_reads(dynamo_calls) == []
 
     dynamo_calls.clear()
@@ -489,19 +527,19 @@ def test_a_redirect_uri_spotify_would_refuse_sends_people_to_the_destination_and
     # redirect URI, so every click of a deployment whose PUBLIC_API_URL is plain
     # http (not loopback) writes a state that can never be used.
     app = make_app(campaign={}, public_api_url="http://api.example.test")
-    response = app.click()
+    response = app.connect()
     assert response["statusCode"] == 302 and response["headers"]["Location"] == DESTINATION
     assert "cookies" not in response
-    assert json.loads(app.messages()[0])["consent_started"] is False
+    assert json.loads(app.messages()[1])["consent_started"] is False
     assert state_items(aws) == []
 
 
 def test_without_a_spotify_client_id_people_go_to_the_destination(make_app, aws):
     app = make_app(campaign={}, client_id="")
-    response = app.click()
+    response = app.connect()
     assert response["headers"]["Location"] == DESTINATION and "cookies" not in response
     assert state_items(aws) == []
-    assert json.loads(app.messages()[0])["consent_started"] is False
+    assert json.loads(app.messages()[1])["consent_started"] is False
 
 
 # ------------------------------------------------------------------ failures
@@ -514,15 +552,15 @@ def test_when_the_click_cannot_be_queued_the_visitor_still_goes_on_and_an_error_
     errors: list[tuple[str, dict]] = []
     monkeypatch.setattr(app.module.logger, "error", lambda message, **kwargs: errors.append((message, kwargs)))
 
-    human = app.click()
+    human = app.connect()
     assert human["statusCode"] == 302
     authorize_params(human)
     assert cookie_value(human)
     bot = app.click(user_agent=SLACKBOT)
     assert bot["statusCode"] == 302 and bot["headers"]["Location"] == DESTINATION
 
-    assert [message for message, _ in errors] == ["click not queued", "click not queued"]
-    parked = errors[0][1]["extra"]["click"]
+    assert [message for message, _ in errors] == ["click not queued"] * 3  # the view, the connect, the bot
+    parked = errors[1][1]["extra"]["click"]
     assert parked["kind"] == "human" and parked["campaign_id"] == app.campaign.id and parked["consent_started"] is True
     assert "user_agent" not in parked and "network" not in parked
     assert SOURCE_IP not in json.dumps(errors[0][1], default=str) and BROWSER not in json.dumps(
@@ -542,12 +580,12 @@ def test_when_the_state_cannot_be_stored_the_visitor_goes_to_the_destination(mak
         raise PutError("ProvisionedThroughputExceededException: the table is throttled")
 
     monkeypatch.setattr(OAuthStateItem, "save", refuse)
-    response = app.click()
+    response = app.connect()
     assert response["statusCode"] == 302 and response["headers"]["Location"] == DESTINATION
     assert "cookies" not in response
     assert state_items(aws) == []
     assert len(warnings) == 1 and "destination" in warnings[0]
-    [raw] = app.messages()
+    _view, raw = app.messages()
     message = json.loads(raw)
     assert message["kind"] == "human" and message["consent_started"] is False
 
@@ -555,25 +593,30 @@ def test_when_the_state_cannot_be_stored_the_visitor_goes_to_the_destination(mak
 # ------------------------------------------------------- cost of a click
 
 
-def test_a_warm_human_click_costs_one_write_and_a_bot_click_none(make_app, dynamo_calls):
+def test_a_warm_page_view_costs_no_write_a_connect_two_and_a_bot_click_none(make_app, dynamo_calls):
     app = make_app(campaign={})
     warm_visitor_secret()
 
     dynamo_calls.clear()
-    assert app.click()["statusCode"] == 302
-    writes = [operation for operation, _ in dynamo_calls if operation in WRITES]
-    assert len(writes) <= 2
-    assert writes == ["PutItem"]  # the OAuth state
-    assert dynamo_calls[-1][1]["Item"]["pk"]["S"].startswith("STATE#")
+    page = app.click()
+    assert page["statusCode"] == 200
+    assert [operation for operation, _ in dynamo_calls if operation in WRITES] == []
 
     dynamo_calls.clear()
-    assert app.click()["statusCode"] == 302
-    assert [operation for operation, _ in dynamo_calls] == ["PutItem"]  # campaign and secret cached: no read
+    href = urlsplit(connect_href(page))
+    query = {k: v[0] for k, v in parse_qs(href.query).items()}
+    assert app.click(query=query, cookies=page_cookies(page), step="connect")["statusCode"] == 302
+    writes = [
+        (operation, params["Key" if operation == "UpdateItem" else "Item"]["pk"]["S"])
+        for operation, params in dynamo_calls
+        if operation in WRITES
+    ]
+    # The visitor's hour (the limit of 5 connects) and the OAuth state; campaign and secret cached: no read.
+    assert [(operation, pk.split("#")[0]) for operation, pk in writes] == [("UpdateItem", "RATE"), ("PutItem", "STATE")]
+    assert [operation for operation, _ in dynamo_calls] == ["UpdateItem", "PutItem"]
 
     dynamo_calls.clear()
     assert app.click(user_agent=SLACKBOT)["statusCode"] == 302
-    writes = [operation for operation, _ in dynamo_calls if operation in WRITES]
-    assert len(writes) <= 1
     assert dynamo_calls == []  # a bot of a cached campaign costs no DynamoDB request at all
 
     dynamo_calls.clear()
@@ -581,11 +624,14 @@ def test_a_warm_human_click_costs_one_write_and_a_bot_click_none(make_app, dynam
     assert dynamo_calls == []
 
 
-def test_a_cold_human_click_creates_the_days_secret_and_still_costs_at_most_two_writes(make_app, dynamo_calls, aws):
+def test_a_cold_journey_creates_the_days_secret_and_costs_at_most_three_writes(make_app, dynamo_calls, aws):
     app = make_app(campaign={})
     dynamo_calls.clear()
-    assert app.click()["statusCode"] == 302
-    writes = [(operation, params["Item"]["pk"]["S"]) for operation, params in dynamo_calls if operation in WRITES]
-    assert len(writes) <= 2
-    assert [pk.split("#")[0] for _, pk in writes] == ["VISITOR_SECRET", "STATE"]
+    assert app.connect()["statusCode"] == 302
+    writes = [
+        params["Key" if operation == "UpdateItem" else "Item"]["pk"]["S"]
+        for operation, params in dynamo_calls
+        if operation in WRITES
+    ]
+    assert [pk.split("#")[0] for pk in writes] == ["VISITOR_SECRET", "RATE", "STATE"]
     assert data_item(aws, "VISITOR_SECRET", f"DAY#{day_of(datetime.now(UTC))}") is not None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -13,6 +16,8 @@ from local.cloud import LocalCloud, OwnerTokens
 PLAYLIST = "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 COOKIE = "__Host-soundlink_consent"
+PAGE_COOKIE = "__Host-soundlink_page"
+VISITOR_COOKIE = "__Host-soundlink_visitor"
 
 
 def new_campaign(cloud: LocalCloud, owner: OwnerTokens, **fields: Any) -> dict:
@@ -37,6 +42,48 @@ def click(
         allow_redirects=False,
         timeout=30,
     )
+
+
+def set_cookies(response: requests.Response) -> dict[str, str]:
+    """The cookies a response sets, by name (requests would not send a Secure cookie over http)."""
+    found = {}
+    for header in response.raw.headers.getlist("set-cookie"):
+        name, _, rest = header.partition("=")
+        found[name] = rest.split(";", 1)[0]
+    return found
+
+
+def connect_link(page: requests.Response) -> str:
+    """The landing page's "Connect Spotify" (id="connect") href."""
+    match = re.search(r'<a id="connect"[^>]*href="([^"]+)"', page.text)
+    assert match, page.text
+    return html.unescape(match.group(1))
+
+
+def follow_connect(
+    page: requests.Response,
+    *,
+    user_agent: str = BROWSER,
+    cookies: dict[str, str] | None = None,
+    session: Any = requests,
+) -> requests.Response:
+    """Follow the landing page's #connect as its browser would: with the cookies the page set."""
+    jar = {**(cookies or {}), **set_cookies(page)}
+    link = connect_link(page)
+    assert urlsplit(link).path.endswith("/connect")
+    return session.get(
+        link,
+        headers={"User-Agent": user_agent, "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())},
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
+def start(cloud: LocalCloud, slug: str, **request: Any) -> requests.Response:
+    """A person's click, then the landing page's "Connect Spotify": ends at Spotify's authorize URL."""
+    page = click(cloud, slug, **request)
+    assert page.status_code == 200, page.text
+    return follow_connect(page, user_agent=request.get("user_agent", BROWSER))
 
 
 def consent_cookie(response: requests.Response) -> str:

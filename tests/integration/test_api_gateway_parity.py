@@ -17,6 +17,7 @@ from local.http_api import LAMBDA_MAX_REQUEST_BYTES, MAX_BODY_BYTES, HttpApiConf
 from .helpers import clear_records, records
 
 TOO_LARGE = {"message": "Request Entity Too Large"}
+LOCAL = {"X-Soundlink-Local": "1"}
 
 
 def _api_lines(caplog: pytest.LogCaptureFixture, start: str) -> list[str]:
@@ -132,12 +133,16 @@ def test_control_routes_refuse_other_hosts_and_fire_nothing(fixture_cloud: Local
     port = _port(fixture_cloud)
     clear_records(fixture_cloud, "tick")
     header = host.format(port=port, other=port + 1)
-    refused = requests.post(fixture_cloud.api_url + "/_local/schedules/run", headers={"Host": header}, timeout=30)
+    refused = requests.post(
+        fixture_cloud.api_url + "/_local/schedules/run", headers={"Host": header, **LOCAL}, timeout=30
+    )
     assert refused.status_code == 403
     assert refused.headers["content-type"] == "application/json"
     message = refused.json()["message"]
     assert "Host" in message and f"127.0.0.1:{port}" in message and f"localhost:{port}" in message
-    drained = requests.post(fixture_cloud.api_url + "/_local/queues/drain", headers={"Host": header}, timeout=30)
+    drained = requests.post(
+        fixture_cloud.api_url + "/_local/queues/drain", headers={"Host": header, **LOCAL}, timeout=30
+    )
     assert drained.status_code == 403
     time.sleep(0.2)
     assert records(fixture_cloud, "tick") == []
@@ -147,7 +152,7 @@ def test_control_routes_refuse_other_hosts_and_fire_nothing(fixture_cloud: Local
 def test_control_routes_answer_loopback_hosts(fixture_cloud: LocalCloud, host: str) -> None:
     response = requests.post(
         fixture_cloud.api_url + "/_local/queues/drain",
-        headers={"Host": host.format(port=_port(fixture_cloud))},
+        headers={"Host": host.format(port=_port(fixture_cloud)), **LOCAL},
         json={"timeout_seconds": 5, "wait_for_retries": False},
         timeout=30,
     )
@@ -175,7 +180,7 @@ def test_the_host_check_uses_the_address_the_server_is_bound_to() -> None:
 
     def post(host: str, server: tuple[str, str]) -> int:
         environ = {"SERVER_NAME": server[0], "SERVER_PORT": server[1], "HTTP_HOST": host}
-        return client.post("/_local/schedules/run", environ_overrides=environ).status_code
+        return client.post("/_local/schedules/run", environ_overrides=environ, headers=LOCAL).status_code
 
     assert post("127.0.0.1:3000", ("127.0.0.1", "3000")) == 200
     assert post("127.0.0.2:3000", ("127.0.0.2", "3000")) == 200  # bound to another loopback address
@@ -185,3 +190,20 @@ def test_the_host_check_uses_the_address_the_server_is_bound_to() -> None:
     assert post("127.0.0.2:3000", ("127.0.0.1", "3000")) == 403
     assert post("192.168.1.10:3000", ("0.0.0.0", "3000")) == 403  # noqa: S104 - a bound address, not a bind
     assert fired == ["127.0.0.1:3000", "127.0.0.2:3000", "[::1]:3000", "localhost:3000"]
+
+
+def test_control_routes_refuse_a_request_without_the_local_header(fixture_cloud: LocalCloud) -> None:
+    """A cross-site form or no-cors fetch can POST to 127.0.0.1, but cannot add a custom header."""
+    clear_records(fixture_cloud, "tick")
+    for path in ("/_local/schedules/run", "/_local/queues/drain"):
+        refused = requests.post(fixture_cloud.api_url + path, timeout=30)
+        assert refused.status_code == 403 and "X-Soundlink-Local" in refused.json()["message"]
+        form = requests.post(
+            fixture_cloud.api_url + path,
+            data={"x": "1"},
+            headers={"Origin": "https://evil.example", "X-Soundlink-Local": "0"},
+            timeout=30,
+        )
+        assert form.status_code == 403
+    time.sleep(0.2)  # what a fired schedule would have recorded by now
+    assert records(fixture_cloud, "tick") == []

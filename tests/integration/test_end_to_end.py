@@ -74,8 +74,10 @@ def test_the_spotify_emulator_knows_the_local_app(local_cloud: LocalCloud) -> No
 
 
 def test_the_local_control_routes_answer(local_cloud: LocalCloud) -> None:
-    fired = requests.post(local_cloud.api_url + "/_local/schedules/run", timeout=30)
+    fired = requests.post(local_cloud.api_url + "/_local/schedules/run", headers={"X-Soundlink-Local": "1"}, timeout=30)
     assert fired.status_code == 200 and isinstance(fired.json()["fired"], list)
-    drained = requests.post(local_cloud.api_url + "/_local/queues/drain", timeout=60)
+    drained = requests.post(
+        local_cloud.api_url + "/_local/queues/drain", headers={"X-Soundlink-Local": "1"}, timeout=60
+    )
     assert drained.status_code == 200
     assert set(drained.json()) == {"processed", "failed", "remaining", "timed_out"}

@@ -229,9 +229,19 @@ def test_a_handler_past_its_timeout_is_stopped(fixture_cloud: LocalCloud, caplog
 
 
 def test_local_control_routes_are_post_only_and_listed(fixture_cloud: LocalCloud) -> None:
-    assert requests.get(fixture_cloud.api_url + "/_local/queues/drain", timeout=10).status_code == 405
-    unknown = requests.post(fixture_cloud.api_url + "/_local/nothing", timeout=10)
+    assert (
+        requests.get(
+            fixture_cloud.api_url + "/_local/queues/drain", headers={"X-Soundlink-Local": "1"}, timeout=10
+        ).status_code
+        == 405
+    )
+    unknown = requests.post(fixture_cloud.api_url + "/_local/nothing", headers={"X-Soundlink-Local": "1"}, timeout=10)
     assert unknown.status_code == 404
     assert "/_local/schedules/run" in unknown.json()["message"]
-    bad = requests.post(fixture_cloud.api_url + "/_local/queues/drain", json={"timeout_seconds": "x"}, timeout=10)
+    bad = requests.post(
+        fixture_cloud.api_url + "/_local/queues/drain",
+        json={"timeout_seconds": "x"},
+        headers={"X-Soundlink-Local": "1"},
+        timeout=10,
+    )
     assert bad.status_code == 400

@@ -1,6 +1,9 @@
 """The listener's journey through the local cloud and the Spotify emulator:
-tracker link → Spotify consent → connected listener (or a counted decline),
-the owner's Spotify connection, and a listener's disconnect."""
+tracker link → landing page → "Connect Spotify" → Spotify consent → connected listener
+(or a counted decline), the owner's Spotify connection, and a listener's disconnect.
+
+Issue 13 changed the contract: a person's click is answered with the landing page (200), and
+the consent starts from its #connect link (`start` follows it with the page's cookies)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from tests.integration.journey import (
     drain,
     finish,
     new_campaign,
+    start,
 )
 
 pytestmark = pytest.mark.slow
@@ -52,7 +56,7 @@ def listener(spotify: EmulatorControl) -> dict:
 
 def test_a_human_click_ends_at_spotifys_authorize_url_with_a_stored_state(local_cloud, owner) -> None:
     campaign = new_campaign(local_cloud, owner)
-    response = click(local_cloud, campaign["slug"], query={"utm_source": "Newsletter", "utm_medium": "email"})
+    response = start(local_cloud, campaign["slug"], query={"utm_source": "Newsletter", "utm_medium": "email"})
     assert response.status_code == 302, response.text
     location = urlsplit(response.headers["location"])
     assert f"{location.scheme}://{location.netloc}" == local_cloud.spotify_url and location.path == "/authorize"
@@ -60,6 +64,7 @@ def test_a_human_click_ends_at_spotifys_authorize_url_with_a_stored_state(local_
     assert params["scope"] == "user-read-recently-played"
     assert params["code_challenge_method"] == "S256" and len(params["code_challenge"]) == 43
     assert params["redirect_uri"] == local_cloud.api_url + "/oauth/callback"
+    assert params["show_dialog"] == "true"
     state = data_items(local_cloud, f"STATE#{params['state']}")
     assert len(state) == 1 and state[0]["purpose"]["S"] == "listen"
     verifier = state[0]["code_verifier"]["S"]
@@ -75,7 +80,7 @@ def test_a_human_click_ends_at_spotifys_authorize_url_with_a_stored_state(local_
 
     drain(local_cloud)
     totals = counters(local_cloud, campaign["id"])
-    assert totals["TOTAL"] == {"clicks": 1, "unique_clicks": 1, "consents_started": 1}
+    assert totals["TOTAL"] == {"clicks": 1, "unique_clicks": 1, "connect_clicks": 1, "consents_started": 1}
     assert totals["DIM#utm_source#newsletter"]["clicks"] == 1
     assert totals["DIM#device#desktop"]["clicks"] == 1
 
@@ -104,7 +109,7 @@ def test_bots_prefetches_and_head_requests_create_no_state(local_cloud, owner) -
 def test_the_same_visitor_twice_in_a_day_is_one_unique_click(local_cloud, owner) -> None:
     campaign = new_campaign(local_cloud, owner)
     for _ in range(2):
-        assert click(local_cloud, campaign["slug"]).status_code == 302
+        assert click(local_cloud, campaign["slug"]).status_code == 200
     click(local_cloud, campaign["slug"], user_agent=BROWSER.replace("131", "132"))  # another visitor key
     drain(local_cloud)
     totals = counters(local_cloud, campaign["id"])["TOTAL"]
@@ -115,7 +120,7 @@ def test_approve_stores_an_active_listener_with_tokens_that_decrypt_only_in_thei
     local_cloud, owner, listener
 ) -> None:
     campaign = new_campaign(local_cloud, owner)
-    started = click(local_cloud, campaign["slug"], query={"utm_campaign": "Spring"})
+    started = start(local_cloud, campaign["slug"], query={"utm_campaign": "Spring"})
     callback_url = approve(started, listener["id"])
     done = finish(callback_url, consent_cookie(started))
     assert done.status_code == 303, done.text
@@ -150,7 +155,7 @@ def test_approve_stores_an_active_listener_with_tokens_that_decrypt_only_in_thei
 def test_a_listener_of_two_campaigns_keeps_both_links(local_cloud, owner, listener) -> None:
     first, second = new_campaign(local_cloud, owner), new_campaign(local_cloud, owner)
     for campaign in (first, second, first):
-        started = click(local_cloud, campaign["slug"])
+        started = start(local_cloud, campaign["slug"])
         assert finish(approve(started, listener["id"]), consent_cookie(started)).status_code == 303
     items = {item["sk"]["S"]: item for item in data_items(local_cloud, f"LISTENER#{listener['account_id']}")}
     assert {f"LINK#{first['id']}", f"LINK#{second['id']}", "LISTENER"} <= set(items)
@@ -160,7 +165,7 @@ def test_a_listener_of_two_campaigns_keeps_both_links(local_cloud, owner, listen
 
 def test_deny_counts_a_decline_and_still_sends_the_listener_on(local_cloud, owner, listener) -> None:
     campaign = new_campaign(local_cloud, owner)
-    started = click(local_cloud, campaign["slug"])
+    started = start(local_cloud, campaign["slug"])
     callback_url = approve(started, listener["id"], decision="deny")
     assert "error=access_denied" in callback_url
     done = finish(callback_url, consent_cookie(started))
@@ -174,7 +179,7 @@ def test_tampered_cookie_less_and_expired_states_are_refused_with_nothing_writte
     local_cloud, owner, listener, spotify, tamper
 ) -> None:
     campaign = new_campaign(local_cloud, owner)
-    started = click(local_cloud, campaign["slug"])
+    started = start(local_cloud, campaign["slug"])
     callback_url, cookie = approve(started, listener["id"]), consent_cookie(started)
     if tamper == "no_cookie":
         cookie = None
@@ -201,7 +206,7 @@ def test_tampered_cookie_less_and_expired_states_are_refused_with_nothing_writte
 
 def test_spotify_down_at_the_exchange_writes_nothing_and_offers_a_retry(local_cloud, owner, listener, spotify) -> None:
     campaign = new_campaign(local_cloud, owner)
-    started = click(local_cloud, campaign["slug"])
+    started = start(local_cloud, campaign["slug"])
     callback_url = approve(started, listener["id"])
     spotify.fault("token", status=503, count=10)
     try:
@@ -215,7 +220,7 @@ def test_spotify_down_at_the_exchange_writes_nothing_and_offers_a_retry(local_cl
 
 def test_a_not_allowlisted_account_is_told_so_and_nothing_is_stored(local_cloud, owner, listener, spotify) -> None:
     campaign = new_campaign(local_cloud, owner)
-    started = click(local_cloud, campaign["slug"])
+    started = start(local_cloud, campaign["slug"])
     callback_url = approve(started, listener["id"])
     spotify.fault("me", status=403, count=1, message="User not registered in the Developer Dashboard")
     refused = finish(callback_url, consent_cookie(started))
@@ -251,14 +256,26 @@ def test_the_owner_connects_spotify_and_sees_the_connection(local_cloud, owner, 
         "spotify_user_id": None,
         "scopes": [],
         "connected_at": None,
+        "ended": None,
     }
     started = requests.post(f"{api}/owner/spotify/connect", headers=headers, timeout=30)
     assert started.status_code == 200, started.text
-    url = started.json()["authorize_url"]
+    # Since issue 13: a one-time ticket on the API that the owner's browser opens (binding the state
+    # to that browser's cookie), not Spotify's authorize URL itself.
+    ticket = requests.get(
+        started.json()["connect_url"], headers={"User-Agent": BROWSER}, allow_redirects=False, timeout=30
+    )
+    assert ticket.status_code == 302, ticket.text
+    url = ticket.headers["location"]
     assert "playlist-read-private" in parse_qs(urlsplit(url).query)["scope"][0]
+    assert parse_qs(urlsplit(url).query)["show_dialog"] == ["true"]
+    again = requests.get(
+        started.json()["connect_url"], headers={"User-Agent": BROWSER}, allow_redirects=False, timeout=30
+    )
+    assert again.status_code == 400  # one-time
     artist = spotify.create_user(f"artist-{uuid.uuid4().hex[:8]}", "The Artist")
     back = requests.get(url + f"&login_as={artist['id']}&decision=approve", allow_redirects=False, timeout=30)
-    done = finish(back.headers["location"], None)
+    done = finish(back.headers["location"], consent_cookie(ticket))
     assert done.status_code == 303 and done.headers["location"].startswith(local_cloud.web_url)
     shown = requests.get(f"{api}/owner/spotify", headers=headers, timeout=30).json()
     assert shown["connected"] is True and shown["display_name"] == "The Artist"
@@ -275,16 +292,19 @@ def test_the_owner_connects_spotify_and_sees_the_connection(local_cloud, owner, 
 
 def test_disconnect_leaves_no_item_naming_the_listener(local_cloud, owner, listener) -> None:
     campaign = new_campaign(local_cloud, owner)
-    started = click(local_cloud, campaign["slug"])
+    started = start(local_cloud, campaign["slug"])
     finish(approve(started, listener["id"]), consent_cookie(started))
     account = listener["account_id"]
     assert data_items(local_cloud, f"LISTENER#{account}")
 
-    intro = requests.get(f"{local_cloud.api_url}/privacy/disconnect", timeout=30)
+    browser = {"User-Agent": BROWSER}
+    intro = requests.get(f"{local_cloud.api_url}/privacy/disconnect", headers=browser, timeout=30)
     assert intro.status_code == 200 and "confirm=yes" in intro.text
-    start = requests.get(f"{local_cloud.api_url}/privacy/disconnect?confirm=yes", allow_redirects=False, timeout=30)
-    assert start.status_code == 302
-    done = finish(approve(start, listener["id"]), consent_cookie(start))
+    started = requests.get(
+        f"{local_cloud.api_url}/privacy/disconnect?confirm=yes", headers=browser, allow_redirects=False, timeout=30
+    )
+    assert started.status_code == 302
+    done = finish(approve(started, listener["id"]), consent_cookie(started))
     assert done.status_code == 200 and "disconnected" in done.text
     everything = local_cloud.client("dynamodb").scan(TableName=local_cloud.physical_id("DataTable"))["Items"]
     assert not [item for item in everything if account in str(item) or listener["id"] in str(item)]

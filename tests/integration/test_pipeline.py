@@ -17,7 +17,17 @@ import requests
 
 from local.cloud import LocalCloud
 from local.spotify_emulator.testing import EmulatorControl
-from tests.integration.journey import approve, click, consent_cookie, data_items, drain, finish, new_campaign
+from tests.integration.journey import (
+    BROWSER,
+    approve,
+    click,
+    consent_cookie,
+    data_items,
+    drain,
+    finish,
+    new_campaign,
+    start,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -25,17 +35,19 @@ WINDOW_DAYS = 14
 
 
 def connect_owner_spotify(cloud: LocalCloud, owner, user_id: str) -> None:
+    """The owner's browser opens the one-time connect_url (issue 13), then approves on Spotify."""
     started = requests.post(f"{cloud.api_url}/owner/spotify/connect", headers=owner.headers, timeout=30).json()
+    ticket = requests.get(started["connect_url"], headers={"User-Agent": BROWSER}, allow_redirects=False, timeout=30)
     back = requests.get(
-        started["authorize_url"] + f"&login_as={user_id}&decision=approve", allow_redirects=False, timeout=30
+        ticket.headers["location"] + f"&login_as={user_id}&decision=approve", allow_redirects=False, timeout=30
     )
-    assert finish(back.headers["location"], None).status_code == 303
+    assert finish(back.headers["location"], consent_cookie(ticket)).status_code == 303
 
 
 def join(cloud: LocalCloud, campaign: dict, user_id: str) -> datetime:
     """The listener clicks the campaign's link and approves; returns the click time (roughly)."""
     before = datetime.now(UTC)
-    started = click(cloud, campaign["slug"])
+    started = start(cloud, campaign["slug"])
     assert finish(approve(started, user_id), consent_cookie(started)).status_code == 303
     return before
 
@@ -49,7 +61,9 @@ def analytics(cloud: LocalCloud, owner, campaign: dict, **params) -> dict:
 
 
 def poll_everyone(cloud: LocalCloud) -> dict:
-    requests.post(f"{cloud.api_url}/_local/schedules/run", timeout=60).raise_for_status()
+    requests.post(
+        f"{cloud.api_url}/_local/schedules/run", headers={"X-Soundlink-Local": "1"}, timeout=60
+    ).raise_for_status()
     return drain(cloud)
 
 
@@ -246,10 +260,10 @@ def test_every_play_delivered_three_times_in_any_order_changes_nothing(scenario)
         for play in spotify.call("GET", f"/_emulator/users/{user['id']}/plays")["items"]
     ] * 3
     random.Random(7).shuffle(messages)  # noqa: S311 - a repeatable order, not a secret
-    for start in range(0, len(messages), 10):
+    for first in range(0, len(messages), 10):
         records = [
             {"messageId": str(uuid.uuid4()), "body": json.dumps(body), "eventSource": "aws:sqs"}
-            for body in messages[start : start + 10]
+            for body in messages[first : first + 10]
         ]
         invocation = cloud.invoke("AttributeFunction", {"Records": records})
         assert invocation.ok and invocation.payload == {"batchItemFailures": []}, invocation
@@ -307,10 +321,31 @@ def test_disconnect_after_attribution_leaves_no_item_naming_the_listener(scenari
         scenario["listeners"],
     )
     before = analytics(cloud, owner1, a, model="linear")
-    start = requests.get(f"{cloud.api_url}/privacy/disconnect?confirm=yes", allow_redirects=False, timeout=30)
-    done = finish(approve(start, l1["id"]), consent_cookie(start))
+    # A person's browser (since issue 13 a crawler's user agent, like python-requests', starts nothing).
+    started = requests.get(
+        f"{cloud.api_url}/privacy/disconnect?confirm=yes",
+        headers={"User-Agent": BROWSER},
+        allow_redirects=False,
+        timeout=30,
+    )
+    done = finish(approve(started, l1["id"]), consent_cookie(started))
     assert done.status_code == 200 and "disconnected" in done.text
     everything = cloud.client("dynamodb").scan(TableName=cloud.physical_id("DataTable"))["Items"]
     assert not [item for item in everything if l1["account_id"] in json.dumps(item) or l1["id"] in json.dumps(item)]
     # Campaign aggregates hold no personal data and stay.
     assert analytics(cloud, owner1, a, model="linear") == before
+
+
+def test_the_landing_page_shows_the_playlist_as_spotify_names_it(scenario) -> None:
+    """Attribution read playlist A with its owner's connection: its name and cover reach the landing page."""
+    cloud, (owner1, _owner2), (a, _b, c) = scenario["cloud"], scenario["owners"], scenario["campaigns"]
+    # A new campaign of the same playlist: a tracker container caches a campaign for a minute.
+    again = new_campaign(cloud, owner1, playlist=a["playlist_uri"])
+    page = click(cloud, again["slug"])
+    assert page.status_code == 200
+    assert "Playlist: A" in page.text
+    assert '<img class="cover" src="https://mosaic.scdn.co/' in page.text
+    assert "img-src https://mosaic.scdn.co" in page.headers["content-security-policy"]
+    # C's owner never connected Spotify: nothing is known of it, and nothing is shown.
+    other = click(cloud, c["slug"])
+    assert "Playlist:" not in other.text and "<img" not in other.text

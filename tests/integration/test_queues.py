@@ -55,7 +55,12 @@ def test_only_the_failed_record_returns_and_lands_in_the_dlq_after_max_receive_c
     fixture_cloud: LocalCloud, queues: dict[str, str]
 ) -> None:
     _send(fixture_cloud, queues["work"], "ok-1", "poison", "ok-2")
-    response = requests.post(fixture_cloud.api_url + "/_local/queues/drain", json={"timeout_seconds": 20}, timeout=30)
+    response = requests.post(
+        fixture_cloud.api_url + "/_local/queues/drain",
+        json={"timeout_seconds": 20},
+        headers={"X-Soundlink-Local": "1"},
+        timeout=30,
+    )
     assert response.json() == {"processed": 2, "failed": 2, "remaining": 0, "timed_out": False}
 
     delivered = records(fixture_cloud, "sqs")

@@ -28,6 +28,9 @@ EXPECTED_STATUS = {
     "owner-spotify-disconnect": ("CampaignsFunction", {200}),
     "track-click": ("TrackClickFunction", {404}),  # no campaign has the sample's slug locally
     "track-click-head": ("TrackClickFunction", {404}),
+    "track-click-connect": ("TrackClickFunction", {404}),
+    "track-click-play": ("TrackClickFunction", {404}),
+    "owner-spotify-start": ("OAuthCallbackFunction", {400}),  # the sample ticket was never issued
     "oauth-callback": ("OAuthCallbackFunction", {400}),  # the sample state was never issued
     "oauth-callback-denied": ("OAuthCallbackFunction", {400}),
     "privacy": ("OAuthCallbackFunction", {200}),

@@ -133,7 +133,9 @@ def test_schedules_fire_when_due_on_a_clock(fixture_cloud: LocalCloud) -> None:
 
 def test_run_schedules_fires_every_enabled_schedule_now(fixture_cloud: LocalCloud) -> None:
     clear_records(fixture_cloud, "tick")
-    response = requests.post(fixture_cloud.api_url + "/_local/schedules/run", timeout=30)
+    response = requests.post(
+        fixture_cloud.api_url + "/_local/schedules/run", headers={"X-Soundlink-Local": "1"}, timeout=30
+    )
     assert response.status_code == 200
     fired = {item["schedule"]: item["ok"] for item in response.json()["fired"]}
     assert fired == {"soundlink-local-TickFunctionEveryMinute": True, "soundlink-local-TickFunctionNightly": True}

@@ -37,6 +37,9 @@ class InMemoryCampaigns:
         more = start + limit < len(mine)
         return Page(campaigns=chunk, next_cursor=str(start + limit) if more else None)
 
+    def count_for_owner(self, owner_id: str, up_to: int) -> int:
+        return min(up_to, sum(1 for c in self.by_id.values() if c.owner_id == owner_id))
+
     def save(self, campaign: Campaign) -> Campaign:
         stored = self.by_id[campaign.id]
         if stored.version != campaign.version:

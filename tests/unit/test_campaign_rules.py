@@ -125,11 +125,13 @@ def test_another_owners_campaign_is_not_found(service):
 
 
 def test_update_changes_only_the_fields_sent(service):
-    campaign = service.create("o", draft(attribution_model="linear", destination_url="https://example.com/x"))
+    # Destinations are Spotify links unless the operator allow-lists a host (issue 13).
+    album = "https://open.spotify.com/album/4aawyAB9vmqN3uQ7FjRGTy"
+    campaign = service.create("o", draft(attribution_model="linear", destination_url=album))
     updated = service.update("o", campaign.id, CampaignUpdate.model_validate({"attribution_window_days": 30}))
     assert updated.attribution_window_days == 30
     assert updated.attribution_model is AttributionModel.LINEAR
-    assert updated.destination_url == "https://example.com/x"
+    assert updated.destination_url == album
     reset = service.update("o", campaign.id, CampaignUpdate.model_validate({"destination_url": None}))
     assert reset.destination_url == f"https://open.spotify.com/playlist/{PID}"
     remodelled = service.update("o", campaign.id, CampaignUpdate.model_validate({"attribution_model": "time_decay"}))
@@ -274,7 +276,8 @@ def test_destination_url_refuses_control_characters_and_whitespace(url):
 
 
 def test_destination_url_keeps_surrounding_whitespace_trimmed():
-    assert draft(destination_url="  https://example.com/x  ").destination_url == "https://example.com/x"
+    url = "https://open.spotify.com/album/4aawyAB9vmqN3uQ7FjRGTy"
+    assert draft(destination_url=f"  {url}  ").destination_url == url
 
 
 @pytest.mark.parametrize("name", ["a\u0001b", "a\nb", "a\tb", "a\x7fb", "a\x85b", "a\ufffeb", "a\uffffb", "a\ud800b"])
@@ -332,3 +335,75 @@ def test_a_real_id_is_read_and_named_in_not_found():
     with pytest.raises(NotFound, match=missing):
         service.get("o", missing)
     assert repo.reads == [missing]
+
+
+# ------------------------------------------------------------- input hygiene (issue 13)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Launch\u202egnp.exe", "Zero\u200bwidth", "\u2066isolate\u2069", "soft\u00adhyphen", "\ufeffBOM", "x\u200dy"],
+)
+def test_names_refuse_invisible_formatting_characters(name):
+    for field in ("name", "presented_by"):
+        problems = errors_of(CampaignCreate, {"name": "ok", "playlist": PID, field: name})
+        assert "invisible formatting" in problems[field]
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://\\evil.com", "backslash"),
+        ("https://open.spotify.com\\@evil.com/", "backslash"),
+        ("https://127.0.0.1/", "IP address"),
+        ("https://[::1]/", "IP address"),
+        ("https://2130706433/", "Spotify"),
+        ("https://user@open.spotify.com/playlist/x", "user name"),
+        ("https://open.spotify.com@evil.com/", "user name"),
+        ("https://\u043epen.spotify.com/playlist/x", "punycode"),
+        ("https://phish.example/login", "Spotify"),
+        ("https://open.spotify.com.evil.com/", "Spotify"),
+        ("spotify:evil", "https://"),
+    ],
+)
+def test_destinations_refuse_redirector_tricks_and_other_sites(url, says):
+    problems = errors_of(CampaignCreate, {"name": "ok", "playlist": PID, "destination_url": url})
+    assert says in problems["destination_url"], problems
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://open.spotify.com/album/4aawyAB9vmqN3uQ7FjRGTy",
+        "https://open.spotify.com./track/4aawyAB9vmqN3uQ7FjRGTy",
+        "spotify:playlist:37i9dQZF1DXcBWIGoYBM5M",
+        "spotify:user:someone:playlist:37i9dQZF1DXcBWIGoYBM5M",
+    ],
+)
+def test_spotify_destinations_are_accepted(url):
+    assert draft(destination_url=url).destination_url == url
+
+
+def test_other_hosts_only_from_the_operators_allow_list(monkeypatch):
+    from soundlink.platform.settings import destination_hosts
+
+    monkeypatch.setenv("DESTINATION_HOSTS", "links.example.org, xn--bcher-kva.example")
+    destination_hosts.cache_clear()
+    try:
+        assert draft(destination_url="https://links.example.org/a").destination_url == "https://links.example.org/a"
+        assert draft(destination_url="https://xn--bcher-kva.example/").destination_url
+        problems = errors_of(CampaignCreate, {"name": "ok", "playlist": PID, "destination_url": "https://b.example/"})
+        assert "links.example.org" in problems["destination_url"]
+    finally:
+        monkeypatch.delenv("DESTINATION_HOSTS")
+        destination_hosts.cache_clear()
+
+
+def test_campaigns_per_owner_are_capped():
+    service = CampaignService(InMemoryCampaigns(), max_per_owner=3)
+    for _ in range(3):
+        service.create("o", draft())
+    with pytest.raises(Conflict) as refused:
+        service.create("o", draft())
+    assert "MaxCampaignsPerOwner" in refused.value.message and "3 campaigns" in refused.value.message
+    service.create("someone-else", draft())  # per owner

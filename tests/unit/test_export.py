@@ -11,11 +11,25 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soundlink.analytics.export import COLUMNS, export_csv
+from soundlink.analytics.export import COLUMNS, pseudonym
+from soundlink.analytics.export import export_csv as export_with_secret
 from soundlink.attribution.rules import MODELS
 from soundlink.attribution.service import listener_key
 from soundlink.platform.errors import BadRequest
 from soundlink.platform.tables import AttributionItem, ListenerItem
+
+SECRET = "deployment-secret-for-tests-0123456789abcdef"
+
+
+def export_csv(campaign_id: str, **kwargs):
+    """The export as the analytics function makes it: with the deployment's pseudonym secret."""
+    return export_with_secret(campaign_id, secret=SECRET, **kwargs)
+
+
+def shown(campaign_id: str, account_id: str) -> str:
+    """A listener as an export shows them (since issue 13: an HMAC with the deployment's secret)."""
+    return pseudonym(SECRET, campaign_id, listener_key(campaign_id, account_id))
+
 
 CAMPAIGN = "6f1c2a8e-4b8f-4d55-9a3e-0c2f3b1d4e5f"
 OTHER = "0b7a3c9d-1e2f-4a5b-8c6d-7e8f9a0b1c2d"
@@ -89,7 +103,7 @@ def test_header_once_then_one_row_per_attribution_in_order(tables):
     assert table[0] == list(COLUMNS)
     assert sum(row == list(COLUMNS) for row in table) == 1
     assert len(table) == 1 + len(written)
-    assert [row[0] for row in table[1:]] == [item.listener_key for item in written]
+    assert [row[0] for row in table[1:]] == [pseudonym(SECRET, CAMPAIGN, item.listener_key) for item in written]
     assert [row[4] for row in table[1:]] == [item.played_at.isoformat() for item in written]
     first = dict(zip(COLUMNS, table[1], strict=True))
     assert first["track_id"] == "4uLU6hMCjMI75M1A2tKUQC"
@@ -167,10 +181,21 @@ def test_the_listener_column_never_holds_the_account_id(tables):
     for account in accounts:
         assert account not in body
     listeners = [row[0] for row in rows(body)[1:]]
-    assert listeners == [listener_key(CAMPAIGN, account) for account in accounts]
-    assert all(len(key) == 16 and int(key, 16) >= 0 for key in listeners)
-    # The same listener has another key in another campaign.
-    assert listener_key(OTHER, accounts[0]) != listener_key(CAMPAIGN, accounts[0])
+    assert listeners == [shown(CAMPAIGN, account) for account in accounts]
+    assert all(len(key) == 20 and int(key, 16) >= 0 for key in listeners)
+    # The same listener has another pseudonym in another campaign.
+    assert shown(OTHER, accounts[0]) != shown(CAMPAIGN, accounts[0])
+    # Whoever has a candidate account id cannot confirm it without the deployment's secret:
+    # the stored per-campaign key (sha256 of campaign and account) is not what the export shows.
+    for account in accounts:
+        assert listener_key(CAMPAIGN, account) not in body
+    other_deployment, _ = export_with_secret(CAMPAIGN, cursor=None, secret="another-deployment")
+    assert not set(listeners) & {row[0] for row in rows(other_deployment)[1:]}
+
+
+def test_the_export_needs_the_secret(tables):
+    with pytest.raises(ValueError, match="secret"):
+        export_with_secret(CAMPAIGN, cursor=None, secret="")
 
 
 # ---------------------------------------------------------------- parts
@@ -189,7 +214,7 @@ def test_parts_chain_to_the_whole_export_without_losing_or_repeating_a_row(table
     assert table[0] == list(COLUMNS)
     assert sum(row == list(COLUMNS) for row in table) == 1
     got = [(row[0], row[4]) for row in table[1:]]
-    assert got == [(item.listener_key, item.played_at.isoformat()) for item in written]
+    assert got == [(pseudonym(SECRET, CAMPAIGN, item.listener_key), item.played_at.isoformat()) for item in written]
     for body, cursor in parts[1:]:
         assert not body.startswith(",".join(COLUMNS))
         assert cursor is None or len(cursor) <= 2048  # the handler takes cursors up to 2048 characters
@@ -239,7 +264,7 @@ def test_a_cursor_continues_only_within_its_campaign(tables):
     rest, _ = export_csv(OTHER, cursor=cursor, max_bytes=10**6)
     listeners = [row[0] for row in rows(rest)]
     assert listeners
-    assert set(listeners) <= {listener_key(OTHER, f"other-{i}") for i in range(6)}
+    assert set(listeners) <= {shown(OTHER, f"other-{i}") for i in range(6)}
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections import Counter
 
 import boto3
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from moto import mock_aws
 
 from soundlink.tokens import cipher as token_cipher
-from soundlink.tokens.cipher import KMS_CONTEXT, TokenCipher, TokenDecryptionError, listener_context, owner_context
+from soundlink.tokens.cipher import (
+    KMS_CONTEXT,
+    LISTENER_PURPOSE,
+    OWNER_PURPOSE,
+    TokenCipher,
+    TokenDecryptionError,
+    kms_context,
+    listener_context,
+    owner_context,
+)
 
 CONTEXT = listener_context("account-1")
 
@@ -94,7 +105,7 @@ def test_json_round_trip_and_the_blob_reveals_nothing(kms):
     blob = cipher.encrypt_json(tokens, owner_context("owner-7"))
     assert cipher.decrypt_json(blob, owner_context("owner-7")) == tokens
     version, _, nonce, _ = parts(blob)
-    assert version == "v1"
+    assert version == "v2"  # since issue 13: the purpose is in the KMS context
     assert len(unb64(nonce)) == 12
     assert "secret" not in blob and "owner-7" not in blob
     assert all(ch.isalnum() or ch in "-_." for ch in blob)
@@ -182,8 +193,8 @@ def _tampered(blob: str) -> dict[str, str]:
         "nonce-short": ".".join((version, wrapped, b64(unb64(nonce)[:7]), sealed)),
         "nonce-long": ".".join((version, wrapped, b64(unb64(nonce) + b"\x00"), sealed)),
         "nonce-swapped": ".".join((version, wrapped, sealed, nonce)),
-        "version-v2": ".".join(("v2", wrapped, nonce, sealed)),
-        "version-upper": ".".join(("V1", wrapped, nonce, sealed)),
+        "version-v3": ".".join(("v3", wrapped, nonce, sealed)),
+        "version-upper": ".".join(("V2", wrapped, nonce, sealed)),
         "version-empty": ".".join(("", wrapped, nonce, sealed)),
         "data-key-bit": ".".join((version, flip_last_byte(wrapped), nonce, sealed)),
         "data-key-truncated": ".".join((version, b64(unb64(wrapped)[:40]), nonce, sealed)),
@@ -252,7 +263,7 @@ def test_a_thousand_tokens_in_one_container_cost_one_generate_data_key_and_no_de
         assert cipher.decrypt(blob, context) == f"tokens-{n}".encode()
     assert client.calls == Counter({"generate_data_key": 1})
     _, kwargs = client.kwargs[0]
-    assert kwargs == {"KeyId": key, "KeySpec": "AES_256", "EncryptionContext": KMS_CONTEXT}
+    assert kwargs == {"KeyId": key, "KeySpec": "AES_256", "EncryptionContext": kms_context(LISTENER_PURPOSE)}
 
 
 def test_a_cold_container_decrypts_many_tokens_with_one_decrypt(kms):
@@ -266,7 +277,7 @@ def test_a_cold_container_decrypts_many_tokens_with_one_decrypt(kms):
     assert [reader.decrypt(blob, CONTEXT) for blob in blobs] == [f"t{n}".encode() for n in range(100)]
     assert client.calls == Counter({"decrypt": 1})
     _, kwargs = client.kwargs[0]
-    assert kwargs["EncryptionContext"] == KMS_CONTEXT and kwargs["KeyId"] == key
+    assert kwargs["EncryptionContext"] == kms_context(LISTENER_PURPOSE) and kwargs["KeyId"] == key
 
 
 def test_a_cold_container_pays_one_decrypt_per_data_key(kms):
@@ -350,3 +361,34 @@ def test_the_decrypt_cache_keeps_the_most_recent_data_keys(kms, monkeypatch):
     assert client.calls["decrypt"] == 65
     reader.decrypt(blobs[0], CONTEXT)  # evicted by the 65th
     assert client.calls["decrypt"] == 66
+
+
+# ------------------------------------------------- purposes in the KMS context (issue 13)
+
+
+def test_listener_and_owner_tokens_never_share_a_data_key(kms):
+    client, key = kms
+    cipher = TokenCipher(client, key, clock=Clock())
+    listener = cipher.encrypt(b"l", listener_context("a"))
+    owner = cipher.encrypt(b"o", owner_context("o"))
+    assert parts(listener)[1] != parts(owner)[1]
+    contexts = [kwargs["EncryptionContext"] for _, kwargs in client.kwargs]
+    assert contexts == [kms_context(LISTENER_PURPOSE), kms_context(OWNER_PURPOSE)]
+    assert all(context["purpose"] in (LISTENER_PURPOSE, OWNER_PURPOSE) for context in contexts)
+
+
+def test_tokens_sealed_before_purposes_still_decrypt(kms):
+    """v1 blobs (data key under the context without a purpose) stay readable: nothing stored is lost."""
+    client, key = kms
+    answer = client.generate_data_key(KeyId=key, KeySpec="AES_256", EncryptionContext=KMS_CONTEXT)
+    nonce = b"\x00" * 12
+    aad = json.dumps(dict(CONTEXT), sort_keys=True, separators=(",", ":")).encode()
+    sealed = AESGCM(answer["Plaintext"]).encrypt(nonce, b"old tokens", aad)
+    legacy = ".".join(("v1", *(b64(part) for part in (answer["CiphertextBlob"], nonce, sealed))))
+    assert TokenCipher(client, key).decrypt(legacy, CONTEXT) == b"old tokens"
+
+
+def test_a_context_without_a_purpose_seals_nothing(kms):
+    client, key = kms
+    with pytest.raises(ValueError, match="purpose"):
+        TokenCipher(client, key).encrypt(b"x", {"listener": "a"})

@@ -153,7 +153,8 @@ def test_a_100_kb_user_agent_is_classified_quickly(user_agent):
 
 
 def test_only_the_first_max_user_agent_characters_are_looked_at():
-    padded = "Mozilla/5.0 " + "x" * (MAX_USER_AGENT - len("Mozilla/5.0 "))
+    browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+    padded = browser + "x" * (MAX_USER_AGENT - len(browser))
     assert classify("GET", {"user-agent": padded + " Googlebot/2.1"}) is ClickKind.HUMAN
     assert classify("GET", {"user-agent": "Googlebot/2.1 " + padded}) is ClickKind.BOT
 

@@ -21,6 +21,10 @@ export function spotifyPanel() {
       const who = next.display_name || next.spotify_user_id || "your account";
       const since = next.connected_at ? ` since ${formatDate(next.connected_at)}` : "";
       ui.status.textContent = `Connected as ${who}${since}. Plays of your playlists' tracks count wherever listeners start them.`;
+    } else if (next?.ended?.reason === "listener_disconnect") {
+      ui.status.textContent =
+        `Not connected. On ${formatDate(next.ended.at)} the owner of the Spotify account you had connected ` +
+        "disconnected it from Soundlink on its privacy page, which deleted the connection. Connect an account of yours again.";
     } else {
       ui.status.textContent = "Not connected.";
     }
@@ -50,7 +54,8 @@ export function spotifyPanel() {
   ui.connect.addEventListener("click", async () => {
     ui.connect.disabled = true;
     try {
-      const { authorize_url: url } = await connectSpotify();
+      // A one-time link on the API: opened in this browser, it binds the connection to it.
+      const { connect_url: url } = await connectSpotify();
       if (!/^https?:\/\//.test(url)) throw new Error("Soundlink answered an unexpected address.");
       rememberBeforeSpotify(location.hash);
       ui.status.textContent = "Taking you to Spotify…";

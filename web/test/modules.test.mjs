@@ -89,6 +89,9 @@ test("editing sends only what changed; an emptied landing address or date resets
     destination_url: null,
     ends_at: null,
   });
+  // Who presents it (issue 13): set, changed, removed.
+  assert.deepEqual(changesOf(original, { ...same, presented_by: "The Owls" }), { presented_by: "The Owls" });
+  assert.deepEqual(changesOf({ ...original, presented_by: "The Owls" }, { ...same, presented_by: "" }), { presented_by: null });
 });
 
 test("password policy: 12+ characters, upper, lower, digit", () => {

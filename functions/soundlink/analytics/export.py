@@ -2,9 +2,12 @@
 
 Rows are read page by page from the campaign's attributions; a part stops
 before Lambda's response limit and names where the next part starts
-(X-Next-Cursor). Listeners appear only as their pseudonymous per-campaign
-key. Cells that a spreadsheet would run as a formula are quoted with a
-leading apostrophe (CSV injection).
+(X-Next-Cursor). Listeners appear only as a pseudonym: an HMAC, with a
+per-deployment secret (Secrets Manager), of the campaign and its stored
+per-campaign key. Without the secret nobody can confirm a candidate Spotify
+account against an export, and two owners' exports cannot be joined (the
+campaign is part of every pseudonym). Cells that a spreadsheet would run as
+a formula are quoted with a leading apostrophe (CSV injection).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import hashlib
+import hmac
 import io
 import json
 
@@ -54,8 +59,21 @@ def _encode(sort_key: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"sk": sort_key}).encode()).decode().rstrip("=")
 
 
-def export_csv(campaign_id: str, *, cursor: str | None, max_bytes: int = MAX_EXPORT_BYTES) -> tuple[str, str | None]:
+PSEUDONYM_HEX = 20
+
+
+def pseudonym(secret: str, campaign_id: str, listener_key: str) -> str:
+    """A listener as one campaign's export shows them."""
+    message = f"{campaign_id}\n{listener_key}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
+
+
+def export_csv(
+    campaign_id: str, *, cursor: str | None, secret: str, max_bytes: int = MAX_EXPORT_BYTES
+) -> tuple[str, str | None]:
     """One part of the export and the cursor of the next part (None: this was the last)."""
+    if not secret:
+        raise ValueError("the export needs the deployment's pseudonym secret")
     start = _decode(cursor, campaign_id) if cursor else None
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -70,7 +88,7 @@ def export_csv(campaign_id: str, *, cursor: str | None, max_bytes: int = MAX_EXP
         start_of_row = buffer.tell()
         writer.writerow(
             [
-                _cell(item.listener_key),
+                _cell(pseudonym(secret, campaign_id, item.listener_key)),
                 _cell(item.track_id),
                 _cell(item.track_name),
                 _cell(item.artists),

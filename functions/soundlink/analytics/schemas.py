@@ -8,9 +8,15 @@ from pydantic import BaseModel, Field
 
 
 class Totals(BaseModel):
-    clicks: int = Field(description="Clicks by people (bots and prefetches excluded)")
+    clicks: int = Field(description="Landing page views by people (bots, prefetches and suspicious requests excluded)")
     unique_clicks: int = Field(description="First click of a visitor on a UTC day")
     bot_clicks: int = Field(description="Bots, link previews and HEAD requests")
+    suspicious_clicks: int = Field(
+        description="Neither people nor declared bots (implausible browsers, a visitor past 5 an hour, requests "
+        "the WAF rate rule marked): sent on, counted in no other figure"
+    )
+    connect_clicks: int = Field(description='"Connect Spotify" on the landing page (people)')
+    just_play_clicks: int = Field(description='"Just take me to the playlist" on the landing page (people)')
     authorizations: int = Field(description="Listeners who connected Spotify")
     declined: int = Field(description="Listeners who declined on Spotify's consent page")
     conversion_rate: float = Field(description="authorizations / clicks: the share of clicks that connected Spotify")

@@ -94,7 +94,12 @@ class PlaylistTracks:
         except (PlaylistNotReadable, PlaylistNotFound, TokenRevoked, NotAllowListed, SpotifyRequestError) as error:
             return self._unreadable(playlist_id, f"Spotify refused to read the playlist: {error.message}", now)
         PlaylistStateItem(
-            *PlaylistStateItem.key(playlist_id), snapshot_id=playlist.snapshot_id, readable=True, checked_at=now
+            *PlaylistStateItem.key(playlist_id),
+            snapshot_id=playlist.snapshot_id,
+            readable=True,
+            checked_at=now,
+            name=playlist.name[:200] or None,
+            image_url=playlist.image_url,
         ).save()
         return cached
 

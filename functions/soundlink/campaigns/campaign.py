@@ -47,6 +47,11 @@ class Campaign:
     updated_at: datetime
     archived_at: datetime | None = None
     version: int = 0
+    # Shown on the landing page: who presents it (e.g. the artist), and the playlist as Spotify
+    # names and pictures it (read with the owner's connection, when Soundlink could).
+    presented_by: str | None = None
+    playlist_name: str | None = None
+    playlist_image_url: str | None = None
 
     @property
     def playlist(self) -> PlaylistRef:

@@ -27,6 +27,9 @@ def campaign_to_item(campaign: Campaign) -> CampaignItem:
         created_at=campaign.created_at,
         updated_at=campaign.updated_at,
         archived_at=campaign.archived_at,
+        presented_by=campaign.presented_by,
+        playlist_name=campaign.playlist_name,
+        playlist_image_url=campaign.playlist_image_url,
     )
     if campaign.version:
         item.version = campaign.version
@@ -50,4 +53,7 @@ def campaign_from_item(item: CampaignItem) -> Campaign:
         updated_at=item.updated_at,
         archived_at=item.archived_at,
         version=int(item.version or 0),
+        presented_by=item.presented_by,
+        playlist_name=item.playlist_name,
+        playlist_image_url=item.playlist_image_url,
     )

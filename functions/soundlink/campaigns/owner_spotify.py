@@ -7,11 +7,16 @@ connection. The tokens are sealed like a listener's (owner context).
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 
+from pynamodb.exceptions import DeleteError
 from pynamodb.transactions import TransactWrite
 
-from soundlink.platform.tables import OwnerSpotifyItem
+from soundlink.platform.tables import ConnectTicketItem, OwnerSpotifyEndedItem, OwnerSpotifyItem
+
+TICKET_TTL = timedelta(minutes=5)
+LISTENER_DISCONNECT = "listener_disconnect"
 
 
 def put(
@@ -35,8 +40,49 @@ def put(
             scopes=scopes,
             tokens=sealed_tokens,
             connected_at=now,
+            gsi2pk=f"LISTENER#{account_id}",
+            gsi2sk=f"OWNER#{owner_id}",
         )
     )
+    writes.delete(OwnerSpotifyEndedItem(*OwnerSpotifyEndedItem.key(owner_id)))
+
+
+def owners_of(account_id: str) -> list[str]:
+    """The owners whose Spotify connection is this account (gsi2, one Query)."""
+    found = OwnerSpotifyItem.by_account.query(f"LISTENER#{account_id}", OwnerSpotifyItem.gsi2sk.startswith("OWNER#"))
+    return [item.owner_id for item in found]
+
+
+def mark_ended(owner_id: str, at: datetime, reason: str = LISTENER_DISCONNECT) -> None:
+    OwnerSpotifyEndedItem(*OwnerSpotifyEndedItem.key(owner_id), ended_at=at, reason=reason).save()
+
+
+def ended(owner_id: str) -> OwnerSpotifyEndedItem | None:
+    try:
+        return OwnerSpotifyEndedItem.get(*OwnerSpotifyEndedItem.key(owner_id), consistent_read=True)
+    except OwnerSpotifyEndedItem.DoesNotExist:
+        return None
+
+
+def new_ticket(owner_id: str, now: datetime) -> tuple[str, datetime]:
+    """(ticket, expires_at): the one-time ticket the owner's browser opens."""
+    ticket = secrets.token_urlsafe(32)
+    expires_at = now + TICKET_TTL
+    item = ConnectTicketItem(*ConnectTicketItem.key(ticket), owner_id=owner_id, expires_at=int(expires_at.timestamp()))
+    item.save(condition=ConnectTicketItem.pk.does_not_exist())
+    return ticket, expires_at
+
+
+def redeem_ticket(ticket: str, now: datetime) -> str | None:
+    """The ticket's owner, once: the ticket is deleted on condition it is there and unexpired."""
+    if not ticket or len(ticket) > 64:
+        return None
+    try:
+        item = ConnectTicketItem.get(*ConnectTicketItem.key(ticket), consistent_read=True)
+        item.delete(condition=ConnectTicketItem.pk.exists() & (ConnectTicketItem.expires_at > int(now.timestamp())))
+    except (ConnectTicketItem.DoesNotExist, DeleteError):
+        return None  # unknown, used (by a concurrent request too) or expired
+    return item.owner_id
 
 
 def get(owner_id: str) -> OwnerSpotifyItem | None:

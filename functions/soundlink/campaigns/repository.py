@@ -108,6 +108,16 @@ class DynamoCampaignRepository:
         campaigns = [campaign_from_item(item) for item in query]
         return Page(campaigns=campaigns, next_cursor=_encode_cursor(query.last_evaluated_key))
 
+    def count_for_owner(self, owner_id: str, up_to: int) -> int:
+        # Keys only, pages of at most `up_to`: the count costs little however many there are.
+        query = CampaignItem.by_owner.query(
+            CampaignItem.owner_key(owner_id),
+            CampaignItem.gsi1sk.startswith("CAMPAIGN#"),
+            attributes_to_get=["pk"],
+            limit=up_to,
+        )
+        return sum(1 for _ in query)
+
     def save(self, campaign: Campaign) -> Campaign:
         item = campaign_to_item(campaign)
         try:

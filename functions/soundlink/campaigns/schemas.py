@@ -5,6 +5,8 @@ Kept apart from the service so the tracker and the pipeline read campaigns witho
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus, check_period, tracker_url
 from soundlink.campaigns.playlist_ref import parse_playlist
 from soundlink.platform.errors import BadRequest
+from soundlink.platform.settings import destination_hosts
 
 MAX_URL_LENGTH = 2048
 # Dates are stored and compared in UTC; outside this range they are typos,
@@ -30,10 +33,34 @@ def _is_control(ch: str) -> bool:
     return unicodedata.category(ch) in ("Cc", "Cs") or "\ufdd0" <= ch <= "\ufdef" or (ord(ch) & 0xFFFE) == 0xFFFE
 
 
+def _invisible(text: str, i: int) -> bool:
+    """A format character (Cf) other than an emoji sequence's zero-width joiner (🎧‍🔥)."""
+    if unicodedata.category(text[i]) != "Cf":
+        return False
+    if text[i] != "\u200d" or i == 0 or i == len(text) - 1:
+        return True
+    before, after = text[i - 1], text[i + 1]
+    return not (_emoji_part(before) and _emoji_part(after))
+
+
+def _emoji_part(ch: str) -> bool:
+    return unicodedata.category(ch) == "So" or ch == "\ufe0f" or 0x1F3FB <= ord(ch) <= 0x1F3FF
+
+
 def _check_name(value: str | None) -> str | None:
     if value is not None and any(_is_control(ch) for ch in value):
         raise ValueError("name must not contain control characters (line breaks, tabs, ...)")
+    # Listeners read it on the landing page: no bidi overrides (U+202E) or zero-width characters
+    # that make it read as something else.
+    if value is not None and any(_invisible(value, i) for i in range(len(value))):
+        raise ValueError(
+            "must not contain invisible formatting characters (direction overrides, zero-width spaces, ...)"
+        )
     return value
+
+
+SPOTIFY_HOSTS = frozenset({"open.spotify.com"})
+_SPOTIFY_URI = re.compile(r"^spotify:(playlist|album|track|artist|show|episode|user)(:[A-Za-z0-9._-]+)+$")
 
 
 def _check_destination(value: str | None) -> str | None:
@@ -51,10 +78,31 @@ def _check_destination(value: str | None) -> str | None:
         parts.port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
     except ValueError:
         raise ValueError("destination_url is not a valid URL") from None
+    if _SPOTIFY_URI.match(value):
+        return value  # opens the Spotify app itself
     if parts.scheme != "https" or not parts.hostname:
-        raise ValueError("destination_url must be an https:// address, e.g. https://open.spotify.com/playlist/…")
-    if parts.username or parts.password:
+        raise ValueError(
+            "destination_url must be an https:// address or a spotify: URI, e.g. https://open.spotify.com/playlist/…"
+        )
+    if "\\" in value:
+        raise ValueError("destination_url must not contain backslashes (browsers read them as slashes)")
+    if "@" in parts.netloc or parts.username or parts.password:
         raise ValueError("destination_url must not contain a user name or password")
+    host = parts.hostname.rstrip(".")
+    if not host.isascii():
+        raise ValueError("destination_url's host must be ASCII; write an international name in punycode (xn--…)")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise ValueError("destination_url must name a host, not an IP address")
+    if host not in SPOTIFY_HOSTS | destination_hosts():
+        allowed = ", ".join(sorted(SPOTIFY_HOSTS | destination_hosts()))
+        raise ValueError(
+            f"destination_url must lead to Spotify ({allowed}); other sites need the operator's allow-list "
+            "(the DestinationHosts parameter)"
+        )
     return value
 
 
@@ -82,7 +130,10 @@ class CampaignCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=120, description="Shown to you only")
+    name: str = Field(min_length=1, max_length=120, description="Shown to you and on the link's landing page")
+    presented_by: str | None = Field(
+        None, min_length=1, max_length=120, description="Who presents it to listeners, e.g. the artist's name"
+    )
     playlist: str = Field(
         max_length=500,
         description="Spotify playlist link, spotify:playlist: URI or 22-character id",
@@ -94,7 +145,7 @@ class CampaignCreate(BaseModel):
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
 
-    _name = field_validator("name")(_check_name)
+    _name = field_validator("name", "presented_by")(_check_name)
     _playlist = field_validator("playlist")(_check_playlist)
     _destination = field_validator("destination_url")(_check_destination)
     _moments = field_validator("starts_at", "ends_at")(_check_moment)
@@ -111,6 +162,7 @@ class CampaignUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str | None = Field(None, min_length=1, max_length=120)
+    presented_by: str | None = Field(None, min_length=1, max_length=120, description="null removes it")
     attribution_window_days: int | None = Field(None, ge=1, le=90)
     attribution_model: AttributionModel | None = None
     destination_url: str | None = Field(None, description="null resets it to the playlist on Spotify")
@@ -118,7 +170,7 @@ class CampaignUpdate(BaseModel):
     ends_at: AwareDatetime | None = None
     playlist: Any = Field(None, description="Cannot be changed; present only to explain why")
 
-    _name = field_validator("name")(_check_name)
+    _name = field_validator("name", "presented_by")(_check_name)
     _destination = field_validator("destination_url")(_check_destination)
     _moments = field_validator("starts_at", "ends_at")(_check_moment)
 
@@ -148,6 +200,7 @@ class CampaignOut(BaseModel):
 
     id: str
     name: str
+    presented_by: str | None = None
     slug: str
     tracker_url: str
     qr_url: str
@@ -169,6 +222,7 @@ class CampaignOut(BaseModel):
         return cls(
             id=campaign.id,
             name=campaign.name,
+            presented_by=campaign.presented_by,
             slug=campaign.slug,
             tracker_url=tracker_url(api_url, campaign.slug),
             qr_url=f"{api_url}/campaigns/{campaign.id}/qr.svg",

@@ -59,6 +59,9 @@ class CampaignRepository(Protocol):
     def save(self, campaign: Campaign) -> Campaign:
         """Replace a stored campaign if its version is unchanged (else StaleCampaign)."""
 
+    def count_for_owner(self, owner_id: str, up_to: int) -> int:
+        """How many campaigns (archived included) the owner has, counted up to `up_to`."""
+
 
 def new_slug() -> str:
     return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_LENGTH))
@@ -75,8 +78,10 @@ class CampaignService:
         *,
         now: Callable[[], datetime] = _utcnow,
         slugs: Callable[[], str] = new_slug,
+        max_per_owner: int = 100,
     ) -> None:
         self._repository = repository
+        self._max_per_owner = max_per_owner
         self._now = now
         self._slugs = slugs
 
@@ -84,6 +89,13 @@ class CampaignService:
         now = self._now()
         if draft.ends_at and draft.ends_at <= now:
             raise BadRequest("ends_at is in the past: a campaign must end in the future")
+        # Anyone may sign up as an owner: the cap bounds what one account can create (checked
+        # before the write, so two concurrent requests may pass it by one).
+        if self._repository.count_for_owner(owner_id, self._max_per_owner) >= self._max_per_owner:
+            raise Conflict(
+                f"you have {self._max_per_owner} campaigns, the most this installation allows per owner "
+                "(archived ones count too); ask its operator to raise MaxCampaignsPerOwner"
+            )
         playlist = PlaylistRef(draft.playlist)
         campaign_id = str(uuid.uuid4())
         for _ in range(SLUG_ATTEMPTS):
@@ -91,6 +103,7 @@ class CampaignService:
                 id=campaign_id,
                 owner_id=owner_id,
                 name=draft.name,
+                presented_by=draft.presented_by,
                 slug=self._slugs(),
                 playlist_id=playlist.id,
                 destination_url=draft.destination_url or playlist.url,

@@ -2,8 +2,9 @@
 owner connection, listener disconnect: one module each), or say plainly why it cannot.
 
 Order matters: the state is read and checked (exists, unexpired, this
-browser's cookie) before anything else; Spotify is asked next (code
-exchange, /v1/me); the tokens are sealed; and only then one DynamoDB
+browser's cookie, not claimed) before anything else; then claimed for its
+one code exchange; Spotify is asked next (code exchange, /v1/me), and a
+failed exchange deletes the state; the tokens are sealed; and only then one DynamoDB
 transaction deletes the state (on condition it is still there, so a state
 is used once) and stores the result with its counters. A failure anywhere
 before that transaction writes nothing: no half-written listener.
@@ -11,21 +12,24 @@ before that transaction writes nothing: no half-written listener.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from soundlink.consent import disconnect, listener, owner
 from soundlink.consent.answers import Answers
 from soundlink.consent.consume import Consume
 from soundlink.platform.counters import add_counts
-from soundlink.platform.pages import Page, redirect
+from soundlink.platform.i18n import for_request
+from soundlink.platform.pages import redirect
 from soundlink.platform.settings import Settings
-from soundlink.platform.tables import OAuthStateItem
+from soundlink.platform.tables import DeclineItem, OAuthStateItem
+from soundlink.platform.transactions import failed_conditions
 from soundlink.spotify.accounts import SpotifyAccounts
 from soundlink.spotify.api import SpotifyClient
 from soundlink.spotify.errors import InvalidAuthorizationCode, NotAllowListed, SpotifyError
@@ -79,7 +83,8 @@ class ConsentCallback:
 
     def handle(self, request: CallbackRequest) -> tuple[dict, Outcome]:
         now = self._now()
-        answer = Answers(request.api_url, self._settings.dashboard_url)
+        language, translations = for_request(request.headers)
+        answer = Answers(request.api_url, self._settings.dashboard_url, language, translations)
         query = {k: v[:MAX_PARAMETER] for k, v in request.query.items() if k in ("state", "code", "error")}
         try:
             state = oauth_state.load(query.get("state"), oauth_state.cookie_from(request.cookies), now)
@@ -90,18 +95,25 @@ class ConsentCallback:
         if error or not code:
             return self._declined(state, purpose, error or "no_code", now, request, answer)
         try:
+            oauth_state.claim(state, now)
+        except StateRefused as refused:
+            return answer.refused(refused), Outcome(purpose, refused.reason)
+        except (PynamoDBException, BotoCoreError, ClientError):
+            return answer.problem(state, 503, answer.gettext("Soundlink could not save your connection just now.")), (
+                Outcome(purpose, "storage_unavailable")
+            )
+        try:
             tokens = self._accounts().exchange_code(code, state.redirect_uri, state.code_verifier)
             profile = self._client(tokens).me()
-        except InvalidAuthorizationCode:
-            return answer.problem(state, 400, "That Spotify sign-in was already used or has expired."), Outcome(
-                purpose, "code_refused"
-            )
-        except NotAllowListed:
-            return answer.not_allowlisted(state), Outcome(purpose, "not_allowlisted")
-        except SpotifyError:
-            return answer.problem(state, 503, "Spotify did not answer just now."), Outcome(
-                purpose, "spotify_unavailable"
-            )
+        except (InvalidAuthorizationCode, NotAllowListed, SpotifyError) as error:
+            _forget(state)
+            if isinstance(error, InvalidAuthorizationCode):
+                what = answer.gettext("That Spotify sign-in was already used or has expired.")
+                return answer.problem(state, 400, what), Outcome(purpose, "code_refused")
+            if isinstance(error, NotAllowListed):
+                return answer.not_allowlisted(state), Outcome(purpose, "not_allowlisted")
+            what = answer.gettext("Spotify did not answer just now.")
+            return answer.problem(state, 503, what), Outcome(purpose, "spotify_unavailable")
         try:
             if purpose is Purpose.LISTEN:
                 page = listener.connected(
@@ -114,16 +126,18 @@ class ConsentCallback:
                 )
                 return page, Outcome(purpose, "connected")
             page = disconnect.disconnected(
-                state, profile, now, request.api_url, dynamodb=self._dynamodb(), table=self._settings.data_table
+                state, profile, now, answer, dynamodb=self._dynamodb(), table=self._settings.data_table
             )
             return page, Outcome(purpose, "disconnected")
         except StateRefused as refused:  # used by a concurrent callback between read and write
             return answer.refused(refused), Outcome(purpose, refused.reason)
         except (TokenDecryptionError, PynamoDBException, BotoCoreError, ClientError, RuntimeError):
             what = (
-                "Soundlink could not finish deleting your data just now (what was deleted stays deleted)."
+                answer.gettext(
+                    "Soundlink could not finish deleting your data just now (what was deleted stays deleted)."
+                )
                 if purpose is Purpose.DISCONNECT
-                else "Soundlink could not save your connection just now."
+                else answer.gettext("Soundlink could not save your connection just now.")
             )
             return answer.problem(state, 503, what), Outcome(purpose, "storage_unavailable")
 
@@ -137,15 +151,13 @@ class ConsentCallback:
         answer: Answers,
     ) -> tuple[dict, Outcome]:
         if error != "access_denied":
-            # Any other error (or no code) is Spotify refusing the request itself: nothing to count.
-            return answer.problem(state, 400, "Spotify could not complete the sign-in."), Outcome(purpose, "error")
+            # Any other error (or no code) is Spotify refusing the request itself: nothing to count,
+            # and the state is of no further use.
+            _forget(state)
+            what = answer.gettext("Spotify could not complete the sign-in.")
+            return answer.problem(state, 400, what), Outcome(purpose, "error")
         try:
-            with Consume(state, now) as writes:
-                if purpose is Purpose.LISTEN:
-                    dims = listener.click_dimensions(dict(state.click.as_dict()) if state.click else {}, request)
-                    add_counts(
-                        writes, state.campaign_id or "", now, {"declined": 1}, event_id=state.pk, dimensions=dims
-                    )
+            _consume_decline(state, purpose, now)
         except StateRefused as refused:
             return answer.refused(refused), Outcome(purpose, refused.reason)
         except (PynamoDBException, BotoCoreError, ClientError):
@@ -159,5 +171,40 @@ class ConsentCallback:
             return redirect(f"{self._settings.dashboard_url}/?spotify=declined", status=303), Outcome(
                 purpose, "declined"
             )
-        page = Page(200, "Nothing was deleted", ("You cancelled at Spotify, so Soundlink deleted nothing.",))
+        _ = answer.gettext
+        nothing = _("You cancelled at Spotify, so Soundlink deleted nothing.")
+        page = answer.page(200, _("Nothing was deleted"), (nothing,))
         return page.response(cookies=cookies), Outcome(purpose, "declined")
+
+
+def _consume_decline(state: OAuthStateItem, purpose: Purpose, now: datetime) -> None:
+    """Use the state up; count a listener's decline once per visitor, campaign and day."""
+    click = dict(state.click.as_dict()) if state.click else {}
+    visitor = click.get("visitor")
+    count = purpose is Purpose.LISTEN
+    for _attempt in range(2):
+        try:
+            with Consume(state, now) as writes:
+                if count:
+                    if visitor:
+                        marker = DeclineItem(
+                            *DeclineItem.key(state.campaign_id or "", now.strftime("%Y-%m-%d"), visitor),
+                            expires_at=int((now + timedelta(days=2)).timestamp()),
+                        )
+                        writes.save(marker, condition=DeclineItem.pk.does_not_exist())
+                    dims = listener.click_dimensions(click)
+                    add_counts(
+                        writes, state.campaign_id or "", now, {"declined": 1}, event_id=state.pk, dimensions=dims
+                    )
+            return
+        except TransactWriteError as error:
+            if count and 1 in failed_conditions(error):
+                count = False  # declined already today: the state is used up, nothing counted again
+                continue
+            raise
+
+
+def _forget(state: OAuthStateItem) -> None:
+    """Delete a state that can no longer finish (its exchange failed or Spotify refused the request)."""
+    with contextlib.suppress(PynamoDBException, BotoCoreError, ClientError):
+        state.delete()

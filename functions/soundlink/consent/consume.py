@@ -26,7 +26,8 @@ class Consume:
 
     def __enter__(self) -> Any:
         self._writes.__enter__()
-        self._writes.delete(self._state, condition=oauth_state.consume_condition(self._now))
+        claimed = bool(self._state.claimed)
+        self._writes.delete(self._state, condition=oauth_state.consume_condition(self._now, claimed=claimed))
         return self._writes
 
     def __exit__(self, *exc: Any) -> None:

@@ -20,7 +20,7 @@ from soundlink.spotify.models import Profile, TokenSet
 from soundlink.tokens.cipher import TokenCipher, listener_context
 from soundlink.tokens.sealed import seal
 from soundlink.tracking import oauth_state
-from soundlink.tracking.clicks import anonymised_network, clean_value, viewer_country
+from soundlink.tracking.clicks import clean_value
 from soundlink.tracking.recording import dimensions
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def connected(
     sealed = seal(cipher, tokens, listener_context(account))
     click = dict(state.click.as_dict()) if state.click else {}
     clicked_at = datetime.fromisoformat(click["clicked_at"]) if click.get("clicked_at") else state.created_at
-    dims = click_dimensions(click, request)
+    dims = click_dimensions(click)
     campaign = CampaignItem.get(*CampaignItem.key(state.campaign_id or ""))
     window_ends_at = clicked_at + timedelta(days=int(campaign.attribution_window_days))
     if campaign.ends_at and campaign.ends_at < window_ends_at:
@@ -74,12 +74,13 @@ def connected(
     )
 
 
-def click_dimensions(click: dict[str, Any], request: CallbackRequest) -> dict[str, str]:
-    """The consent's breakdown values: where the click came from, and the device it finished on."""
+def click_dimensions(click: dict[str, Any]) -> dict[str, str]:
+    """The consent's breakdown values: the click's (referrer, UTM, device, country), carried by
+    the state, so a consent, its listener and their streams fall in the click's breakdowns."""
     return dimensions(
         click.get("referrer") or "",
         click,
-        request.user_agent,
-        viewer_country(request.headers),
-        anonymised_network(request.source_ip),
+        click.get("user_agent") or "",
+        click.get("country"),
+        click.get("network"),
     )

@@ -41,6 +41,7 @@ class Page:
     paragraphs: tuple[str, ...] = ()
     links: tuple[Link, ...] = field(default_factory=tuple)
     lists: tuple[tuple[str, ...], ...] = ()
+    lang: str = "en"
 
     def html(self) -> str:
         parts = [f"<h1>{escape(self.title)}</h1>"]
@@ -50,23 +51,45 @@ class Page:
         for link in self.links:
             css = ' class="button"' if link.button else ""
             parts.append(f'<p><a{css} href="{escape(link.href, quote=True)}">{escape(link.text)}</a></p>')
-        return (
-            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f"<title>{escape(self.title)} · Soundlink</title><style>{_STYLE}</style></head>"
-            f"<body><main>{''.join(parts)}</main></body></html>"
-        )
+        return document(self.lang, self.title, "".join(parts))
 
     def response(self, *, head: bool = False, cookies: list[str] | None = None) -> dict:
         """The page as an API Gateway payload 2.0 response."""
-        response = {
-            "statusCode": self.status,
-            "headers": {"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS},
-            "body": "" if head else self.html(),
-        }
-        if cookies:
-            response["cookies"] = cookies
-        return response
+        return html_response(self.status, "" if head else self.html(), cookies=cookies, language=self.lang)
+
+
+def document(lang: str, title: str, body_html: str, style: str = "") -> str:
+    """A whole page around `body_html` (already escaped)."""
+    return (
+        f'<!doctype html><html lang="{escape(lang, quote=True)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)} · Soundlink</title><style>{_STYLE}{style}</style></head>"
+        f"<body><main>{body_html}</main></body></html>"
+    )
+
+
+def html_response(
+    status: int,
+    body: str,
+    *,
+    cookies: list[str] | None = None,
+    language: str = "en",
+    csp: str = CONTENT_SECURITY_POLICY,
+) -> dict:
+    response = {
+        "statusCode": status,
+        "headers": {
+            "Content-Type": "text/html; charset=utf-8",
+            **SECURITY_HEADERS,
+            "Content-Security-Policy": csp,
+            "Content-Language": language,
+            "Vary": "Accept-Language, Cookie",
+        },
+        "body": body,
+    }
+    if cookies:
+        response["cookies"] = cookies
+    return response
 
 
 def redirect(location: str, *, status: int = 302, cookies: list[str] | None = None) -> dict:

@@ -37,6 +37,12 @@ class Settings:
     poll_queue_url: str = ""
     play_queue_url: str = ""
     poll_fanout_queue_url: str = ""
+    # The secret of the export's listener pseudonyms (Secrets Manager): the analytics function's.
+    export_secret_arn: str = ""
+    # Most campaigns an owner may have (archived ones included): the template's MaxCampaignsPerOwner.
+    max_campaigns_per_owner: int = 100
+    # The secret header CloudFront adds to the public routes (empty: no distribution in front).
+    origin_secret: str = ""
     # Base interval between polls of an active listener (quiet ones wait longer, up to 25 min).
     poll_interval_seconds: int = 300
 
@@ -72,6 +78,11 @@ class Settings:
             poll_queue_url=optional("POLL_QUEUE_URL"),
             play_queue_url=optional("PLAY_QUEUE_URL"),
             poll_fanout_queue_url=optional("POLL_FANOUT_QUEUE_URL"),
+            origin_secret=optional("ORIGIN_SECRET"),
+            export_secret_arn=optional("EXPORT_SECRET_ARN"),
+            max_campaigns_per_owner=_whole_number(
+                optional("MAX_CAMPAIGNS_PER_OWNER", "100"), "MAX_CAMPAIGNS_PER_OWNER"
+            ),
             poll_interval_seconds=_whole_number(optional("POLL_INTERVAL_SECONDS", "300"), "POLL_INTERVAL_SECONDS"),
         )
 
@@ -89,3 +100,12 @@ def _whole_number(value: str, name: str) -> int:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings.from_env(os.environ)
+
+
+@lru_cache(maxsize=1)
+def destination_hosts() -> frozenset[str]:
+    """Hosts besides Spotify's that campaign destinations may name: the operator's allow-list
+    (the template's DestinationHosts, comma-separated). Read on its own so the campaign
+    rules can use it without the rest of the configuration (their unit tests have none)."""
+    listed = os.environ.get("DESTINATION_HOSTS", "")
+    return frozenset(host.strip().lower().rstrip(".") for host in listed.split(",") if host.strip())

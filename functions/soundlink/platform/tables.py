@@ -85,6 +85,9 @@ class CampaignItem(_DataTable):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     archived_at = UTCDateTimeAttribute(null=True)
+    presented_by = UnicodeAttribute(null=True)
+    playlist_name = UnicodeAttribute(null=True)
+    playlist_image_url = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     @staticmethod
@@ -135,12 +138,25 @@ class OAuthStateItem(_DataTable):
     slug = UnicodeAttribute(null=True)
     destination_url = UnicodeAttribute(null=True)
     click = MapAttribute(null=True)  # the click that started it: id, time and dimensions
+    # Set (conditionally) before the one code exchange a state allows: a second callback with
+    # another code finds it claimed and costs Spotify nothing.
+    claimed = BooleanAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     expires_at = NumberAttribute()  # Unix seconds; TTL deletes late, so readers check it too
 
     @staticmethod
     def key(state: str) -> tuple[str, str]:
         return f"STATE#{state}", "STATE"
+
+
+class DeclineItem(_DataTable):
+    """A visitor declined a campaign's consent today: a second decline is not counted again."""
+
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(campaign_id: str, day: str, visitor: str) -> tuple[str, str]:
+        return f"DECLINE#{campaign_id}#{day}#{visitor}", "DECLINE"
 
 
 class PollIndex(GlobalSecondaryIndex["ListenerItem"]):
@@ -224,9 +240,26 @@ class ListenerLinkItem(_DataTable):
         return f"LISTENER#{account_id}", f"LINK#{campaign_id}"
 
 
-class OwnerSpotifyItem(_DataTable):
-    """An owner's own Spotify connection, used to read their campaigns' playlists."""
+class OwnerAccountIndex(GlobalSecondaryIndex["OwnerSpotifyItem"]):
+    """gsi2 as used by owner connections: the owners connected with a Spotify account."""
 
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class OwnerSpotifyItem(_DataTable):
+    """An owner's own Spotify connection, used to read their campaigns' playlists.
+
+    In gsi2 under LISTENER#{account}: it names a Spotify account, so that account's
+    disconnect (listeners/deletion.py) finds and removes it like the rest."""
+
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_account = OwnerAccountIndex()
     owner_id = UnicodeAttribute()
     spotify_user_id = UnicodeAttribute()
     account_id = UnicodeAttribute()
@@ -238,6 +271,28 @@ class OwnerSpotifyItem(_DataTable):
     @staticmethod
     def key(owner_id: str) -> tuple[str, str]:
         return f"OWNER#{owner_id}", "SPOTIFY"
+
+
+class OwnerSpotifyEndedItem(_DataTable):
+    """Why an owner's Spotify connection ended without the owner (no personal data)."""
+
+    ended_at = UTCDateTimeAttribute()
+    reason = UnicodeAttribute()  # listener_disconnect: the account's holder disconnected on /privacy
+
+    @staticmethod
+    def key(owner_id: str) -> tuple[str, str]:
+        return f"OWNER#{owner_id}", "SPOTIFY_ENDED"
+
+
+class ConnectTicketItem(_DataTable):
+    """A one-time ticket: the owner's browser opens it to start the Spotify connection there."""
+
+    owner_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(ticket: str) -> tuple[str, str]:
+        return f"TICKET#{ticket}", "TICKET"
 
 
 class PlayGuardItem(_DataTable):
@@ -280,6 +335,9 @@ class PlaylistStateItem(_DataTable):
     readable = BooleanAttribute()
     reason = UnicodeAttribute(null=True)
     checked_at = UTCDateTimeAttribute()
+    # What the landing page shows of it (as Spotify names and pictures it, read with the owner's connection).
+    name = UnicodeAttribute(null=True)
+    image_url = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(playlist_id: str) -> tuple[str, str]:
@@ -327,7 +385,8 @@ class ClickItem(_EventsTable):
     click_id = UnicodeAttribute()
     campaign_id = UnicodeAttribute()
     clicked_at = UTCDateTimeAttribute()
-    kind = UnicodeAttribute()  # human, bot, prefetch
+    kind = UnicodeAttribute()  # human, bot, prefetch, suspicious
+    step = UnicodeAttribute(null=True)  # view (the landing page), connect, play
     consent_started = BooleanAttribute()
     unique = BooleanAttribute()
     visitor = UnicodeAttribute(null=True)  # daily-rotating HMAC, never the IP
@@ -336,6 +395,19 @@ class ClickItem(_EventsTable):
     @staticmethod
     def key(campaign_id: str, clicked_at_iso: str, click_id: str) -> tuple[str, str]:
         return f"CAMPAIGN#{campaign_id}", f"CLICK#{clicked_at_iso}#{click_id}"
+
+
+class RateItem(_EventsTable):
+    """A visitor's requests of one step (view, connect) on one campaign in one hour.
+
+    Keyed on the header visitor key (address, browser family and major version,
+    language), never on the visitor cookie, which a script can simply drop."""
+
+    n = NumberAttribute(null=True)
+
+    @staticmethod
+    def key(campaign_id: str, step: str, hour: str, rate_key: str) -> tuple[str, str]:
+        return f"RATE#{campaign_id}#{rate_key}", f"{step}#{hour}"
 
 
 class VisitItem(_EventsTable):
@@ -362,6 +434,9 @@ class CounterItem(Model):
     bot_clicks = NumberAttribute(null=True)
     prefetches = NumberAttribute(null=True)
     consents_started = NumberAttribute(null=True)
+    suspicious_clicks = NumberAttribute(null=True)  # neither people nor declared bots: counted apart
+    connect_clicks = NumberAttribute(null=True)  # "Connect Spotify" on the landing page
+    just_play_clicks = NumberAttribute(null=True)  # "Just take me to the playlist"
     authorizations = NumberAttribute(null=True)
     declined = NumberAttribute(null=True)
     attributed_plays = NumberAttribute(null=True)  # play x campaign pairs, whatever the model

@@ -112,6 +112,7 @@ class Playlist:
     snapshot_id: str
     uri: str
     collaborative: bool = False
+    image_url: str | None = None  # the largest cover Spotify lists first
 
 
 @dataclass(frozen=True)

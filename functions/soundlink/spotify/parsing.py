@@ -100,7 +100,15 @@ def parse_playlist(data: Any) -> Playlist:
         snapshot_id=str(data["snapshot_id"]),
         uri=str(data.get("uri") or f"spotify:playlist:{data['id']}"),
         collaborative=bool(data.get("collaborative")),
+        image_url=_first_image(data.get("images")),
     )
+
+
+def _first_image(images: Any) -> str | None:
+    if isinstance(images, list) and images and isinstance(images[0], dict):
+        url = images[0].get("url")
+        return url if isinstance(url, str) and url.startswith("https://") else None
+    return None
 
 
 def parse_playlist_items_page(data: Any) -> tuple[list[PlaylistTrack], int, bool]:

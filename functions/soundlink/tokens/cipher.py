@@ -12,10 +12,15 @@ memory; a new container starts with none.
 Each ciphertext is bound to its own encryption context (whose tokens, for
 what purpose) through AES-GCM's associated data: a ciphertext copied onto
 another listener, or read for another purpose, does not decrypt. The KMS
-request carries a fixed context of its own, so CloudTrail shows what every
-data key is for and a key policy can require it.
+request carries the purpose too (listener tokens or owner tokens: data keys
+are never shared between purposes), so CloudTrail shows what every data key
+is for and each function's IAM grant is conditioned on the purposes it needs
+(`kms:EncryptionContext:purpose`, template.yaml); the per-listener binding
+stays in the associated data, which costs KMS nothing.
 
-Stored form: ``v1.<encrypted data key>.<nonce>.<ciphertext+tag>`` (base64url).
+Stored form: ``v2.<encrypted data key>.<nonce>.<ciphertext+tag>`` (base64url).
+``v1`` ciphertexts, sealed before the purpose was in the KMS context, still
+decrypt (with the old context) and are re-sealed as v2 at their next refresh.
 """
 
 from __future__ import annotations
@@ -34,8 +39,16 @@ from botocore.exceptions import ClientError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-VERSION = "v1"
-KMS_CONTEXT = {"application": "soundlink", "use": "spotify-tokens"}
+VERSION = "v2"
+LEGACY_VERSION = "v1"
+KMS_CONTEXT = {"application": "soundlink", "use": "spotify-tokens"}  # + "purpose" since v2
+
+
+def kms_context(purpose: str | None) -> dict[str, str]:
+    """The KMS encryption context of a data key for `purpose` (None: a v1 data key)."""
+    return {**KMS_CONTEXT, "purpose": purpose} if purpose else dict(KMS_CONTEXT)
+
+
 DATA_KEY_SECONDS = 3600.0  # a data key encrypts for an hour, then a new one is asked for
 UNWRAPPED_KEY_SECONDS = 6 * 3600.0  # an unwrapped data key is kept this long after KMS unwrapped it
 DATA_KEY_MAX_USES = 10_000  # ... or after this many encryptions, whichever comes first
@@ -94,12 +107,14 @@ class TokenCipher:
         self._max_uses = data_key_max_uses
         self._clock = clock
         self._lock = threading.Lock()
-        self._current: _DataKey | None = None
+        self._current: dict[str, _DataKey] = {}  # per purpose
         self._unwrapped: OrderedDict[bytes, tuple[bytes, float]] = OrderedDict()
 
     def encrypt(self, plaintext: bytes, context: Mapping[str, str]) -> str:
         aad = _aad(context)
-        key = self._data_key()
+        if not context.get("purpose"):
+            raise ValueError("the encryption context must name its purpose (listener or owner tokens)")
+        key = self._data_key(context["purpose"])
         nonce = os.urandom(_NONCE_BYTES)
         sealed = AESGCM(key.plaintext).encrypt(nonce, plaintext, aad)
         return ".".join((VERSION, _b64(key.encrypted), _b64(nonce), _b64(sealed)))
@@ -108,12 +123,15 @@ class TokenCipher:
         aad = _aad(context)
         try:
             version, encrypted_key, nonce, sealed = blob.split(".")
-            if version != VERSION:
+            if version not in (VERSION, LEGACY_VERSION):
                 raise ValueError(version)
             wrapped, nonce_bytes, sealed_bytes = _unb64(encrypted_key), _unb64(nonce), _unb64(sealed)
         except ValueError:
             raise TokenDecryptionError("not a Soundlink token ciphertext") from None
-        key = self._unwrap(wrapped)
+        purpose = context.get("purpose")
+        if version == VERSION and not purpose:
+            raise TokenDecryptionError("the tokens do not decrypt with this context")
+        key = self._unwrap(wrapped, purpose if version == VERSION else None)
         try:
             return AESGCM(key).decrypt(nonce_bytes, sealed_bytes, aad)
         except (InvalidTag, ValueError):
@@ -127,21 +145,21 @@ class TokenCipher:
 
     # -- data keys
 
-    def _data_key(self) -> _DataKey:
+    def _data_key(self, purpose: str) -> _DataKey:
         with self._lock:
             now = self._clock()
-            key = self._current
+            key = self._current.get(purpose)
             if key is None or now - key.created >= self._seconds or key.uses >= self._max_uses:
                 answer = self._kms.generate_data_key(
-                    KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=KMS_CONTEXT
+                    KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=kms_context(purpose)
                 )
                 key = _DataKey(answer["Plaintext"], answer["CiphertextBlob"], now)
-                self._current = key
+                self._current[purpose] = key
                 self._remember(key.encrypted, key.plaintext, now)
             key.uses += 1
             return key
 
-    def _unwrap(self, wrapped: bytes) -> bytes:
+    def _unwrap(self, wrapped: bytes, purpose: str | None) -> bytes:
         with self._lock:
             now = self._clock()
             cached = self._unwrapped.get(wrapped)
@@ -151,7 +169,9 @@ class TokenCipher:
         if not wrapped or len(wrapped) > _KMS_CIPHERTEXT_MAX:
             raise TokenDecryptionError("the data key of these tokens is not valid")
         try:
-            answer = self._kms.decrypt(CiphertextBlob=wrapped, EncryptionContext=KMS_CONTEXT, KeyId=self._key_id)
+            answer = self._kms.decrypt(
+                CiphertextBlob=wrapped, EncryptionContext=kms_context(purpose), KeyId=self._key_id
+            )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in _NOT_OUR_KEY:
                 raise TokenDecryptionError("the data key of these tokens is not valid") from None
@@ -167,9 +187,13 @@ class TokenCipher:
             self._unwrapped.popitem(last=False)
 
 
+LISTENER_PURPOSE = "listener-recently-played"
+OWNER_PURPOSE = "owner-playlists"
+
+
 def listener_context(account_id: str) -> dict[str, str]:
-    return {"listener": account_id, "purpose": "listener-recently-played"}
+    return {"listener": account_id, "purpose": LISTENER_PURPOSE}
 
 
 def owner_context(owner_id: str) -> dict[str, str]:
-    return {"owner": owner_id, "purpose": "owner-playlists"}
+    return {"owner": owner_id, "purpose": OWNER_PURPOSE}

@@ -89,8 +89,11 @@ class Click:
     owner_id: str
     at: datetime
     kind: ClickKind
+    step: str = "view"  # view (the landing page), connect ("Connect Spotify"), play ("just play")
     consent_started: bool = False
     visitor: str | None = None
+    rate_key: str | None = None  # the header visitor key the hourly limit counts on
+    also_visitor: str | None = None  # the key of the visitor cookie this view set: seen today as well
     referrer: str = DIRECT
     utm: dict[str, str] = field(default_factory=dict)
     # Transient, for record_clicks only: parsed into device/browser/OS and a country, then dropped.

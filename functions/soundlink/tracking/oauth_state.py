@@ -5,9 +5,13 @@ A state is created by the tracker (listener consent), by the owner API
 finished by the callback. It holds the PKCE verifier, what the consent is
 for, and the hash of a `__Host-` cookie set in the same response: only the
 browser that started a consent can finish it (no login CSRF, no state
-replayed from a leaked URL). The callback deletes the state in the same
-DynamoDB transaction that stores the result, on condition that it still
-exists and has not expired, so a state is used once even under races.
+replayed from a leaked URL). Every purpose is bound so: a state without a
+cookie hash is refused. One state allows one code exchange: the callback
+claims it (a conditional update) before it asks Spotify, so a second code,
+bogus or not, costs Spotify nothing; a failed exchange deletes it. The
+callback deletes the state in the same DynamoDB transaction that stores the
+result, on condition that it still exists and has not expired, so a state
+is used once even under races.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+from pynamodb.exceptions import UpdateError
 
 from soundlink.platform.settings import Settings
 from soundlink.platform.tables import OAuthStateItem
@@ -156,14 +162,31 @@ def load(state: str | None, cookie: str | None, now: datetime) -> OAuthStateItem
         raise StateRefused("unknown_or_used") from None
     if item.expires_at <= now.timestamp():
         raise StateRefused("expired", item)
-    if item.cookie_hash is not None and not (cookie and hmac.compare_digest(_hash(cookie), item.cookie_hash)):
+    if item.cookie_hash is None or not (cookie and hmac.compare_digest(_hash(cookie), item.cookie_hash)):
         raise StateRefused("cookie_mismatch", item)
+    if item.claimed:
+        raise StateRefused("unknown_or_used", item)
     return item
 
 
-def consume_condition(now: datetime) -> Any:
-    """Condition of the transaction's delete: the state is still there and unexpired."""
-    return OAuthStateItem.pk.exists() & (OAuthStateItem.expires_at > int(now.timestamp()))
+def claim(item: OAuthStateItem, now: datetime) -> None:
+    """Take the state's one code exchange; StateRefused when another callback took it first."""
+    try:
+        item.update(
+            actions=[OAuthStateItem.claimed.set(True)],
+            condition=consume_condition(now) & OAuthStateItem.claimed.does_not_exist(),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise StateRefused("unknown_or_used", item) from error
+        raise
+
+
+def consume_condition(now: datetime, *, claimed: bool = False) -> Any:
+    """Condition of the transaction's delete: the state is still there and unexpired (and,
+    unless its exchange is what is being finished, not claimed by an exchange)."""
+    condition = OAuthStateItem.pk.exists() & (OAuthStateItem.expires_at > int(now.timestamp()))
+    return condition if claimed else condition & OAuthStateItem.claimed.does_not_exist()
 
 
 def utcnow() -> datetime:

@@ -1,10 +1,15 @@
-"""GET /c/{slug}: count the click, then send the visitor to Spotify's consent or the destination.
+"""The tracker link: /c/{slug} (the landing page), /c/{slug}/connect and /c/{slug}/play.
 
-What a click costs on the request path: the campaign (cached per container),
-the day's visitor secret (cached), at most one DynamoDB write (the OAuth
-state of a human click that starts a consent), one SQS message (the click,
-counted by record_clicks), no KMS call. Everything else happens off the
-request path.
+A person gets the landing page (tracking/landing.py); its "Connect Spotify"
+starts a consent, its "Just take me to the playlist" goes to the destination.
+Bots, link previews and HEAD go straight to the destination; suspicious
+requests too, starting nothing and counted apart (tracking/classify.py).
+
+What a request costs on the request path: the campaign (cached per
+container), the day's visitor secret (cached), one SQS message (the click,
+counted by record_clicks) and, for a "Connect Spotify" only, two DynamoDB
+writes (the visitor's hourly count, the OAuth state). A page view writes
+nothing. No KMS call. Everything else happens off the request path.
 """
 
 from __future__ import annotations
@@ -23,23 +28,45 @@ from pynamodb.exceptions import PynamoDBException
 
 from soundlink.campaigns.campaign import Campaign, is_slug
 from soundlink.campaigns.items import campaign_from_item
+from soundlink.platform.i18n import for_request
 from soundlink.platform.pages import Page, redirect
 from soundlink.platform.settings import Settings
-from soundlink.platform.tables import CampaignItem, SlugClaim
-from soundlink.tracking import oauth_state
+from soundlink.platform.tables import CampaignItem, PlaylistStateItem, SlugClaim
+from soundlink.tracking import oauth_state, rate
 from soundlink.tracking.classify import ClickKind, classify
-from soundlink.tracking.clicks import Click, anonymised_network, referrer_domain, utm_parameters, viewer_country
-from soundlink.tracking.visitors import VisitorSecrets, day_of, visitor_key
+from soundlink.tracking.clicks import DIRECT, Click, anonymised_network, clean_value, referrer_domain, utm_parameters
+from soundlink.tracking.landing import PAGE_COOKIE, landing_page, new_page_cookie, token_matches
+from soundlink.tracking.origin import Origin
+from soundlink.tracking.visitors import (
+    VISITOR_COOKIE,
+    VisitorSecrets,
+    cookie_value,
+    day_of,
+    header_key,
+    new_visitor_cookie,
+    visitor_key,
+)
 
 CAMPAIGN_CACHE_SECONDS = 60.0  # an owner's change reaches every tracker within a minute
 MISSING_CACHE_SECONDS = 10.0
 CAMPAIGN_CACHE_ENTRIES = 1024
 
-NOT_FOUND = Page(
-    404,
-    "This link does not lead anywhere",
-    ("The campaign link you followed does not exist. Check it for typos, or ask whoever shared it for a new one.",),
-)
+STEPS = ("view", "connect", "play")
+
+
+def not_found(translations: Any, language: str) -> Page:
+    _ = translations.gettext
+    return Page(
+        404,
+        _("This link does not lead anywhere"),
+        (
+            _(
+                "The campaign link you followed does not exist. Check it for typos, "
+                "or ask whoever shared it for a new one."
+            ),
+        ),
+        lang=language,
+    )
 
 
 class CampaignCache:
@@ -70,9 +97,19 @@ class CampaignCache:
     def _read(slug: str) -> Campaign | None:
         try:
             claim = SlugClaim.get(*SlugClaim.key(slug))
-            return campaign_from_item(CampaignItem.get(*CampaignItem.key(claim.campaign_id)))
+            campaign = campaign_from_item(CampaignItem.get(*CampaignItem.key(claim.campaign_id)))
         except (SlugClaim.DoesNotExist, CampaignItem.DoesNotExist):
             return None
+        # The playlist as Spotify names and pictures it, when attribution could read it.
+        try:
+            playlist = PlaylistStateItem.get(*PlaylistStateItem.key(campaign.playlist_id))
+        except PlaylistStateItem.DoesNotExist:
+            return campaign
+        return replace(
+            campaign,
+            playlist_name=clean_value(playlist.name, 200) or campaign.playlist_name,
+            playlist_image_url=playlist.image_url or campaign.playlist_image_url,
+        )
 
 
 @dataclass(frozen=True)
@@ -83,6 +120,9 @@ class ClickRequest:
     query: dict[str, str]
     source_ip: str
     domain: str  # the API's domain the request came in on
+    step: str = "view"  # view (/c/{slug}), connect (/c/{slug}/connect), play (/c/{slug}/play)
+    cookies: tuple[str, ...] = ()
+    path: str = ""
 
 
 class Tracker:
@@ -104,38 +144,124 @@ class Tracker:
         self._now = now
         self._log = log
         self._on_not_queued = on_not_queued
+        self._origin = Origin(settings)
 
     def handle(self, request: ClickRequest) -> dict:
         head = request.method.upper() == "HEAD"
+        language, translations = for_request(request.headers)
+        if not self._origin.trusted(request.headers):
+            # Straight to execute-api, around CloudFront (and its WAF): counted nowhere,
+            # sent to the same path on the public URL so links minted earlier keep working.
+            return redirect(self._origin.public_location(request.path, request.query), status=301)
         campaign = self._campaigns.get(request.slug) if is_slug(request.slug) else None
-        if campaign is None:
-            return NOT_FOUND.response(head=head)
+        if campaign is None or request.step not in STEPS:
+            return not_found(translations, language).response(head=head)
         now = self._now()
         kind = classify(request.method, request.headers)
-        click = Click(id=uuid.uuid4().hex, campaign_id=campaign.id, owner_id=campaign.owner_id, at=now, kind=kind)
+        click = Click(
+            id=uuid.uuid4().hex,
+            campaign_id=campaign.id,
+            owner_id=campaign.owner_id,
+            at=now,
+            kind=kind,
+            step=request.step,
+        )
         if kind is ClickKind.PREFETCH:
             self._record(click)
             # Not a visit: nothing is started, and the answer is one a browser will not reuse.
-            return Page(503, "Not prefetched", ("Open the link to continue.",)).response(head=head)
-        if kind is ClickKind.BOT:
+            prefetch = Page(503, "Not prefetched", ("Open the link to continue.",), lang=language)
+            return prefetch.response(head=head)
+        if kind is not ClickKind.HUMAN:  # bots, previews, HEAD, suspicious: the destination, nothing else
             self._record(click)
             return redirect(campaign.destination_url)
 
-        user_agent = request.headers.get("user-agent", "")
-        click = replace(
+        click, visitor_set_cookie = self._person(click, request)
+        if request.step == "play":
+            self._record(click)
+            return redirect(campaign.destination_url)
+        if not campaign.accepts_new_consents(now):
+            self._record(click)
+            return redirect(campaign.destination_url)
+        if request.step == "connect":
+            return self._connect(campaign, click, request)
+        return self._landing(campaign, click, request, language, translations, visitor_set_cookie)
+
+    def _person(self, click: Click, request: ClickRequest) -> tuple[Click, str | None]:
+        """The click with what tells its person apart, and the visitor cookie to set (if new)."""
+        headers = request.headers
+        user_agent = headers.get("user-agent", "")
+        address = self._origin.client_address(headers, request.source_ip)
+        secret = self._secrets.for_day(day_of(click.at))
+        language = headers.get("accept-language", "")
+        if request.step == "view":
+            referrer = referrer_domain(headers.get("referer"), request.domain)
+        else:  # from the landing page: where the visitor came from travels in its link
+            referrer = clean_value(request.query.get("r", "")) or DIRECT
+        cookie = cookie_value(list(request.cookies), VISITOR_COOKIE)
+        new_visitor, set_cookie = None, None
+        if cookie is None and request.step == "view":
+            # The first view keys on the request; its new cookie's key is marked as seen too, so the
+            # browser that returns with it is the same visitor (tracking/recording.py).
+            new_cookie, set_cookie = new_visitor_cookie()
+            new_visitor = visitor_key(secret, address, user_agent, cookie=new_cookie)
+        person = replace(
             click,
-            visitor=visitor_key(self._secrets.for_day(day_of(now)), request.source_ip, user_agent),
-            referrer=referrer_domain(request.headers.get("referer"), request.domain),
+            visitor=visitor_key(secret, address, user_agent, language, cookie=cookie),
+            also_visitor=new_visitor,
+            rate_key=header_key(secret, address, user_agent, language),
+            referrer=referrer,
             utm=utm_parameters(request.query),
             user_agent=user_agent,
-            network=anonymised_network(request.source_ip),
-            country=viewer_country(request.headers),
+            network=anonymised_network(address),
+            country=self._origin.viewer_country(headers),
         )
-        started = self._start_consent(campaign, click, request) if campaign.accepts_new_consents(now) else None
+        return person, set_cookie
+
+    def _landing(
+        self,
+        campaign: Campaign,
+        click: Click,
+        request: ClickRequest,
+        language: str,
+        translations: Any,
+        visitor_set_cookie: str | None,
+    ) -> dict:
+        self._record(click)
+        page_cookie, page_set_cookie = new_page_cookie()
+        cookies = [page_set_cookie] + ([visitor_set_cookie] if visitor_set_cookie else [])
+        origin = {"r": click.referrer, **click.utm} if click.referrer != DIRECT or click.utm else dict(click.utm)
+        return landing_page(
+            campaign,
+            api_url=self._api_url(request),
+            page_cookie=page_cookie,
+            origin=origin,
+            language=language,
+            translations=translations,
+            cookies=cookies,
+        )
+
+    def _connect(self, campaign: Campaign, click: Click, request: ClickRequest) -> dict:
+        page_cookie = cookie_value(list(request.cookies), PAGE_COOKIE)
+        if not token_matches(request.query.get("t"), page_cookie, campaign.slug):
+            # Not from this browser's landing page (a navigation from elsewhere, an old tab):
+            # show the page, so the person decides. Nothing is counted or stored.
+            return redirect(f"{self._api_url(request)}/c/{campaign.slug}", status=303)
+        try:
+            within = rate.within_limit(campaign.id, "connect", click.at, click.rate_key or "")
+        except (PynamoDBException, BotoCoreError, ClientError) as error:
+            self._warn("could not count the visitor's connects; sending them to the destination", error=str(error))
+            within = False
+        if not within:
+            self._record(replace(click, kind=ClickKind.SUSPICIOUS))
+            return redirect(campaign.destination_url)
+        started = self._start_consent(campaign, click, request)
         self._record(replace(click, consent_started=started is not None))
         if started is None:
             return redirect(campaign.destination_url)
         return redirect(started.authorize_url, cookies=[started.cookie] if started.cookie else None)
+
+    def _api_url(self, request: ClickRequest) -> str:
+        return self._settings.public_api_url or f"https://{request.domain}"
 
     def _start_consent(
         self, campaign: Campaign, click: Click, request: ClickRequest
@@ -145,12 +271,15 @@ class Tracker:
                 oauth_state.Purpose.LISTEN,
                 now=click.at,
                 settings=self._settings,
-                api_url=self._settings.public_api_url or f"https://{request.domain}",
+                api_url=self._api_url(request),
                 campaign_id=campaign.id,
                 owner_id=campaign.owner_id,
                 slug=campaign.slug,
                 destination_url=campaign.destination_url,
                 click=_link_facts(click),
+                # Spotify skips its dialog for scopes granted before: a listener sees, every time,
+                # which account joins which campaign.
+                show_dialog=True,
             )
         except (PynamoDBException, BotoCoreError, ClientError, ValueError) as error:
             # The listener still gets the music; the click is counted without a consent.
@@ -175,5 +304,18 @@ class Tracker:
 
 
 def _link_facts(click: Click) -> dict[str, Any]:
-    """What the callback copies onto the listener's campaign link: when and where from."""
-    return {"click_id": click.id, "clicked_at": click.at.isoformat(), "referrer": click.referrer, **click.utm}
+    """What the callback copies onto the listener's campaign link and counts a consent by:
+    when, where from, and the click's breakdown values (device and country as the click had them)."""
+    facts: dict[str, Any] = {
+        "click_id": click.id,
+        "clicked_at": click.at.isoformat(),
+        "referrer": click.referrer,
+        "visitor": click.visitor,
+        "user_agent": click.user_agent[:512],
+        **click.utm,
+    }
+    if click.country:
+        facts["country"] = click.country
+    if click.network:
+        facts["network"] = click.network
+    return facts

@@ -22,7 +22,7 @@ export const DIMENSIONS = {
 
 /** [name, label, explanation, kind] of each KPI card; kind "percent" or "number". */
 export const KPIS = [
-  ["clicks", "Clicks", "People who opened your link (bots excluded)"],
+  ["clicks", "Clicks", "People who opened your link (bots and suspicious requests excluded)"],
   ["unique_clicks", "Unique visitors", "Each visitor counted once a day"],
   ["authorizations", "Connected Spotify", "Listeners who agreed to share what they play"],
   ["conversion_rate", "Connect rate", "Share of clicks that connected Spotify", "percent"],
@@ -32,7 +32,10 @@ export const KPIS = [
   ["weighted_streams", "Confidence-weighted streams", "Each stream counted by how sure we are"],
   ["streams_per_listener", "Streams per listener", "Streams ÷ listeners"],
   ["declined", "Declined", "Said no on Spotify's consent page"],
+  ["connect_clicks", "Connect clicks", "People who chose “Connect Spotify” on your link's page"],
+  ["just_play_clicks", "Straight to the music", "People who chose “Just take me to the playlist”"],
   ["bot_clicks", "Bots and link previews", "Opened by machines; not counted as clicks"],
+  ["suspicious_clicks", "Suspicious", "Not like a person: odd browsers, too many clicks from one visitor, or flagged by the firewall. Sent on, never counted as clicks"],
   ["attributed_plays", "Matched plays", "Plays matched to this campaign, whatever the model"],
 ];
 

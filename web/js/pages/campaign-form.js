@@ -12,6 +12,7 @@ import { announce } from "../status.js";
 // "playlist" is also a plain word in its messages).
 const WORDS = {
   destination_url: "the landing address",
+  presented_by: "presented by",
   attribution_window_days: "the attribution window",
   attribution_model: "the attribution model",
   starts_at: "the start",
@@ -90,6 +91,7 @@ export function renderCampaignForm(main, { params }) {
 
 function fill(form, campaign) {
   form.elements.name.value = campaign.name ?? "";
+  form.elements.presented_by.value = campaign.presented_by ?? "";
   form.elements.playlist.value = campaign.playlist_url ?? campaign.playlist_id ?? "";
   form.elements.destination_url.value = campaign.destination_url === campaign.playlist_url ? "" : campaign.destination_url ?? "";
   form.elements.attribution_window_days.value = campaign.attribution_window_days ?? 14;
@@ -101,6 +103,7 @@ function fill(form, campaign) {
 function read(form) {
   return {
     name: value(form, "name"),
+    presented_by: value(form, "presented_by"),
     playlist: value(form, "playlist"),
     destination_url: value(form, "destination_url"),
     attribution_window_days: value(form, "attribution_window_days"),
@@ -132,6 +135,7 @@ function newCampaign(draft) {
     attribution_model: draft.attribution_model,
   };
   if (draft.destination_url) body.destination_url = draft.destination_url;
+  if (draft.presented_by) body.presented_by = draft.presented_by;
   if (draft.starts_at) body.starts_at = fromLocalInput(draft.starts_at);
   if (draft.ends_at) body.ends_at = fromLocalInput(draft.ends_at);
   return body;
@@ -141,6 +145,9 @@ function newCampaign(draft) {
 export function changesOf(original, draft) {
   const changes = {};
   if (draft.name !== original.name) changes.name = draft.name;
+  if (draft.presented_by !== undefined && draft.presented_by !== (original.presented_by ?? "")) {
+    changes.presented_by = draft.presented_by || null;
+  }
   const days = Number(draft.attribution_window_days);
   if (days !== original.attribution_window_days) changes.attribution_window_days = days;
   if (draft.attribution_model !== original.attribution_model) changes.attribution_model = draft.attribution_model;

@@ -1,0 +1,3 @@
+"""The tracker's in-process app (track_click with moto underneath), shared by its test modules."""
+
+from tests.handlers.test_tracker_handler import dynamo_calls, make_app  # noqa: F401 - fixtures
