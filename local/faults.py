@@ -210,7 +210,7 @@ class FaultMiddleware:
 
     CONTROL_PATH = "/_faults"
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], timeout_seconds: float = 0.5) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], timeout_seconds: float = 0.05) -> None:
         self.app = app
         self.plan: FaultPlan | None = None
         self.timeout_seconds = timeout_seconds

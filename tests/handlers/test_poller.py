@@ -853,3 +853,10 @@ def test_an_unavailable_token_endpoint_reschedules_too(world):
     item = listener.item()
     assert item.status == ListenerStatus.ACTIVE.value and item.tokens == before
     assert_scheduled(listener, world.clock.now + poller_module.UNAVAILABLE_WAIT)
+
+
+def test_a_503_with_retry_after_zero_is_polled_again_at_once(world):
+    listener = world.connect(first_click_at=world.clock.now - timedelta(hours=1))
+    world.ctl.fault("recently-played", 503, count=world.config.max_attempts, retry_after=0)
+    assert world.poller().poll(listener.account_id).result == "spotify_unavailable"
+    assert_scheduled(listener, world.clock.now)

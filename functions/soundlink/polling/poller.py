@@ -146,7 +146,8 @@ class Poller:
             # 5xx or timeouts that outlasted the client's retries: Spotify is down, not this
             # listener. Like a 429, every poller waits and the listener is polled again later
             # (its cursor unmoved, so it catches up); failing the job would only fill the DLQ.
-            until = now + timedelta(seconds=down.retry_after_seconds or UNAVAILABLE_WAIT.total_seconds())
+            wait = UNAVAILABLE_WAIT if down.retry_after_seconds is None else timedelta(seconds=down.retry_after_seconds)
+            until = now + wait
             backoff.wait_until(until)
             self._reschedule(listener, until)
             return PollOutcome("spotify_unavailable", tokens_refreshed=client.tokens_refreshed)
