@@ -10,7 +10,7 @@ PY313 ?= 3.13.0
 STAGE ?= dev
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install test test-integration lint build deploy dev bench clean web-vendor web-test browser-deps
+.PHONY: help install test test-integration lint build deploy dev bench soak mutation clean web-vendor web-test browser-deps
 
 help:
 	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
@@ -18,6 +18,8 @@ help:
 	@echo "make lint    ruff, import-linter (layers), cfn-lint and sam validate --lint"
 	@echo "make build   sam build (python3.13, arm64)"
 	@echo "make bench   benchmarks: request counts and time ratios"
+	@echo "make soak    the full ground-truth run under faults, an hour of Spotify outage, 10,000 tracker requests"
+	@echo "make mutation MODULE=attribution/rules.py  mutation testing of one domain module (slow)"
 	@echo "make deploy  sam deploy --config-env \$$STAGE, then upload the dashboard"
 	@echo "make browser-deps  apt-get install chromium if /usr/bin/chromium is missing (make test runs it)"
 	@echo "make web-vendor  npm ci, then copy Chart.js into web/vendor/ (dev, test and deploy run it)"
@@ -102,6 +104,11 @@ bench: install
 	PYTHONPATH=functions:. $(BIN)/python -m bench.tracker
 	PYTHONPATH=functions:. $(BIN)/python -m bench.analytics
 	PYTHONPATH=functions:. $(BIN)/python -m bench.pipeline
+
+# The full ground-truth run (faults, SQS misdelivery, an hour of Spotify outage) and the tracker
+# load (10,000 requests, concurrency 50, loopback only); prints the README's "Reliability" figures.
+soak: $(VENV)/.installed
+	PYTHONPATH=functions:. $(BIN)/python -m bench.soak
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache
