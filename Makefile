@@ -110,5 +110,10 @@ bench: install
 soak: $(VENV)/.installed
 	PYTHONPATH=functions:. $(BIN)/python -m bench.soak
 
+# Mutation testing (mutmut 3) of one domain module with its test files; slow, so not in `make test`:
+#   make mutation MODULE=attribution/rules.py TESTS=tests/unit/test_attribution_rules.py
+mutation: $(VENV)/.installed
+	$(BIN)/python -m scripts.mutation $(MODULE) $(TESTS)
+
 clean:
-	rm -rf .aws-sam .pytest_cache .ruff_cache
+	rm -rf .aws-sam .pytest_cache .ruff_cache .mutation
