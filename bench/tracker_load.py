@@ -24,7 +24,7 @@ from typing import Any
 import requests
 
 from local.cloud import LocalCloud
-from tests.integration.ground_truth import browser
+from tests.integration.loopback import browser
 
 PLAYLIST = "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M"
 ADDRESSES = [f"127.0.0.{n}" for n in range(2, 18)]

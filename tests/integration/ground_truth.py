@@ -18,15 +18,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from local.chaos import DeliveryChaos, dead_letters, inject_aws_faults
 from local.cloud import LocalCloud
 from local.spotify_emulator.testing import EmulatorControl
+from tests.integration.figures import compare
 from tests.integration.journey import BROWSER, COOKIE, approve, consent_cookie, finish
+from tests.integration.loopback import browser
 from tests.integration.truth import Campaign, Listener, Play, Truth
 
-MODELS = ("last_touch", "first_touch", "linear", "time_decay")
 WINDOW_DAYS = 14
 BOT = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
 # Transient AWS faults botocore absorbs (any phase) and those a handler meets (polling phase).
@@ -58,24 +58,6 @@ class Report:
     mismatches: list[str] = field(default_factory=list)
     dead_letters: dict[str, int] = field(default_factory=dict)
     secrets: dict[str, set[str]] = field(default_factory=dict)  # for the log scan
-
-
-class _FromAddress(HTTPAdapter):
-    """Requests leave from one loopback address (127.0.0.x), as a person's browser would from theirs."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def browser(address: str) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", _FromAddress(address))
-    return session
 
 
 class GroundTruthRun:
@@ -401,42 +383,8 @@ class GroundTruthRun:
 
     # ------------------------------------------------------------------ compare
 
-    def _expect(self, where: str, expected: Any, actual: Any, tolerance: float = 0.0) -> None:
-        self.report.compared += 1
-        if isinstance(expected, float) or isinstance(actual, float):
-            if abs(float(expected) - float(actual or 0)) <= tolerance:
-                return
-        elif expected == actual:
-            return
-        self.report.mismatches.append(f"{where}: expected {expected!r}, got {actual!r}")
-
     def compare(self) -> None:
-        figures = self.truth.figures()
-        for name, campaign in self.campaigns.items():
-            owner = self.owners[self.truth.campaigns[name].owner]
-            answer = requests.get(
-                f"{self.cloud.api_url}/campaigns/{campaign['id']}/analytics", headers=owner.headers, timeout=30
-            )
-            assert answer.status_code == 200, answer.text
-            body = answer.json()
-            want = figures[name]
-            totals = body["totals"]
-            for key in ("clicks", "unique_clicks", "bot_clicks", "authorizations", "declined", "attributed_plays"):
-                self._expect(f"{name}.{key}", want[key], totals[key])
-            for key in ("listeners", "new_listeners", "possible_gaps"):
-                self._expect(f"{name}.{key}", want[key], totals[key])
-            for model in MODELS:
-                got = body["models"][model]
-                self._expect(f"{name}.{model}.streams", want["streams"][model], got["streams"], 0.002)
-                self._expect(
-                    f"{name}.{model}.weighted_streams", want["weighted"][model], got["weighted_streams"], 0.004
-                )
-            tracks = {t["track_id"]: (t["streams"], t["listeners"]) for t in body["top_tracks"]}
-            self._expect(f"{name}.track_ids", sorted(want["tracks"]), sorted(tracks))
-            for track, expected in want["tracks"].items():
-                self._expect(f"{name}.track.{track}", expected, tracks.get(track))
-            states = {state: n for state, n in body["listener_states"].items() if n}
-            self._expect(f"{name}.states", want["states"], states)
+        compare(self.cloud, self.campaigns, self.owners, self.truth, self.report)
 
 
 def run(cloud: LocalCloud, plan: Plan) -> Report:
