@@ -73,6 +73,7 @@ class GroundTruthRun:
         self.people: dict[str, dict] = {}  # spotify user id -> {session, address, user, campaigns}
         self.events = {"clicks": 0, "bot_clicks": 0, "consents": 0, "declines": 0, "plays": 0, "polls": 0}
         self._address = 20
+        self.spotify_clock_advanced = 0
         self.burst = ""
         self.leavers: set[str] = set()
 
@@ -278,6 +279,10 @@ class GroundTruthRun:
                 self.spotify.fault("recently-played", None, delay_ms=300, user=user_id)
             self.report.spotify_faults += 1
 
+    def _advance_spotify_clock(self, seconds: int) -> None:
+        self.spotify.advance_clock(seconds)
+        self.spotify_clock_advanced += seconds
+
     def clear_spotify_faults(self) -> None:
         self.spotify.call("DELETE", "/_emulator/faults")
 
@@ -347,7 +352,7 @@ class GroundTruthRun:
                     self.spotify.revoke(revoked)
                     self.truth.listeners[revoked].revoke()
                     self.leavers |= {leaver, revoked}
-                    self.spotify.advance_clock(3700)  # every access token has expired: refreshes, one refused
+                    self._advance_spotify_clock(3700)  # every access token has expired: refreshes, one refused
                     self.aws_faults(CLICK_PHASE_FAULTS + POLL_PHASE_ONLY)
             self._outage(start + timedelta(minutes=25 * self.plan.rounds))
         finally:
@@ -376,7 +381,7 @@ class GroundTruthRun:
             self._add_play(player, start + n * step, track, context)
         self.spotify.fault("*", 503, count=100_000, retry_after=1)
         for _ in range(self.plan.outage_rounds):
-            self.spotify.advance_clock(600)
+            self._advance_spotify_clock(600)
             time.sleep(1.1)
             self.poll_round()
         self.clear_spotify_faults()
@@ -392,6 +397,8 @@ def run(cloud: LocalCloud, plan: Plan) -> Report:
     try:
         return runner.run()
     finally:
+        # Spotify's clock goes back where it was, for whoever uses this cloud next.
+        runner.spotify.advance_clock(-runner.spotify_clock_advanced)
         # The fleet-wide back-off marker is shared with every other user of this cloud.
         cloud.client("dynamodb").delete_item(
             TableName=cloud.physical_id("DataTable"), Key={"pk": {"S": "SPOTIFY"}, "sk": {"S": "BACKOFF"}}
