@@ -74,10 +74,18 @@ def main(argv: list[str] | None = None) -> int:
             "cookie": report.secrets["cookies"],
         }
         ground_truth_seconds = time.monotonic() - started
+        gt_leaked = leaks(lines.lines, secrets, report.secrets["addresses"])
+        print_ground_truth(plan, report, ground_truth_seconds, len(lines.lines), gt_leaked)
         load = tracker_load.run(cloud, count=args.requests, concurrency=args.concurrency, seed=args.seed)
     leaked = leaks(lines.lines, secrets, report.secrets["addresses"] | set(tracker_load.ADDRESSES))
+    tracker_load.print_result(load)
+    print(f"log lines scanned in all: {len(lines.lines)}, secrets or client addresses found: {leaked or 'none'}")
+    failed = report.mismatches or any(report.dead_letters.values()) or leaked or not tracker_load.ok(load)
+    return 1 if failed else 0
 
-    print(f"ground-truth run (seed {plan.seed}, {ground_truth_seconds:.0f} s):")
+
+def print_ground_truth(plan: Plan, report, seconds: float, scanned: int, leaked: list[str]) -> None:
+    print(f"ground-truth run (seed {plan.seed}, {seconds:.0f} s):")
     print(f"  events: {report.events}")
     print(f"  AWS faults injected: {report.aws_faults.get('injected', 0)} of {report.aws_faults.get('requests', 0)}")
     for key, count in sorted(report.aws_faults.get("by_fault", {}).items()):
@@ -88,10 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  figures compared: {report.compared}, mismatches: {len(report.mismatches)}")
     for mismatch in report.mismatches:
         print(f"    {mismatch}")
-    print(f"  log lines scanned: {len(lines.lines)}, secrets or client addresses found: {leaked or 'none'}")
-    tracker_load.print_result(load)
-    failed = report.mismatches or any(report.dead_letters.values()) or leaked or not tracker_load.ok(load)
-    return 1 if failed else 0
+    print(f"  log lines scanned: {scanned}, secrets or client addresses found: {leaked or 'none'}", flush=True)
 
 
 if __name__ == "__main__":

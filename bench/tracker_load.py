@@ -126,6 +126,10 @@ def run(cloud: LocalCloud, *, count: int = 10_000, concurrency: int = 50, seed: 
         campaigns.append(made.json())
     planned = plan_requests(count, [c["slug"] for c in campaigns], seed)
     expected = predict(planned)
+    # The click queue is consumed while the load runs, as Lambda would: a queue of 10,000
+    # waiting messages is not what production sees (and moto slows down under one).
+    assert cloud.event_sources is not None
+    cloud.event_sources.start()
     statuses, seconds = send(cloud, planned, concurrency)
     server_errors = sum(n for key, n in statuses.items() if key.split()[1].startswith("5") and key != "prefetch 503")
     drained = cloud.drain_queues(timeout=1800)
