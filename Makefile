@@ -12,7 +12,7 @@ PY313 ?= 3.13.0
 STAGE ?= dev
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: catalogues checkov help install test test-integration lint build deploy dev bench clean web-vendor web-test browser-deps
+.PHONY: catalogues checkov help install test test-integration lint build deploy dev bench soak mutation clean web-vendor web-test browser-deps
 
 help:
 	@echo "make dev     run Soundlink locally (local cloud, Spotify emulator, dashboard)"
@@ -20,6 +20,8 @@ help:
 	@echo "make lint    ruff, import-linter (layers), cfn-lint, sam validate --lint and checkov"
 	@echo "make build   sam build (python3.13, arm64)"
 	@echo "make bench   benchmarks: request counts and time ratios"
+	@echo "make soak    the full ground-truth run under faults, an hour of Spotify outage, 10,000 tracker requests"
+	@echo "make mutation MODULE=attribution/rules.py  mutation testing of one domain module (slow)"
 	@echo "make deploy  sam deploy --config-env \$$STAGE, then upload the dashboard"
 	@echo "make browser-deps  apt-get install chromium if /usr/bin/chromium is missing (make test runs it)"
 	@echo "make catalogues  extract listener-facing messages, update each language's .po, compile the .mo files"
@@ -130,5 +132,15 @@ bench: install
 	PYTHONPATH=functions $(BIN)/python -m bench.spotify_polling
 	PYTHONPATH=functions:. $(BIN)/python -m bench
 
+# The full ground-truth run (faults, SQS misdelivery, an hour of Spotify outage) and the tracker
+# load (10,000 requests, concurrency 50, loopback only); prints the README's "Reliability" figures.
+soak: $(VENV)/.installed
+	PYTHONPATH=functions:. $(BIN)/python -m bench.soak
+
+# Mutation testing (mutmut 3) of one domain module with its test files; slow, so not in `make test`:
+#   make mutation MODULE=attribution/rules.py TESTS=tests/unit/test_attribution_rules.py
+mutation: $(VENV)/.installed
+	$(BIN)/python -m scripts.mutation $(MODULE) $(TESTS)
+
 clean:
-	rm -rf .aws-sam .pytest_cache .ruff_cache
+	rm -rf .aws-sam .pytest_cache .ruff_cache .mutation

@@ -225,7 +225,8 @@ class _Worker:
             if not line.strip():
                 continue
             level, text = compact_handler_line(line)
-            self.log.log(level, "%s", text)
+            # The line as the handler wrote it travels along, for scans of everything logged.
+            self.log.log(level, "%s", text, extra={"handler_line": line.rstrip("\n")})
 
     @property
     def alive(self) -> bool:

@@ -116,14 +116,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("SOUNDLINK_MOTO_PORT", "5000")))
     args = parser.parse_args(argv)
 
-    from moto.server import ThreadedMotoServer
+    from moto.server import DomainDispatcherApplication, MotoRequestHandler, ThreadedMotoServer, create_backend_app
+    from werkzeug.serving import make_server
+
+    from local.faults import FaultMiddleware
+
+    class FaultableMotoServer(ThreadedMotoServer):
+        """moto behind local.faults' middleware: POST /_faults makes AWS misbehave (tests, soak)."""
+
+        def _server_entry(self) -> None:
+            app = FaultMiddleware(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
 
     from local.cognito_extras import install as install_cognito_extras
 
     install_cognito_extras()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server = FaultableMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()
     print(f"READY {server.get_host_and_port()[1]}", flush=True)
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from local.chaos import DeliveryChaos
 from local.functions import Functions, FunctionSpec, function_events
 from local.logs import get_logger
 
@@ -158,6 +159,7 @@ class SqsPoller:
         self.processed = 0
         self.failed = 0
         self.lock = threading.Lock()  # one batch at a time, whether from the poller or a drain
+        self.chaos: DeliveryChaos | None = None  # tests and `make soak` only (local/chaos.py)
 
     def _receive(self, count: int) -> list[dict[str, Any]]:
         return self.client.receive_message(
@@ -198,12 +200,19 @@ class SqsPoller:
             return len(messages)
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
+        chaos = self.chaos
+        crash_after = None
+        if chaos is not None:
+            messages = chaos.order(messages)
+            crash_after = chaos.crash_after(messages)
         records = [sqs_record(message, self.source.queue_arn, self.region) for message in messages]
         invocation = self.functions.invoke(
-            self.source.function, {"Records": records}, source=f"sqs {self.source.queue_name}"
+            self.source.function, {"Records": records[:crash_after]}, source=f"sqs {self.source.queue_name}"
         )
         ids = {record["messageId"] for record in records}
-        if not invocation.ok:
+        if crash_after is not None:
+            failed, reason = ids, f"the function crashed after {crash_after} of them (injected)"
+        elif not invocation.ok:
             failed: set[str] = ids
             reason = "the function failed"
         elif self.source.report_batch_item_failures:
@@ -215,6 +224,17 @@ class SqsPoller:
         else:
             failed, reason = set(), ""
         done = [message for message in messages if message["MessageId"] not in failed]
+        kept = chaos.keep(done) if chaos is not None else []
+        if kept:  # a lost delete: SQS delivers these again
+            done = [message for message in done if message not in kept]
+        back = [message for message in messages if message not in done]
+        if chaos is not None and chaos.retry_now and back:
+            for start in range(0, len(back), 10):
+                entries = [
+                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"], "VisibilityTimeout": 0}
+                    for index, message in enumerate(back[start : start + 10])
+                ]
+                self.client.change_message_visibility_batch(QueueUrl=self.source.queue_url, Entries=entries)
         for start in range(0, len(done), 10):
             entries = [
                 {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
@@ -277,6 +297,11 @@ class EventSources:
                 delivered = 0
             if not delivered:
                 self._stop.wait(POLL_INTERVAL_SECONDS)
+
+    def set_chaos(self, chaos: DeliveryChaos | None) -> None:
+        """Misdeliver from now on as `chaos` says (None: deliver as SQS and Lambda normally do)."""
+        for poller in self.pollers:
+            poller.chaos = chaos
 
     def start(self) -> None:
         for poller in self.pollers:

@@ -2,11 +2,11 @@
 
 The batch's listeners are polled at the same time (a thread each): a poll mostly
 waits for Spotify, and Lambda bills the invocation's duration, so five polls
-side by side cost about what one costs. A job that fails (Spotify or AWS
-unavailable) is reported alone and retried by SQS, then parked in the
-dead-letter queue. A 429 is not a failure: the listener is rescheduled after
-Retry-After and every poller waits (back-off marker), so the job is never
-burned toward the DLQ.
+side by side cost about what one costs. A job that fails (AWS unavailable) is
+reported alone and retried by SQS, then parked in the dead-letter queue. A 429
+or an unavailable Spotify (5xx, timeouts) is not a failure: the listener is
+rescheduled after Retry-After (a minute when Spotify sent none) and every
+poller waits (back-off marker), so the job is never burned toward the DLQ.
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ def _report(outcomes: dict[str, PollOutcome | Exception], record: SQSRecord) -> 
         metrics.add_metric(name="PossibleGaps", unit=MetricUnit.Count, value=1)
     if outcome.result == "rate_limited":
         metrics.add_metric(name="SpotifyThrottles", unit=MetricUnit.Count, value=1)
+    if outcome.result == "spotify_unavailable":
+        metrics.add_metric(name="SpotifyUnavailable", unit=MetricUnit.Count, value=1)
     if outcome.result in ("reauth_required", "not_allowlisted"):
         metrics.add_metric(name="RefreshFailures", unit=MetricUnit.Count, value=1)
 

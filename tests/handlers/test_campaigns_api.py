@@ -666,3 +666,26 @@ def test_openapi_document_declares_the_answers_actually_sent(api):
     schemas = body["components"]["schemas"]
     assert schemas["ErrorBody"]["required"] == ["error", "message"]
     assert "HTTPValidationError" not in schemas
+
+
+def test_each_campaign_on_the_list_carries_its_streams_under_its_own_model(api, aws):
+    from soundlink.platform.counters import add_to
+    from soundlink.platform.settings import get_settings
+    from soundlink.platform.tables import bind_tables
+    from soundlink.platform.transactions import transaction
+
+    bind_tables(get_settings())
+    # The same plays credited differently under each model: every campaign sees every figure.
+    credit = {"streams_last_touch": 5, "streams_first_touch": 2, "streams_linear": 3.5, "streams_time_decay": 4.25}
+    models = {"last_touch": 5, "first_touch": 2, "linear": 3.5, "time_decay": 4.25}
+    made = {model: create(api, attribution_model=model)["id"] for model in models}
+    for shard, campaign_id in enumerate(made.values()):
+        with transaction() as writes:
+            add_to(writes, campaign_id, f"TOTAL#{shard % 8}", {"clicks": 7, "listeners": 3, **credit})
+
+    status, body, _ = api("GET", "/campaigns")
+
+    assert status == 200
+    headlines = {item["id"]: item["headline"] for item in body["campaigns"]}
+    for model, campaign_id in made.items():
+        assert headlines[campaign_id] == {"clicks": 7, "listeners": 3, "streams": models[model]}, model

@@ -21,7 +21,8 @@ import pytest
 from soundlink.listeners import links as listeners
 from soundlink.listeners.deletion import delete_listener_data
 from soundlink.listeners.links import ListenerStatus, poll_index_keys, poll_shard
-from soundlink.platform.tables import BackoffItem, ListenerItem, ListenerLinkItem
+from soundlink.platform.counters import campaign_key
+from soundlink.platform.tables import BackoffItem, CounterItem, ListenerItem, ListenerLinkItem
 from soundlink.platform.transactions import transaction
 from soundlink.polling import backoff
 from soundlink.polling import poller as poller_module
@@ -222,9 +223,9 @@ def test_the_first_poll_reads_everything_records_the_baseline_and_sends_plays_af
     asked: list[int | None] = []
     original = poller_module.SpotifyClient.recently_played
 
-    def spy(self, after_ms=None):
+    def spy(self, after_ms=None, cursor_ms=None):
         asked.append(after_ms)
-        return original(self, after_ms=after_ms)
+        return original(self, after_ms=after_ms, cursor_ms=cursor_ms)
 
     monkeypatch.setattr(poller_module.SpotifyClient, "recently_played", spy)
 
@@ -667,3 +668,195 @@ def test_fifty_warm_polls_decrypt_the_data_key_at_most_once(world, monkeypatch):
     assert calls["Decrypt"] <= 1
     assert calls["GenerateDataKey"] == 0  # nothing was re-sealed
     assert world.spotify_calls("recently-played") == 50
+
+
+# --------------------------------------------- possible gaps: newer than the cursor, once
+
+
+def campaign_gaps(campaign_id: str = CAMPAIGN) -> int:
+    items = CounterItem.query(campaign_key(campaign_id), CounterItem.sk.startswith("TOTAL#"), consistent_read=True)
+    return sum(int(item.possible_gaps or 0) for item in items)
+
+
+def plays_from(world: World, listener: Listener, start: datetime, count: int, first_track: int = 0) -> list[int]:
+    return [world.play(listener, start + i * timedelta(minutes=1), track=(first_track + i) % 20) for i in range(count)]
+
+
+def test_continuous_listening_within_the_lookback_is_not_a_gap(world):
+    """55 plays within three hours, polled in two halves: nothing was missed, nothing is flagged."""
+    start = world.clock.now
+    listener = world.connect(first_click_at=start - timedelta(hours=6))
+    world.play(listener, start - timedelta(hours=5))
+    poller = world.poller()
+    poller.poll(listener.account_id)
+
+    world.clock.advance(BASE)
+    first_half = plays_from(world, listener, start - timedelta(hours=4), 30)
+    assert not poller.poll(listener.account_id).possible_gap
+    assert listener.item().cursor_ms == first_half[-1]
+
+    world.clock.advance(BASE)
+    second_half = plays_from(world, listener, start - timedelta(hours=3), 25, first_track=5)
+    # The read from cursor - 3 h returns 50 plays (all Spotify keeps), but only 25 are newer than the cursor.
+    outcome = poller.poll(listener.account_id)
+
+    assert outcome.plays_fetched == 50 and outcome.new_plays == 25
+    assert not outcome.possible_gap
+    assert listener.item().cursor_ms == second_half[-1]
+    assert not listener.item().possible_gaps and campaign_gaps() == 0
+
+
+def test_fifty_plays_newer_than_the_cursor_are_one_gap_and_a_re_run_adds_nothing(world):
+    start = world.clock.now
+    listener = world.connect(first_click_at=start - timedelta(hours=6))
+    world.play(listener, start - timedelta(hours=5))
+    poller = world.poller()
+    poller.poll(listener.account_id)
+
+    world.clock.advance(BASE)
+    burst = plays_from(world, listener, start - timedelta(hours=2), 60)
+    outcome = poller.poll(listener.account_id)
+
+    assert outcome.possible_gap and outcome.new_plays == 50
+    assert world.sent_ms()[-50:] == burst[-50:]
+    assert listener.item().possible_gaps == 1 and campaign_gaps() == 1
+    # The same plays, read again (within the lookback) with no new one since: no second gap.
+    for _ in range(3):
+        world.clock.advance(BASE)
+        again = poller.poll(listener.account_id)
+        assert again.result == "polled" and not again.possible_gap and again.new_plays == 0
+    assert listener.item().possible_gaps == 1 and campaign_gaps() == 1
+
+
+def test_a_gap_found_by_a_poll_that_then_fails_is_counted_once_by_the_retry(world):
+    start = world.clock.now
+    listener = world.connect(first_click_at=start - timedelta(hours=6))
+    world.play(listener, start - timedelta(hours=5))
+    world.poller().poll(listener.account_id)
+    world.clock.advance(BASE)
+    plays_from(world, listener, start - timedelta(hours=2), 55)
+
+    def broken(bodies):
+        raise RuntimeError("SQS is unavailable")
+
+    with pytest.raises(RuntimeError):
+        world.poller(send_plays=broken).poll(listener.account_id)
+    assert not listener.item().possible_gaps and campaign_gaps() == 0
+
+    assert world.poller().poll(listener.account_id).possible_gap
+    assert world.poller().poll(listener.account_id).new_plays == 0
+    assert listener.item().possible_gaps == 1 and campaign_gaps() == 1
+
+
+def test_a_gap_is_counted_for_every_open_campaign_of_the_listener(world):
+    start = world.clock.now
+    listener = world.connect(first_click_at=start - timedelta(hours=6))
+    world.add_link(
+        listener, "camp-2", first_click_at=start - timedelta(hours=6), window_ends_at=start + timedelta(days=1)
+    )
+    world.play(listener, start - timedelta(hours=5))
+    world.poller().poll(listener.account_id)
+    world.clock.advance(BASE)
+    plays_from(world, listener, start - timedelta(hours=2), 51)
+    assert world.poller().poll(listener.account_id).possible_gap
+    assert (campaign_gaps(CAMPAIGN), campaign_gaps("camp-2")) == (1, 1)
+
+
+# ------------------------------------------------- a second campaign, rotated tokens
+
+
+def test_a_second_campaign_of_an_already_polled_listener_gets_a_full_baseline(world):
+    start = world.clock.now
+    listener = world.connect(first_click_at=start - timedelta(hours=10))
+    old = world.play(listener, start - timedelta(hours=8), track=1)  # far older than cursor - lookback
+    recent = world.play(listener, start - timedelta(hours=1), track=2)
+    poller = world.poller()
+    poller.poll(listener.account_id)
+    assert listener.item().cursor_ms == recent and old < recent - LOOKBACK_MS
+
+    world.clock.advance(BASE)
+    world.add_link(listener, "camp-2", first_click_at=world.clock.now, window_ends_at=start + timedelta(days=14))
+    poller.poll(listener.account_id)
+
+    link = listener.link("camp-2")
+    assert link.baseline_at == world.clock.now
+    assert link.baseline_track_ids == {world.track_ids[1], world.track_ids[2]}
+    assert listener.link(CAMPAIGN).baseline_track_ids is None  # its own baseline is untouched
+
+
+def test_a_revoked_refresh_token_after_another_poll_rotated_the_tokens_leaves_the_listener_active(world):
+    listener = world.connect(first_click_at=world.clock.now - timedelta(hours=1))
+    world.ctl.revoke(listener.user_id)
+    world.ctl.advance_clock(3700)  # the held access token has expired: the poll refreshes, and is refused
+
+    def config_after_a_rotation():
+        # Another container refreshed meanwhile and stored the tokens Spotify rotated to.
+        rotated = TokenSet("rotated-access", "rotated-refresh", SCOPE, datetime.now(UTC) + timedelta(hours=1))
+        sealed = seal(world.writer, rotated, listener_context(listener.account_id))
+        listener.item().update(actions=[ListenerItem.tokens.set(sealed)])
+        return world.config
+
+    outcome = world.poller(config=config_after_a_rotation).poll(listener.account_id)
+
+    assert outcome == PollOutcome("skipped")
+    item = listener.item()
+    assert item.status == ListenerStatus.ACTIVE.value and item.status_reason is None
+    assert item.gsi1pk is not None and item.next_poll_at is not None
+    assert listener.link().state == ListenerStatus.ACTIVE.value  # not moved to reauth_required
+
+
+# -------------------------------------------------------------- Spotify down
+
+
+def test_spotify_unavailable_reschedules_like_a_429_and_the_next_poll_catches_up(world):
+    click = world.clock.now - timedelta(hours=1)
+    listener = world.connect(first_click_at=click)
+    other = world.connect(first_click_at=click)
+    plays = [world.play(listener, click + timedelta(minutes=m), track=m) for m in (1, 2, 3)]
+    world.ctl.fault("recently-played", 503, count=world.config.max_attempts)
+    poller = world.poller()
+    start = world.clock.now
+
+    outcome = poller.poll(listener.account_id)  # no exception: SQS never retries the job toward the DLQ
+
+    assert outcome.result == "spotify_unavailable"
+    until = start + poller_module.UNAVAILABLE_WAIT
+    assert BackoffItem.get(*BackoffItem.key()).until == until
+    assert_scheduled(listener, until)
+    item = listener.item()
+    assert item.cursor_ms is None and item.last_polled_at is None and item.status == ListenerStatus.ACTIVE.value
+    assert world.sent == []
+    assert world.spotify_calls("recently-played") == world.config.max_attempts
+    # Every poller waits: no call to Spotify until the back-off has passed.
+    assert poller.poll(other.account_id) == PollOutcome("backoff")
+
+    world.clock.now = until
+    caught_up = poller.poll(listener.account_id)
+    assert caught_up.result == "polled" and caught_up.plays_queued == 3
+    assert world.sent_ms() == plays
+
+
+def test_a_503_with_a_long_retry_after_waits_that_long(world):
+    listener = world.connect(first_click_at=world.clock.now - timedelta(hours=1))
+    world.ctl.fault("recently-played", 503, retry_after=900)
+    assert world.poller().poll(listener.account_id).result == "spotify_unavailable"
+    assert_scheduled(listener, world.clock.now + timedelta(seconds=900))
+    assert BackoffItem.get(*BackoffItem.key()).until == world.clock.now + timedelta(seconds=900)
+
+
+def test_an_unavailable_token_endpoint_reschedules_too(world):
+    listener = world.connect(first_click_at=world.clock.now - timedelta(hours=1))
+    world.ctl.advance_clock(3700)
+    world.ctl.fault("token", 500, count=world.config.max_attempts)
+    before = listener.item().tokens
+    assert world.poller().poll(listener.account_id).result == "spotify_unavailable"
+    item = listener.item()
+    assert item.status == ListenerStatus.ACTIVE.value and item.tokens == before
+    assert_scheduled(listener, world.clock.now + poller_module.UNAVAILABLE_WAIT)
+
+
+def test_a_503_with_retry_after_zero_is_polled_again_at_once(world):
+    listener = world.connect(first_click_at=world.clock.now - timedelta(hours=1))
+    world.ctl.fault("recently-played", 503, count=world.config.max_attempts, retry_after=0)
+    assert world.poller().poll(listener.account_id).result == "spotify_unavailable"
+    assert_scheduled(listener, world.clock.now)

@@ -105,3 +105,57 @@ def test_answers_about_an_existing_campaign_conform_to_the_document(case, owner_
     if case.method == "DELETE":  # archive another campaign each time, so PATCH keeps meeting an active one
         case.path_parameters = {**(case.path_parameters or {}), "campaign_id": new_campaign()}
     case.call_and_validate(headers=owner_headers, checks=CHECKS)
+
+
+@pytest.fixture(scope="module")
+def stateful_schema(local_cloud: LocalCloud, owner_headers: dict[str, str]):
+    config = schemathesis.Config.from_dict(
+        {"base-url": local_cloud.api_url, "headers": owner_headers, "request-timeout": 30}
+    )
+    return schemathesis.openapi.from_url(f"{local_cloud.api_url}/openapi.json", config=config)
+
+
+def test_the_stateful_phase_follows_the_links_from_create_to_read_change_and_delete(stateful_schema, owner_headers):
+    """The document links POST /campaigns to every operation on the campaign it made, so
+    schemathesis chains them with the id it got back; every answer conforms."""
+    chained: set[tuple[str, str, int]] = set()
+    calls: list[tuple[str, str, int]] = []
+
+    class Workflow(stateful_schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case):
+            return {"headers": owner_headers}
+
+        def before_call(self, case):
+            # Random text is rarely a playlist: creates get a valid body, so there is something to chain.
+            if case.method == "POST" and case.path == "/campaigns":
+                case.body = {
+                    **(case.body if isinstance(case.body, dict) else {}),
+                    "name": "Stateful",
+                    "playlist": PLAYLIST,
+                }
+                for field in ("starts_at", "ends_at", "destination_url", "attribution_window_days"):
+                    case.body.pop(field, None)
+            if case.method == "PATCH":  # likewise a change that is valid, so the chain goes on
+                case.body = {"name": "Stateful, changed"}
+
+        def after_call(self, response, case):
+            calls.append((case.method, case.path, response.status_code))
+            # A generated id is unknown (404); anything else means the id came from a create, by a link
+            # (a change after the delete is 409: the campaign exists, archived).
+            if "{campaign_id}" in case.path and response.status_code != 404:
+                chained.add((case.method, case.path, response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, headers=owner_headers)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
+    )
+    methods = {method for method, _path, _status in chained}
+    assert {"GET", "PATCH", "DELETE"} <= methods, (sorted(chained), calls[:40])

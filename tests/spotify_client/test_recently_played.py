@@ -243,3 +243,37 @@ def test_a_full_answer_with_a_spotify_style_next_link(
     assert result.cursor_ms == times[-1]
     assert result.possible_gap is (after is not None)
     assert all(r["status"] == 200 for r in emulator.requests_to("recently-played"))
+
+
+def test_with_the_cursor_given_a_lookback_full_of_plays_already_seen_is_not_a_gap(
+    emulator: Emulator, listener: dict, listener_client: SpotifyClient
+) -> None:
+    cursor = emulator.now_ms() - 100 * MINUTE_MS
+    # 50 plays newer than the lookback point, 10 of them at or before the cursor (seen by the last poll).
+    times = add_plays(emulator, listener["id"], cursor - 9 * MINUTE_MS, 50, emulator.track_ids(7))
+
+    result = listener_client.recently_played(after_ms=cursor - LOOKBACK_MS, cursor_ms=cursor)
+
+    assert [p.played_at_ms for p in result.plays] == times
+    assert not result.possible_gap
+
+
+def test_with_the_cursor_given_fifty_plays_newer_than_it_are_a_gap(
+    emulator: Emulator, listener: dict, listener_client: SpotifyClient
+) -> None:
+    cursor = emulator.now_ms() - 100 * MINUTE_MS
+    add_plays(emulator, listener["id"], cursor + MINUTE_MS, 50, emulator.track_ids(7))
+    assert listener_client.recently_played(after_ms=cursor - LOOKBACK_MS, cursor_ms=cursor).possible_gap
+    # Without `after` (a new campaign's baseline reads all Spotify keeps) the cursor still judges it.
+    assert listener_client.recently_played(cursor_ms=cursor).possible_gap
+    assert not listener_client.recently_played().possible_gap
+
+
+def test_with_the_cursor_given_forty_nine_plays_newer_than_it_are_not_a_gap(
+    emulator: Emulator, listener: dict, listener_client: SpotifyClient
+) -> None:
+    cursor = emulator.now_ms() - 100 * MINUTE_MS
+    add_plays(emulator, listener["id"], cursor - 2 * MINUTE_MS, 1, emulator.track_ids(1))
+    add_plays(emulator, listener["id"], cursor + MINUTE_MS, 49, emulator.track_ids(7))
+    assert not listener_client.recently_played(cursor_ms=cursor).possible_gap
+    assert not listener_client.recently_played(after_ms=cursor - LOOKBACK_MS, cursor_ms=cursor).possible_gap

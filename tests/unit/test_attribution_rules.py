@@ -775,3 +775,26 @@ def test_rules_table_states_the_constants_used_by_the_code():
 def test_the_readme_shows_the_rules_table_the_code_uses():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert RULES_TABLE in readme
+
+
+def test_the_rules_table_rendered_now_is_the_one_in_the_readme():
+    # RULES_TABLE is rendered once, at import; rendering it again at test time holds the
+    # renderer itself to the README (and lets mutation testing reach it).
+    from soundlink.attribution import rules
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert rules._rules_table() == RULES_TABLE
+    assert rules._rules_table() in readme
+
+
+@pytest.mark.parametrize("elapsed", [timedelta(0), timedelta(hours=6), timedelta(hours=12), timedelta(days=1)])
+def test_a_one_day_window_decays_over_that_day(elapsed):
+    from soundlink.attribution.rules import decay_factor
+
+    progress = elapsed / timedelta(days=1)
+    assert decay_factor(elapsed, timedelta(days=1)) == pytest.approx(1.0 - (1.0 - DECAY_AT_WINDOW_END) * progress)
+
+
+def test_bucket_says_which_confidence_it_refused():
+    with pytest.raises(ValueError, match=r"confidence 1\.5 is outside \[0, 1\]"):
+        bucket(1.5)

@@ -297,3 +297,20 @@ def test_a_tampered_cursor_is_bad_request(tables, cursor):
     with pytest.raises(BadRequest) as raised:
         export_csv(CAMPAIGN, cursor=cursor, max_bytes=1000)
     assert "cursor" in raised.value.message
+
+
+def test_a_part_that_reaches_exactly_max_bytes_ends_there(tables):
+    for i in range(5):
+        attribution(f"acct-{i}", T0 + timedelta(minutes=i))
+    whole, cursor = export_csv(CAMPAIGN, cursor=None, max_bytes=10**6)
+    assert cursor is None
+    lines = whole.encode().split(b"\r\n")
+    exactly = len(b"\r\n".join(lines[:3])) + 2  # the header and two rows, to the byte
+
+    first, cursor = export_csv(CAMPAIGN, cursor=None, max_bytes=exactly)
+
+    assert len(first.encode()) == exactly
+    assert len(rows(first)) == 3 and cursor is not None
+    rest, last = export_csv(CAMPAIGN, cursor=cursor, max_bytes=10**6)
+    assert last is None
+    assert first + rest == whole

@@ -294,6 +294,7 @@ def openapi_document(app: APIGatewayHttpResolver, *more: APIGatewayHttpResolver,
                 errors.add(400)
             for code in sorted(errors):
                 responses.setdefault(str(code), _error(code))
+    _link_creates_to_their_items(document.get("paths", {}))
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in _error_schemas().items():
         schemas.setdefault(name, schema)
@@ -301,6 +302,31 @@ def openapi_document(app: APIGatewayHttpResolver, *more: APIGatewayHttpResolver,
         if f'"#/components/schemas/{name}"' not in json.dumps(document):
             schemas.pop(name, None)
     return json.dumps(document, indent=2)
+
+
+def _link_creates_to_their_items(paths: dict[str, Any]) -> None:
+    """OpenAPI links from each create (a POST on a collection answering 201 with an `id`) to
+    every operation on that collection's items, so a client (or schemathesis' stateful
+    phase) can follow create -> read -> change -> delete. Made from the paths themselves:
+    a new item route is linked by construction."""
+    for collection, operations in paths.items():
+        created = (operations.get("post") or {}).get("responses", {}).get("201")
+        if not created:
+            continue
+        links = {}
+        for path, item_operations in sorted(paths.items()):
+            head, _, rest = path.partition(collection + "/{")
+            if head or not rest:
+                continue
+            parameter = rest.split("}", 1)[0]
+            for operation in item_operations.values():
+                if isinstance(operation, dict) and operation.get("operationId"):
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {f"path.{parameter}": "$response.body#/id"},
+                    }
+        if links:
+            created["links"] = links
 
 
 def owner_id(app: APIGatewayHttpResolver) -> str:

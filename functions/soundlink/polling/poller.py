@@ -16,23 +16,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from soundlink.listeners.links import ListenerStatus, link_state, links_of, move_link_state, poll_index_keys
 from soundlink.platform.counters import add_to, campaign_key, shard_of
 from soundlink.platform.tables import CounterItem, ListenerItem, ListenerLinkItem
-from soundlink.platform.transactions import transaction
+from soundlink.platform.transactions import failed_conditions, transaction
 from soundlink.polling import backoff
 from soundlink.polling.cadence import next_poll
 from soundlink.spotify.api import SpotifyClient
 from soundlink.spotify.config import SpotifyConfig
-from soundlink.spotify.errors import NotAllowListed, RateLimited, TokenRevoked
+from soundlink.spotify.errors import NotAllowListed, RateLimited, SpotifyUnavailable, TokenRevoked
 from soundlink.spotify.models import Play, TokenSet
 from soundlink.tokens.cipher import TokenCipher, listener_context
 from soundlink.tokens.sealed import seal, unseal
 
 LOOKBACK = timedelta(hours=3)
 LOOKBACK_MS = int(LOOKBACK.total_seconds() * 1000)
+# How long every poller waits after Spotify stayed unavailable through the client's retries
+# (when it sent no Retry-After): short next to an outage, long next to a poll.
+UNAVAILABLE_WAIT = timedelta(seconds=60)
 # A campaign's "last successful poll" moves at most hourly: an idle poll costs one write
 # (the listener) except, once an hour per campaign, a second one.
 POLL_MARK_EVERY = timedelta(hours=1)
@@ -55,7 +58,8 @@ def _update_existing(item: ListenerItem | ListenerLinkItem, actions: list[Any]) 
 
 @dataclass(frozen=True)
 class PollOutcome:
-    result: str  # polled, idle, skipped, gone, backoff, rate_limited, reauth_required, not_allowlisted
+    # polled, idle, skipped, gone, backoff, rate_limited, spotify_unavailable, reauth_required, not_allowlisted
+    result: str
     plays_fetched: int = 0
     plays_queued: int = 0
     new_plays: int = 0
@@ -132,12 +136,21 @@ class Poller:
         # A new link's baseline needs the plays before its click: read all Spotify keeps.
         after_ms = None if needs_baseline or cursor is None else cursor - LOOKBACK_MS
         try:
-            recent = client.recently_played(after_ms=after_ms)
+            recent = client.recently_played(after_ms=after_ms, cursor_ms=cursor)
         except RateLimited as limited:
             until = now + timedelta(seconds=limited.retry_after_seconds)
             backoff.wait_until(until)
             self._reschedule(listener, until)
             return PollOutcome("rate_limited", tokens_refreshed=client.tokens_refreshed)
+        except SpotifyUnavailable as down:
+            # 5xx or timeouts that outlasted the client's retries: Spotify is down, not this
+            # listener. Like a 429, every poller waits and the listener is polled again later
+            # (its cursor unmoved, so it catches up); failing the job would only fill the DLQ.
+            wait = UNAVAILABLE_WAIT if down.retry_after_seconds is None else timedelta(seconds=down.retry_after_seconds)
+            until = now + wait
+            backoff.wait_until(until)
+            self._reschedule(listener, until)
+            return PollOutcome("spotify_unavailable", tokens_refreshed=client.tokens_refreshed)
         except TokenRevoked:
             if self._tokens_unchanged(account_id, sealed_before):
                 self._set_status(listener, ListenerStatus.REAUTH_REQUIRED, "Spotify refused the refresh token", links)
@@ -156,10 +169,9 @@ class Poller:
         if countable:
             self._send_plays([play_message(account_id, play) for play in countable])
         new_plays = sum(1 for play in recent.plays if cursor is None or play.played_at_ms > cursor)
-        if recent.possible_gap:
-            self._count_gap(account_id, open_links, now)
         seen |= {play.played_at_ms for play in recent.plays}
-        self._advance(listener, recent.cursor_ms, cursor, new_plays, recent.possible_gap, seen, now)
+        gap_links = open_links if recent.possible_gap else []
+        self._advance(listener, recent.cursor_ms, cursor, new_plays, gap_links, seen, now)
         self._mark_polled({link.campaign_id for link in open_links}, now)
         return PollOutcome(
             "polled",
@@ -178,7 +190,7 @@ class Poller:
         cursor_ms: int | None,
         previous: int | None,
         new_plays: int,
-        gap: bool,
+        gap_links: list[ListenerLinkItem],
         seen: set[int],
         now: datetime,
     ) -> None:
@@ -199,13 +211,36 @@ class Poller:
             actions.append(ListenerItem.seen_ms.set(keep) if keep else ListenerItem.seen_ms.remove())
         if new_plays:
             actions.append(ListenerItem.last_new_play_at.set(now))
-        if gap:
-            actions.append(ListenerItem.possible_gaps.add(1))
+        if gap_links:
+            self._advance_with_gap(listener, actions, previous, gap_links, now)
+            return
         # Only while still active (a disconnect or a status change meanwhile wins).
         try:
             listener.update(actions=actions, condition=ListenerItem.status == ListenerStatus.ACTIVE.value)
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    @staticmethod
+    def _advance_with_gap(
+        listener: ListenerItem, actions: list[Any], previous: int | None, links: list[ListenerLinkItem], now: datetime
+    ) -> None:
+        """A possible gap is counted in the transaction that moves the cursor past it, on
+        condition that the cursor is still the one read: a retried or concurrent poll of the
+        same plays counts it once, never again."""
+        held = ListenerItem.cursor_ms.does_not_exist() if previous is None else ListenerItem.cursor_ms == previous
+        shard = shard_of(f"{listener.account_id}#{now.isoformat()}")
+        try:
+            with transaction() as writes:
+                writes.update(
+                    listener,
+                    actions=[*actions, ListenerItem.possible_gaps.add(1)],
+                    condition=(ListenerItem.status == ListenerStatus.ACTIVE.value) & held,
+                )
+                for link in links[:24]:  # a transaction holds at most 25 items
+                    add_to(writes, link.campaign_id, f"TOTAL#{shard}", {"possible_gaps": 1})
+        except TransactWriteError as error:
+            if 0 not in failed_conditions(error):
                 raise
 
     def _reschedule(self, listener: ListenerItem, when: datetime) -> None:
@@ -269,10 +304,3 @@ class Poller:
         if before:
             actions.append(ListenerLinkItem.baseline_track_ids.set(before))
         _update_existing(link, actions)
-
-    @staticmethod
-    def _count_gap(account_id: str, links: list[ListenerLinkItem], now: datetime) -> None:
-        shard = shard_of(f"{account_id}#{now.isoformat()}")
-        with transaction() as writes:
-            for link in links[:25]:
-                add_to(writes, link.campaign_id, f"TOTAL#{shard}", {"possible_gaps": 1})

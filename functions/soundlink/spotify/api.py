@@ -68,7 +68,7 @@ class SpotifyClient:
         body = self._get(_Call(), "/v1/me", what="GET /v1/me")
         return parse(parse_profile, body, "user profile")
 
-    def recently_played(self, after_ms: int | None = None) -> RecentlyPlayed:
+    def recently_played(self, after_ms: int | None = None, *, cursor_ms: int | None = None) -> RecentlyPlayed:
         """Plays newer than ``after_ms`` (Unix ms, exclusive), oldest first.
 
         Pass the previous ``cursor_ms`` as ``after_ms``; for a listener's first
@@ -80,20 +80,23 @@ class SpotifyClient:
         lookback`` and deduplicate by (listener, played_at): plays between
         ``after_ms`` and the cursor come back again.
 
-        ``possible_gap`` is judged against the ``after_ms`` passed, lookback
-        included: it is true when 50 plays (all Spotify keeps) are newer than
-        ``after_ms`` and nothing reached back to it, so plays after ``after_ms``
-        may be lost. A longer lookback makes a full answer, and so a possible
-        gap, likelier.
+        ``possible_gap`` is judged against ``cursor_ms`` (the newest play seen
+        before; default ``after_ms``): it is true when 50 plays (all Spotify
+        keeps) are newer than it and nothing reached back to it, so plays after
+        it may be lost. Pass the cursor when ``after_ms`` carries a lookback:
+        plays between the lookback point and the cursor were seen already, and
+        judging against the lookback point would call every busy stretch of
+        listening a gap, again on every poll of the lookback.
         """
+        gap_ms = after_ms if cursor_ms is None else cursor_ms
         params: dict[str, Any] = {"limit": PAGE_LIMIT}
         if after_ms is not None:
             params["after"] = int(after_ms)
         path: str = "/v1/me/player/recently-played"
         seen: dict[tuple[int, str], Play] = {}
-        new_items = 0
+        new_items = 0  # plays newer than gap_ms
         newest_ms = after_ms
-        reached_cursor = False
+        reached_cursor = False  # the answer reached back to gap_ms: nothing after it was lost
         call = _Call()
         for _ in range(_MAX_PLAY_PAGES):
             body = self._get(call, path, params=params, what="GET recently-played")
@@ -101,21 +104,22 @@ class SpotifyClient:
             page_new = 0
             for played_at, play in items:
                 ms = to_ms(played_at)
+                if gap_ms is not None and ms <= gap_ms:
+                    reached_cursor = True
                 if after_ms is not None and ms <= after_ms:
                     # Following `next` walks back in time, into plays already seen.
-                    reached_cursor = True
                     continue
                 page_new += 1
+                new_items += gap_ms is None or ms > gap_ms
                 # Plays that cannot be attributed (no track id) still move the cursor past them.
                 newest_ms = ms if newest_ms is None else max(newest_ms, ms)
                 if play is not None:
                     seen.setdefault((ms, play.track.id), play)
-            new_items += page_new
             if not next_url or len(items) < PAGE_LIMIT or page_new < len(items):
                 break
             path, params = _api_path(next_url, self.config.api_url), None
         plays = tuple(sorted(seen.values(), key=lambda p: p.played_at))
-        possible_gap = after_ms is not None and new_items >= PAGE_LIMIT and not reached_cursor
+        possible_gap = gap_ms is not None and new_items >= PAGE_LIMIT and not reached_cursor
         if possible_gap:
             logger.info(
                 "Recently played was full of new plays: older plays may be lost", extra={"new_plays": new_items}
