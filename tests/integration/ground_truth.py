@@ -23,7 +23,7 @@ from local.chaos import DeliveryChaos, dead_letters, inject_aws_faults
 from local.cloud import LocalCloud
 from local.spotify_emulator.testing import EmulatorControl
 from tests.integration.figures import compare
-from tests.integration.journey import BROWSER, COOKIE, approve, consent_cookie, finish
+from tests.integration.journey import BROWSER, COOKIE, approve, connect_owner_spotify, consent_cookie, follow_connect
 from tests.integration.loopback import browser
 from tests.integration.truth import Campaign, Listener, Play, Truth
 
@@ -101,13 +101,7 @@ class GroundTruthRun:
             "o2": self.cloud.create_owner(f"gt2-{self.tag}@example.com", "Ground-truth-2026"),
         }
         # Owner 1 connects Spotify (its playlists are read); owner 2 never does (plays from them only).
-        started = requests.post(
-            f"{self.cloud.api_url}/owner/spotify/connect", headers=self.owners["o1"].headers, timeout=30
-        ).json()
-        back = requests.get(
-            started["authorize_url"] + f"&login_as={artist['id']}&decision=approve", allow_redirects=False, timeout=30
-        )
-        assert finish(back.headers["location"], None).status_code == 303
+        connect_owner_spotify(self.cloud, self.owners["o1"], artist["id"])
         specs = [
             ("A", "o1", "last_touch"),
             ("B", "o1", "first_touch"),
@@ -162,9 +156,10 @@ class GroundTruthRun:
                 self._add_play(listener, before + timedelta(minutes=n), track, None)
             for name in joined:
                 low = datetime.now(UTC)
-                started = self._click(session, self.campaigns[name]["slug"], agent)
+                page = self._click(session, self.campaigns[name]["slug"], agent)
                 self.events["clicks"] += 1
                 self.truth.click(name, address, agent, low)
+                started = follow_connect(page, user_agent=agent, session=session)  # the landing page's #connect
                 cookie = consent_cookie(started)
                 self.report.secrets["cookies"].add(cookie)
                 callback = approve(started, user["id"])
@@ -197,9 +192,10 @@ class GroundTruthRun:
         decliner = self.spotify.create_user(f"gt-no-{self.tag}", "Decliner")
         address, agent = self._next_address(), f"{BROWSER} Decliner"
         session = browser(address)
-        started = self._click(session, self.campaigns["A"]["slug"], agent)
+        page = self._click(session, self.campaigns["A"]["slug"], agent)
         self.events["clicks"] += 1
         self.truth.click("A", address, agent, datetime.now(UTC))
+        started = follow_connect(page, user_agent=agent, session=session)
         callback = approve(started, decliner["id"], decision="deny")
         cookie = consent_cookie(started)
         self.report.secrets["cookies"].add(cookie)
@@ -289,7 +285,9 @@ class GroundTruthRun:
     # --------------------------------------------------------------------- polls
 
     def poll_round(self) -> dict[str, Any]:
-        requests.post(f"{self.cloud.api_url}/_local/schedules/run", timeout=120).raise_for_status()
+        requests.post(
+            f"{self.cloud.api_url}/_local/schedules/run", headers={"X-Soundlink-Local": "1"}, timeout=120
+        ).raise_for_status()
         drained = self.cloud.drain_queues(timeout=300)
         assert not drained["timed_out"] and drained["remaining"] == 0, drained
         self.events["polls"] += 1
@@ -305,7 +303,10 @@ class GroundTruthRun:
     def disconnect(self, user_id: str) -> None:
         person = self.people[user_id]
         start = person["session"].get(
-            f"{self.cloud.api_url}/privacy/disconnect?confirm=yes", allow_redirects=False, timeout=30
+            f"{self.cloud.api_url}/privacy/disconnect?confirm=yes",
+            headers={"User-Agent": person["agent"]},  # a person's browser (a bot starts nothing)
+            allow_redirects=False,
+            timeout=30,
         )
         cookie = consent_cookie(start)
         self.report.secrets["cookies"].add(cookie)

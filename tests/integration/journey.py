@@ -145,3 +145,13 @@ def counters(cloud: LocalCloud, campaign_id: str) -> dict[str, dict[str, int]]:
             if "N" in value:
                 summed[name][attribute] += int(value["N"])
     return {name: dict(values) for name, values in summed.items()}
+
+
+def connect_owner_spotify(cloud: LocalCloud, owner: OwnerTokens, user_id: str) -> None:
+    """The owner's browser opens the one-time connect_url (issue 13), then approves on Spotify."""
+    started = requests.post(f"{cloud.api_url}/owner/spotify/connect", headers=owner.headers, timeout=30).json()
+    ticket = requests.get(started["connect_url"], headers={"User-Agent": BROWSER}, allow_redirects=False, timeout=30)
+    back = requests.get(
+        ticket.headers["location"] + f"&login_as={user_id}&decision=approve", allow_redirects=False, timeout=30
+    )
+    assert finish(back.headers["location"], consent_cookie(ticket)).status_code == 303

@@ -21,6 +21,7 @@ from tests.integration.journey import (
     BROWSER,
     approve,
     click,
+    connect_owner_spotify,
     consent_cookie,
     data_items,
     drain,
@@ -32,16 +33,6 @@ from tests.integration.journey import (
 pytestmark = pytest.mark.slow
 
 WINDOW_DAYS = 14
-
-
-def connect_owner_spotify(cloud: LocalCloud, owner, user_id: str) -> None:
-    """The owner's browser opens the one-time connect_url (issue 13), then approves on Spotify."""
-    started = requests.post(f"{cloud.api_url}/owner/spotify/connect", headers=owner.headers, timeout=30).json()
-    ticket = requests.get(started["connect_url"], headers={"User-Agent": BROWSER}, allow_redirects=False, timeout=30)
-    back = requests.get(
-        ticket.headers["location"] + f"&login_as={user_id}&decision=approve", allow_redirects=False, timeout=30
-    )
-    assert finish(back.headers["location"], consent_cookie(ticket)).status_code == 303
 
 
 def join(cloud: LocalCloud, campaign: dict, user_id: str) -> datetime:

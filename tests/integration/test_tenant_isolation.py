@@ -12,7 +12,7 @@ import requests
 
 from local.cloud import LocalCloud
 from local.spotify_emulator.testing import EmulatorControl
-from tests.integration.journey import finish
+from tests.integration.journey import connect_owner_spotify
 
 pytestmark = pytest.mark.slow
 PLAYLIST = "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M"
@@ -43,11 +43,7 @@ def tenants(local_cloud: LocalCloud):
     # Alice connects her Spotify account too: its profile is hers alone.
     spotify = EmulatorControl(local_cloud.spotify_url)
     account = spotify.create_user(f"alice-{tag}", f"Alice Spotify {tag}")
-    started = requests.post(f"{local_cloud.api_url}/owner/spotify/connect", headers=alice.headers, timeout=30).json()
-    back = requests.get(
-        started["authorize_url"] + f"&login_as={account['id']}&decision=approve", allow_redirects=False, timeout=30
-    )
-    assert finish(back.headers["location"], None).status_code == 303
+    connect_owner_spotify(local_cloud, alice, account["id"])
     document = requests.get(f"{local_cloud.api_url}/openapi.json", timeout=30).json()
     return {"alice": alice, "mallory": mallory, "campaign": made.json(), "spotify": account, "document": document}
 
