@@ -449,6 +449,8 @@ class LocalCloud:
             pool_id = client_id = ""
         return {
             "apiUrl": self.api_url,
+            # Owners sign up from the dashboard locally unless a test asks for OwnerSignUp=invite.
+            "signUp": self.parameter_overrides.get("OwnerSignUp", "open") == "open",
             "cognito": {"region": self.region, "userPoolId": pool_id, "clientId": client_id, "endpoint": self.moto_url},
         }
 

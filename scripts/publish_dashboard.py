@@ -43,6 +43,7 @@ def stack_settings(stage: str) -> tuple[str, str]:
 def dashboard_config(outputs: dict[str, str], region: str) -> dict:
     return {
         "apiUrl": outputs["ApiUrl"],
+        "signUp": outputs.get("OwnerSignUp", "open") == "open",
         "cognito": {
             "region": region,
             "userPoolId": outputs["UserPoolId"],

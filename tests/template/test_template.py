@@ -372,3 +372,14 @@ def test_production_csp_names_the_api_and_cognito_origins(template):
 def test_dashboard_bucket_expires_replaced_files(template):
     rules = resource(template, "DashboardBucket")["Properties"]["LifecycleConfiguration"]["Rules"]
     assert any(r["Status"] == "Enabled" and r["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 30 for r in rules)
+
+
+def test_owner_sign_up_is_open_or_by_invitation_from_a_parameter(template):
+    parameter = template["Parameters"]["OwnerSignUp"]
+    assert parameter["Default"] == "open" and parameter["AllowedValues"] == ["open", "invite"]
+    assert template["Conditions"]["OwnerSignUpByInvitation"] == {"Fn::Equals": [{"Ref": "OwnerSignUp"}, "invite"]}
+    pool = template["Resources"]["OwnerUserPool"]["Properties"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == {
+        "Fn::If": ["OwnerSignUpByInvitation", True, False]
+    }
+    assert template["Outputs"]["OwnerSignUp"]["Value"] == {"Ref": "OwnerSignUp"}

@@ -55,6 +55,7 @@ def test_uploads_every_file_and_a_config_from_the_stack_outputs(capsys):
         config = json.loads(s3.get_object(Bucket=bucket, Key="config.json")["Body"].read())
         assert config == {
             "apiUrl": "https://api.example.com",
+            "signUp": True,
             "cognito": {
                 "region": "us-east-1",
                 "userPoolId": "us-east-1_abc",
@@ -66,3 +67,11 @@ def test_uploads_every_file_and_a_config_from_the_stack_outputs(capsys):
         assert invalidations["InvalidationList"]["Quantity"] == 1
     out = capsys.readouterr().out
     assert "https://d123.cloudfront.net" in out and "1 deleted" in out
+
+
+def test_an_invitation_only_deployment_tells_the_dashboard_to_hide_sign_up():
+    from scripts.publish_dashboard import dashboard_config
+
+    outputs = {"ApiUrl": "https://api.example.com", "UserPoolId": "p", "UserPoolClientId": "c"}
+    assert dashboard_config({**outputs, "OwnerSignUp": "invite"}, "us-east-1")["signUp"] is False
+    assert dashboard_config({**outputs, "OwnerSignUp": "open"}, "us-east-1")["signUp"] is True

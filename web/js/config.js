@@ -1,5 +1,6 @@
 // The deployment's settings: GET config.json from the dashboard's own origin.
-// {"apiUrl", "cognito": {"region", "userPoolId", "clientId", "endpoint"}}
+// {"apiUrl", "signUp", "cognito": {"region", "userPoolId", "clientId", "endpoint"}}
+// signUp false: owners are created by the operator only (template parameter OwnerSignUp=invite).
 
 let loaded = null;
 
@@ -27,6 +28,7 @@ async function fetchConfig() {
   }
   return Object.freeze({
     apiUrl: config.apiUrl.replace(/\/+$/, ""),
+    signUp: config.signUp !== false,
     cognito: Object.freeze({ ...cognito, endpoint: cognito.endpoint.replace(/\/+$/, "") + "/" }),
   });
 }

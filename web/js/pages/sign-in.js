@@ -3,6 +3,7 @@
 
 import { answerChallenge, signIn } from "../auth.js";
 import { cognitoField, cognitoMessage, CognitoError } from "../cognito.js";
+import { loadConfig } from "../config.js";
 import { fromTemplate, refs } from "../dom.js";
 import { clearErrors, showFieldError, showFormError, value, whileBusy } from "../forms.js";
 import { focusHeading, setTitle } from "../page.js";
@@ -13,6 +14,12 @@ export function renderSignIn(main, { query }) {
   const page = fromTemplate("tpl-sign-in");
   const { form } = refs(page);
   if (query.get("email")) form.elements.email.value = query.get("email");
+  loadConfig().then((config) => {
+    // Invitation only (OwnerSignUp=invite): the operator creates owners, so no link to sign up.
+    if (!config.signUp) page.querySelector('[data-testid="sign-up-link"]')?.parentElement?.replaceChildren(
+      page.querySelector('[data-testid="forgot-password-link"]'),
+    );
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);

@@ -2,6 +2,7 @@
 
 import { confirmSignUp, resendConfirmation, signUp } from "../auth.js";
 import { cognitoField, cognitoMessage } from "../cognito.js";
+import { loadConfig } from "../config.js";
 import { fromTemplate, refs } from "../dom.js";
 import { clearErrors, focusFirstInvalid, showFieldError, showFormError, value, whileBusy } from "../forms.js";
 import { setTitle } from "../page.js";
@@ -13,6 +14,14 @@ export function renderSignUp(main) {
   setTitle("Create your account");
   const page = fromTemplate("tpl-sign-up");
   const { form } = refs(page);
+  loadConfig().then((config) => {
+    if (config.signUp) return;
+    // OwnerSignUp=invite: Cognito refuses sign-ups; say so before anyone fills the form in.
+    const note = document.createElement("p");
+    note.dataset.testid = "sign-up-closed";
+    note.textContent = "Accounts on this Soundlink are by invitation: ask its operator to create yours, then sign in.";
+    form.replaceWith(note);
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
