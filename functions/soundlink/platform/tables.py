@@ -88,6 +88,7 @@ class CampaignItem(_DataTable):
     presented_by = UnicodeAttribute(null=True)
     playlist_name = UnicodeAttribute(null=True)
     playlist_image_url = UnicodeAttribute(null=True)
+    measure_fans = BooleanAttribute(null=True)  # absent on campaigns made before the option
     version = VersionAttribute()
 
     @staticmethod
