@@ -112,6 +112,7 @@ def analytics(
         end=last,
         granularity=granularity,
         compare=compared,
+        measure_fans=campaign.measure_fans,
     )
     body = result.model_dump_json(by_alias=True)
     tag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'

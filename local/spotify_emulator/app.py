@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, g, jsonify, redirect, request
 
 from .catalogue import is_spotify_id
+from .library import add_library_routes
 from .state import KNOWN_SCOPES, PLAY_WINDOW, EmulatorError, EmulatorState, iso_from_ms, iso_ms, iso_s
 
 API_STATUS_MESSAGES = {
@@ -41,6 +42,8 @@ def _endpoint_for(path: str) -> str:
         return "me"
     if path == "/v1/me/player/recently-played":
         return "recently-played"
+    if path == "/v1/me/library/contains":
+        return "library-contains"
     parts = path.strip("/").split("/")
     if len(parts) == 3 and parts[:2] == ["v1", "playlists"]:
         return "playlist"
@@ -538,6 +541,8 @@ def create_app(state: EmulatorState) -> Flask:
         if not is_spotify_id(track_id):
             raise EmulatorError(400, "Invalid base62 id", "api")
         return jsonify(state.catalogue.track_object(track_id, api_base()))
+
+    add_library_routes(app, state, web_api, control_json)
 
     # -- Control API -----------------------------------------------------------------------
 

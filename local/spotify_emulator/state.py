@@ -24,7 +24,7 @@ CODE_LIFETIME_SECONDS = 600
 PLAY_WINDOW = 50
 MAX_ALLOWLIST = 5
 
-FAULT_ENDPOINTS = {"token", "me", "recently-played", "playlist", "playlist-items", "track", "*"}
+FAULT_ENDPOINTS = {"token", "me", "recently-played", "playlist", "playlist-items", "track", "library-contains", "*"}
 
 KNOWN_SCOPES = {
     "ugc-image-upload",
@@ -145,6 +145,7 @@ class User:
     display_name: str
     account_id: str
     plays: list = field(default_factory=list)  # [(played_at_ms, track_id, context_uri)], oldest first
+    library: set = field(default_factory=set)  # saved and followed Spotify URIs
 
 
 @dataclass

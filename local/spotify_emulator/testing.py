@@ -66,6 +66,13 @@ class EmulatorControl:
     def add_plays(self, user_id: str, plays: list[dict]) -> dict:
         return self.call("POST", f"/_emulator/users/{user_id}/plays", plays)
 
+    def save(self, user_id: str, uris: list[str]) -> dict:
+        """Save tracks or follow artists, users and playlists on behalf of a user."""
+        return self.call("POST", f"/_emulator/users/{user_id}/library", {"uris": uris})
+
+    def unsave(self, user_id: str, uris: list[str]) -> dict:
+        return self.call("DELETE", f"/_emulator/users/{user_id}/library", {"uris": uris})
+
     def create_playlist(self, owner: str, name: str, track_ids: list[str], **fields) -> dict:
         return self.call(
             "POST", "/_emulator/playlists", {"owner": owner, "name": name, "track_ids": track_ids, **fields}

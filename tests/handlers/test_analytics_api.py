@@ -79,7 +79,9 @@ def dynamodb_calls(monkeypatch):
     return calls
 
 
-def new_campaign(owner="alice-sub", *, name="Launch", model=AttributionModel.LAST_TOUCH) -> Campaign:
+def new_campaign(
+    owner="alice-sub", *, name="Launch", model=AttributionModel.LAST_TOUCH, measure_fans=False
+) -> Campaign:
     from soundlink.campaigns.repository import DynamoCampaignRepository
 
     campaign_id = str(uuid.uuid4())
@@ -97,6 +99,7 @@ def new_campaign(owner="alice-sub", *, name="Launch", model=AttributionModel.LAS
         status=CampaignStatus.ACTIVE,
         created_at=T0 - timedelta(days=90),
         updated_at=T0 - timedelta(days=90),
+        measure_fans=measure_fans,
     )
     DynamoCampaignRepository().create(campaign)
     return campaign
@@ -609,3 +612,31 @@ def test_totals_count_suspicious_connect_and_just_play_clicks_apart(api):
         1,
         1,
     )
+
+
+def test_fans_are_null_without_the_option_and_not_measured_is_never_zero(api):
+    from soundlink.attribution import fans
+
+    plain = new_campaign()
+    assert api(plain.id)[1]["fans"] is None
+    campaign = new_campaign(measure_fans=True)
+    uris = fans.campaign_uris([TRACK_A], ["a" * 22], PID)
+    fans.record_baseline("older-consent", campaign.id, None, T0)
+    status, body, _ = api(campaign.id)
+    assert status == 200
+    assert body["fans"]["new_saves"] is None and body["fans"]["new_artist_followers"] is None
+    assert body["fans"]["not_measured_listeners"] == 1 and body["fans"]["measured_listeners"] == 0
+    fans.record_baseline("fan", campaign.id, dict.fromkeys(uris, False), T0)
+    fans.record_baseline("other", campaign.id, dict.fromkeys(uris, False), T0)
+    fans.record_check(
+        "fan", campaign.id, {uris[0]: True, uris[1]: True}, T0 + timedelta(days=1), T0 + timedelta(days=14)
+    )
+    body = api(campaign.id)[1]["fans"]
+    assert body == {
+        "new_saves": 1,
+        "new_playlist_followers": 0,
+        "new_artist_followers": 1,
+        "measured_listeners": 2,
+        "not_measured_listeners": 1,
+        "cohorts": None,
+    }

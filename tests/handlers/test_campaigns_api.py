@@ -689,3 +689,24 @@ def test_each_campaign_on_the_list_carries_its_streams_under_its_own_model(api, 
     headlines = {item["id"]: item["headline"] for item in body["campaigns"]}
     for model, campaign_id in made.items():
         assert headlines[campaign_id] == {"clicks": 7, "listeners": 3, "streams": models[model]}, model
+
+
+def test_measure_fans_is_off_by_default_stored_and_patchable(api, aws):
+    plain = create(api)
+    assert plain["measure_fans"] is False
+    fans = create(api, measure_fans=True)
+    assert fans["measure_fans"] is True
+    assert one(api, fans["id"])[1]["measure_fans"] is True
+    stored = {item["pk"]: item for item in table_items(aws)}
+    assert stored[f"CAMPAIGN#{fans['id']}"]["measure_fans"] is True
+    assert "measure_fans" not in stored[f"CAMPAIGN#{plain['id']}"]  # campaigns without it are unchanged
+    route, params = "/campaigns/{id}", {"id": plain["id"]}
+    status, body, _ = api("PATCH", f"/campaigns/{plain['id']}", route=route, params=params, body={"measure_fans": True})
+    assert status == 200 and body["measure_fans"] is True
+    for bad in ("yes", 1, None):
+        status, body, _ = api(
+            "PATCH", f"/campaigns/{plain['id']}", route=route, params=params, body={"measure_fans": bad}
+        )
+        assert status == 400 and "measure_fans" in body["message"]
+    status, body, _ = api("POST", "/campaigns", body={"name": "x", "playlist": PID, "measure_fans": "true"})
+    assert status == 400 and "measure_fans" in body["message"]

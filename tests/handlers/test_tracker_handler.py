@@ -635,3 +635,26 @@ def test_a_cold_journey_creates_the_days_secret_and_costs_at_most_three_writes(m
     ]
     assert [pk.split("#")[0] for pk in writes] == ["VISITOR_SECRET", "RATE", "STATE"]
     assert data_item(aws, "VISITOR_SECRET", f"DAY#{day_of(datetime.now(UTC))}") is not None
+
+
+def test_a_campaign_measuring_fans_asks_for_the_library_scopes_too(make_app, aws):
+    app = make_app(campaign={"measure_fans": True})
+    params = authorize_params(app.connect())
+    assert params["scope"].split() == [
+        "user-read-recently-played",
+        "user-library-read",
+        "user-follow-read",
+        "playlist-read-private",
+    ]
+
+
+def test_the_landing_page_says_in_words_what_a_fans_campaign_reads(make_app):
+    app = make_app(campaign={"measure_fans": True})
+    page = app.click()
+    assert 'id="fans-consent"' in page["body"] and "saved or follow" in page["body"]
+    french = app.click(headers={"accept-language": "fr"})
+    assert "si vous les suivez" in french["body"]
+
+
+def test_without_the_option_the_landing_page_is_unchanged(make_app):
+    assert 'id="fans-consent"' not in make_app(campaign={}).click()["body"]

@@ -14,7 +14,7 @@ listener states. Range figures: the series.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import chain
@@ -24,6 +24,7 @@ from soundlink.analytics.schemas import (
     BreakdownRow,
     Compared,
     DataQuality,
+    Fans,
     HistogramBucket,
     ModelFigures,
     Point,
@@ -115,6 +116,22 @@ def totals_of(campaign_id: str, *, model: str, min_confidence: float) -> tuple[T
             possible_gaps=count("possible_gaps"),
         ),
         models,
+    )
+
+
+def fans_of(summed: Mapping[str, Decimal]) -> Fans:
+    """The campaign's fans from its TOTAL shards: null figures when no listener was measured."""
+    measured = int(summed["fans_measured"])
+
+    def figure(name: str) -> int | None:
+        return int(summed[name]) if measured else None
+
+    return Fans(
+        new_saves=figure("new_saves"),
+        new_playlist_followers=figure("new_playlist_followers"),
+        new_artist_followers=figure("new_artist_followers"),
+        measured_listeners=measured,
+        not_measured_listeners=int(summed["fans_not_measured"]),
     )
 
 
@@ -264,6 +281,7 @@ def campaign_analytics(
     end: datetime,
     granularity: str,
     compare: Iterable[tuple[str, str]] = (),
+    measure_fans: bool = False,
 ) -> Analytics:
     totals, models = totals_of(campaign_id, model=model, min_confidence=min_confidence)
     states = _get(campaign_id, "STATES")
@@ -298,6 +316,7 @@ def campaign_analytics(
             playlist_reason=playlist.reason if playlist else None,
             last_successful_poll=poll.last_polled_at if poll else None,
         ),
+        fans=fans_of(_sum(_query(campaign_id, "TOTAL#"))) if measure_fans else None,
     )
 
 

@@ -77,6 +77,18 @@ class DataQuality(BaseModel):
     last_successful_poll: datetime | None
 
 
+class Fans(BaseModel):
+    """Saves and follows the campaign made (people counted once each). A figure is null where
+    nothing was measured (no listener gave the library scopes): never a zero."""
+
+    new_saves: int | None = Field(description="People who saved a campaign track they had not saved before")
+    new_playlist_followers: int | None
+    new_artist_followers: int | None
+    measured_listeners: int = Field(description="Listeners whose library Soundlink could check")
+    not_measured_listeners: int = Field(description="Listeners who connected without the library scopes")
+    cohorts: list[dict] | None = Field(None, description="Who came back, per week of first click (null: not yet)")
+
+
 class Analytics(BaseModel):
     campaign_id: str
     model: str
@@ -93,5 +105,6 @@ class Analytics(BaseModel):
     compare: list[Compared]
     listener_states: dict[str, int]
     data_quality: DataQuality
+    fans: Fans | None = Field(None, description="null when the campaign does not measure fans")
 
     model_config = {"populate_by_name": True}

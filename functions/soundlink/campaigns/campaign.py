@@ -52,6 +52,8 @@ class Campaign:
     presented_by: str | None = None
     playlist_name: str | None = None
     playlist_image_url: str | None = None
+    # Also measure saves, follows and who came back (listeners are asked for the library scopes).
+    measure_fans: bool = False
 
     @property
     def playlist(self) -> PlaylistRef:

@@ -30,6 +30,7 @@ def campaign_to_item(campaign: Campaign) -> CampaignItem:
         presented_by=campaign.presented_by,
         playlist_name=campaign.playlist_name,
         playlist_image_url=campaign.playlist_image_url,
+        measure_fans=campaign.measure_fans or None,
     )
     if campaign.version:
         item.version = campaign.version
@@ -56,4 +57,5 @@ def campaign_from_item(item: CampaignItem) -> Campaign:
         presented_by=item.presented_by,
         playlist_name=item.playlist_name,
         playlist_image_url=item.playlist_image_url,
+        measure_fans=bool(item.measure_fans),
     )

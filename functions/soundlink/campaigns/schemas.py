@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus, check_period, tracker_url
 from soundlink.campaigns.playlist_ref import parse_playlist
@@ -141,6 +141,10 @@ class CampaignCreate(BaseModel):
     )
     attribution_window_days: int = Field(14, ge=1, le=90)
     attribution_model: AttributionModel = AttributionModel.LAST_TOUCH
+    measure_fans: StrictBool = Field(
+        False,
+        description="Also measure saves, follows and who came back: consent then asks for the library scopes",
+    )
     destination_url: str | None = Field(None, description="https URL; defaults to the playlist on Spotify")
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
@@ -165,6 +169,7 @@ class CampaignUpdate(BaseModel):
     presented_by: str | None = Field(None, min_length=1, max_length=120, description="null removes it")
     attribution_window_days: int | None = Field(None, ge=1, le=90)
     attribution_model: AttributionModel | None = None
+    measure_fans: StrictBool | None = None
     destination_url: str | None = Field(None, description="null resets it to the playlist on Spotify")
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
@@ -184,7 +189,7 @@ class CampaignUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _not_null(self) -> CampaignUpdate:
-        for name in ("name", "attribution_window_days", "attribution_model"):
+        for name in ("name", "attribution_window_days", "attribution_model", "measure_fans"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         if not self.model_fields_set:
@@ -210,6 +215,7 @@ class CampaignOut(BaseModel):
     destination_url: str
     attribution_window_days: int
     attribution_model: AttributionModel
+    measure_fans: bool = False
     starts_at: datetime | None
     ends_at: datetime | None
     status: CampaignStatus
@@ -232,6 +238,7 @@ class CampaignOut(BaseModel):
             destination_url=campaign.destination_url,
             attribution_window_days=campaign.attribution_window_days,
             attribution_model=campaign.attribution_model,
+            measure_fans=campaign.measure_fans,
             starts_at=campaign.starts_at,
             ends_at=campaign.ends_at,
             status=campaign.status,

@@ -109,6 +109,7 @@ class CampaignService:
                 destination_url=draft.destination_url or playlist.url,
                 attribution_window_days=draft.attribution_window_days,
                 attribution_model=draft.attribution_model,
+                measure_fans=draft.measure_fans,
                 starts_at=draft.starts_at,
                 ends_at=draft.ends_at,
                 status=CampaignStatus.ACTIVE,

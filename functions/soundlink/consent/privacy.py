@@ -47,6 +47,11 @@ def privacy_texts(click_retention_days: int, translations: NullTranslations | No
             "In a campaign's export you appear as a code that differs from campaign to campaign and that "
             "nobody can compute from your Spotify account without Soundlink's secret."
         ),
+        _(
+            "Only if a campaign you joined measures fans (its page says so): for its tracks, their artists "
+            "and its playlist, whether you saved or follow each (permissions user-library-read, "
+            "user-follow-read, playlist-read-private), kept as yes or no per item, nothing else of your library."
+        ),
         _("Campaign totals (counts of clicks, consents and plays) contain no personal data and are kept."),
         _(
             "Soundlink stops reading your listening when every campaign window you joined has closed, when "

@@ -55,6 +55,11 @@ COUNTER_NAMES = frozenset(
         "state_idle",
         "state_reauth_required",
         "state_not_allowlisted",
+        "new_saves",
+        "new_playlist_followers",
+        "new_artist_followers",
+        "fans_measured",
+        "fans_not_measured",
     )
 )
 

@@ -88,6 +88,7 @@ class CampaignItem(_DataTable):
     presented_by = UnicodeAttribute(null=True)
     playlist_name = UnicodeAttribute(null=True)
     playlist_image_url = UnicodeAttribute(null=True)
+    measure_fans = BooleanAttribute(null=True)  # absent on campaigns made before the option
     version = VersionAttribute()
 
     @staticmethod
@@ -238,6 +239,22 @@ class ListenerLinkItem(_DataTable):
     @staticmethod
     def key(account_id: str, campaign_id: str) -> tuple[str, str]:
         return f"LISTENER#{account_id}", f"LINK#{campaign_id}"
+
+
+class FansItem(_DataTable):
+    """What a listener of a campaign measuring fans had saved or followed: one boolean per
+    URI (the campaign's tracks, their artists, its playlist), nothing else of the library.
+    In the listener's partition, so disconnecting deletes it with the rest."""
+
+    baseline = MapAttribute(null=True)  # {uri: bool} at consent
+    counted = UnicodeSetAttribute(null=True)  # URIs already counted as new saves / follows
+    kinds = UnicodeSetAttribute(null=True)  # save, artist, playlist: the person counted once each
+    checked_day = UnicodeAttribute(null=True)  # the day of the last re-check after a play
+    not_measured = BooleanAttribute(null=True)  # the consent lacked the library scopes
+
+    @staticmethod
+    def key(account_id: str, campaign_id: str) -> tuple[str, str]:
+        return f"LISTENER#{account_id}", f"FANS#{campaign_id}"
 
 
 class OwnerAccountIndex(GlobalSecondaryIndex["OwnerSpotifyItem"]):
@@ -458,6 +475,12 @@ class CounterItem(Model):
     # TRACK# items: what to show for the track (set, not added).
     track_name = UnicodeAttribute(null=True)
     track_artists = UnicodeAttribute(null=True)
+    # TOTAL items: people with a new save / playlist follow / artist follow; listeners measured or not.
+    new_saves = NumberAttribute(null=True)
+    new_playlist_followers = NumberAttribute(null=True)
+    new_artist_followers = NumberAttribute(null=True)
+    fans_measured = NumberAttribute(null=True)
+    fans_not_measured = NumberAttribute(null=True)
     # POLL item: when a listener of the campaign was last polled successfully.
     last_polled_at = UTCDateTimeAttribute(null=True)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -14,11 +15,19 @@ from aws_lambda_powertools import Logger
 from soundlink.spotify.accounts import SpotifyAccounts
 from soundlink.spotify.config import SpotifyConfig
 from soundlink.spotify.models import Play, Playlist, PlaylistTrack, Profile, RecentlyPlayed, TokenSet, to_ms
-from soundlink.spotify.parsing import parse, parse_play_page, parse_playlist, parse_playlist_items_page, parse_profile
+from soundlink.spotify.parsing import (
+    parse,
+    parse_library_contains,
+    parse_play_page,
+    parse_playlist,
+    parse_playlist_items_page,
+    parse_profile,
+)
 from soundlink.spotify.responses import api_error, json_body
 
 logger = Logger(child=True)
 
+LIBRARY_CONTAINS_LIMIT = 40  # the most URIs one GET /v1/me/library/contains takes (2026 API)
 PAGE_LIMIT = 50  # the most Spotify returns per page, for plays and for playlist items
 # Spotify keeps only the last 50 plays, so more than a few pages can never be useful.
 _MAX_PLAY_PAGES = 4
@@ -150,6 +159,25 @@ class SpotifyClient:
             if not has_next or count == 0:
                 break
         return tracks
+
+    def library_contains(self, uris: Sequence[str]) -> dict[str, bool]:
+        """Whether the user saved (tracks) or follows (artists, playlists) each URI.
+
+        One call of ``GET /v1/me/library/contains`` per 40 URIs (duplicates are
+        asked once). A token without the scopes a URI type needs raises
+        ``MissingScope``: the library is then not measured, which is not "no".
+        """
+        unique = list(dict.fromkeys(uris))
+        answers: dict[str, bool] = {}
+        call = _Call()
+        for start in range(0, len(unique), LIBRARY_CONTAINS_LIMIT):
+            chunk = unique[start : start + LIBRARY_CONTAINS_LIMIT]
+            body = self._get(
+                call, "/v1/me/library/contains", params={"uris": ",".join(chunk)}, what="GET library contains"
+            )
+            flags = parse(partial(parse_library_contains, count=len(chunk)), body, "library contains answer")
+            answers.update(zip(chunk, flags, strict=True))
+        return answers
 
     # -- plumbing
 

@@ -89,6 +89,11 @@ class SpotifyRequestError(SpotifyError):
     something a retry fixes."""
 
 
+class MissingScope(SpotifyRequestError):
+    """403 for a scope the token was not granted (an older consent): the data is
+    not measured for this user, which is not the same as zero."""
+
+
 class PlaylistNotFound(SpotifyRequestError):
     """404 on a playlist: a wrong id, or another user's private playlist, which
     Spotify hides rather than forbids."""

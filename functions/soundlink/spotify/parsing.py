@@ -126,6 +126,13 @@ def parse_playlist_items_page(data: Any) -> tuple[list[PlaylistTrack], int, bool
     return tracks, len(raw), bool(data.get("next"))
 
 
+def parse_library_contains(data: Any, count: int) -> tuple[bool, ...]:
+    """The ArrayOfBooleans of ``GET /v1/me/library/contains``: one boolean per URI asked."""
+    if not isinstance(data, list) or len(data) != count or not all(isinstance(v, bool) for v in data):
+        raise ValueError(f"expected {count} booleans")
+    return tuple(data)
+
+
 # ---------------------------------------------------------------------- helpers
 
 

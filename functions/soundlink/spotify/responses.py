@@ -11,6 +11,7 @@ import requests
 from aws_lambda_powertools import Logger
 
 from soundlink.spotify.errors import (
+    MissingScope,
     NotAllowListed,
     PlaylistNotFound,
     PlaylistNotReadable,
@@ -105,7 +106,7 @@ def api_error(response: requests.Response, *, playlist: bool) -> SpotifyError:
                 f"The Spotify user is not on this app's allow-list: {detail}", status=status, reason=reason
             )
         if "scope" in text:
-            return SpotifyRequestError(f"Spotify refused a missing scope: {detail}", status=status, reason=reason)
+            return MissingScope(f"Spotify refused a missing scope: {detail}", status=status, reason=reason)
         if playlist:
             return PlaylistNotReadable(
                 f"This Spotify account may not read the playlist: {detail}", status=status, reason=reason

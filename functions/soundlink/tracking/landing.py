@@ -94,6 +94,13 @@ def landing_page(
         playlist = _("Playlist: %(name)s") % {"name": campaign.playlist_name}
         parts.append(f"<p>{escape(playlist)}</p>")
     parts.append(f"<p>{escape(texts['explain'])}</p>")
+    if campaign.measure_fans:
+        fans = _(
+            "This campaign also asks to check, for its own songs, their artists and its playlist only, "
+            "whether you saved or follow them, so that it can count new fans. Soundlink keeps only yes or no "
+            "for each of them, nothing else of your library."
+        )
+        parts.append(f'<p id="fans-consent">{escape(fans)}</p>')
     # The connect request comes from this page (no Referer, no UTM of its own): it carries
     # where the visitor came from, as the view saw it.
     query = urlencode({"t": connect_token(page_cookie, slug), **origin})

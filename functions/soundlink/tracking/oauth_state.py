@@ -48,6 +48,14 @@ SCOPES: dict[Purpose, tuple[str, ...]] = {
     Purpose.OWNER: ("playlist-read-private", "playlist-read-collaborative"),
     Purpose.DISCONNECT: (),  # /v1/me needs no scope: identity is all we ask for
 }
+# What GET /v1/me/library/contains needs for tracks, artists and playlists: asked only by the
+# consents of campaigns that measure fans (saves, follows).
+FANS_SCOPES: tuple[str, ...] = ("user-library-read", "user-follow-read", "playlist-read-private")
+
+
+def listener_scopes(measure_fans: bool) -> tuple[str, ...]:
+    """The scopes a listener's consent asks for: recently played, plus the library's for fans."""
+    return SCOPES[Purpose.LISTEN] + (FANS_SCOPES if measure_fans else ())
 
 
 class StateRefused(Exception):
@@ -108,6 +116,7 @@ def start(
     destination_url: str | None = None,
     click: dict[str, Any] | None = None,
     show_dialog: bool = False,
+    scopes: tuple[str, ...] | None = None,
 ) -> StartedConsent:
     """Store a new state (one DynamoDB write) and build Spotify's authorize URL.
 
@@ -126,7 +135,7 @@ def start(
         redirect_uri,
         state,
         pkce.challenge,
-        SCOPES[purpose],
+        SCOPES[purpose] if scopes is None else scopes,
         show_dialog=show_dialog,
     )
     item = OAuthStateItem(

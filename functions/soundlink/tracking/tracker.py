@@ -277,6 +277,7 @@ class Tracker:
                 slug=campaign.slug,
                 destination_url=campaign.destination_url,
                 click=_link_facts(click),
+                scopes=oauth_state.listener_scopes(campaign.measure_fans),
                 # Spotify skips its dialog for scopes granted before: a listener sees, every time,
                 # which account joins which campaign.
                 show_dialog=True,
