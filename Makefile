@@ -62,7 +62,7 @@ LOCALE := functions/soundlink/platform/locale
 catalogues: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -o $(LOCALE)/soundlink.pot --no-location --sort-output --omit-header \
 		functions/soundlink functions/oauth_callback
-	$(BIN)/pybabel update -i $(LOCALE)/soundlink.pot -d $(LOCALE) -D soundlink --no-fuzzy-matching --no-location \
+	$(BIN)/pybabel update -i $(LOCALE)/soundlink.pot -d $(LOCALE) -D soundlink --no-fuzzy-matching \
 		--width 100
 	$(BIN)/pybabel compile -d $(LOCALE) -D soundlink --statistics
 
