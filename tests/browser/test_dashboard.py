@@ -224,11 +224,13 @@ def test_main_pages_have_no_serious_accessibility_violations(dashboard, demo, pa
 
 def test_main_pages_fit_a_360_px_wide_phone(dashboard, demo, new_context) -> None:
     page = new_context(viewport={"width": 360, "height": 740}).new_page()
-    widths = {}
+    widths, found = {}, {}
     for name in _open_main_pages(dashboard, demo, page):
         widths[name] = no_horizontal_scroll(page)
+        found[name] = axe_violations(page)
         screenshot(page, f"{name}-360")
     assert all(width["fits"] for width in widths.values()), widths
+    assert found == {name: [] for name in found}, found
 
 
 @pytest.mark.parametrize(
