@@ -450,6 +450,8 @@ class LocalCloud:
         return {
             "apiUrl": self.api_url,
             "cognito": {"region": self.region, "userPoolId": pool_id, "clientId": client_id, "endpoint": self.moto_url},
+            # The local user pool sends no email and accepts any confirmation code: the dashboard says so.
+            "local": True,
         }
 
     def create_owner(self, email: str, password: str) -> OwnerTokens:

@@ -50,6 +50,7 @@ def test_the_dashboard_is_served_on_its_own_origin_with_its_config(local_cloud: 
             "clientId": local_cloud.physical_id("DashboardClient"),
             "endpoint": local_cloud.moto_url,
         },
+        "local": True,  # the confirm page says any code works
     }
     index = requests.get(local_cloud.web_url + "/", timeout=10)
     assert index.status_code == 200 and "text/html" in index.headers["content-type"]

@@ -1,5 +1,5 @@
 // The deployment's settings: GET config.json from the dashboard's own origin.
-// {"apiUrl", "cognito": {"region", "userPoolId", "clientId", "endpoint"}}
+// {"apiUrl", "cognito": {"region", "userPoolId", "clientId", "endpoint"}, "local": true on the local cloud}
 
 let loaded = null;
 
@@ -28,5 +28,6 @@ async function fetchConfig() {
   return Object.freeze({
     apiUrl: config.apiUrl.replace(/\/+$/, ""),
     cognito: Object.freeze({ ...cognito, endpoint: cognito.endpoint.replace(/\/+$/, "") + "/" }),
+    local: config.local === true, // the local cloud: no email is sent, any confirmation code works
   });
 }
