@@ -31,6 +31,8 @@ def banner(cloud: LocalCloud, demo: Demo | None = None) -> str:
     if Path(sys.executable).parent.parent.name == ".venv":
         python = ".venv/bin/python"
     demo_text = f"{demo.banner()}\n" if demo is not None else ""
+    # local.owner finds the cloud through the dashboard's config.json (port 8080 unless told).
+    web_url = "" if cloud.web_url.rstrip("/") == "http://127.0.0.1:8080" else f" --web-url {cloud.web_url}"
     spotify = (
         f"  Spotify    {cloud.spotify_url:<28} emulator; app client id {cloud.spotify_client_id}\n"
         if cloud.spotify_url
@@ -45,7 +47,7 @@ Soundlink is running locally: {cloud.template_path.name} on moto, no AWS, no Doc
 {spotify}
 Next, in another terminal:
   1. Create an owner in the local user pool and keep their ID token:
-       TOKEN=$({python} -m local.owner create --email owner@example.com --password '{EXAMPLE_PASSWORD}')
+       TOKEN=$({python} -m local.owner create --email owner@example.com --password '{EXAMPLE_PASSWORD}'{web_url})
   2. Call an owner route with it (without it: 401):
        curl -H "Authorization: Bearer $TOKEN" {api}/campaigns
   3. Fire every schedule, or deliver queued messages, now:

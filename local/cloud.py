@@ -452,6 +452,8 @@ class LocalCloud:
             # Owners sign up from the dashboard locally unless a test asks for OwnerSignUp=invite.
             "signUp": self.parameter_overrides.get("OwnerSignUp", "open") == "open",
             "cognito": {"region": self.region, "userPoolId": pool_id, "clientId": client_id, "endpoint": self.moto_url},
+            # The local user pool sends no email and accepts any confirmation code: the dashboard says so.
+            "local": True,
         }
 
     def create_owner(self, email: str, password: str) -> OwnerTokens:

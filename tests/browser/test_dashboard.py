@@ -76,6 +76,7 @@ def test_an_owner_signs_up_and_sees_a_listener_s_streams(dashboard, new_context)
     page.get_by_test_id("sign-up-submit").click()
     expect(page).to_have_url(re.compile(r"#/confirm\?email="))
     expect(page.get_by_test_id("confirm-email")).to_have_value(email)
+    expect(page.get_by_test_id("confirm-intro")).to_contain_text("any code works")
     page.get_by_test_id("confirm-code").fill("000000")
     page.get_by_test_id("confirm-submit").click()
     expect(page).to_have_url(re.compile(r"#/sign-in"))
@@ -224,8 +225,34 @@ def test_main_pages_have_no_serious_accessibility_violations(dashboard, demo, pa
 
 def test_main_pages_fit_a_360_px_wide_phone(dashboard, demo, new_context) -> None:
     page = new_context(viewport={"width": 360, "height": 740}).new_page()
-    widths = {}
+    widths, found = {}, {}
     for name in _open_main_pages(dashboard, demo, page):
         widths[name] = no_horizontal_scroll(page)
+        found[name] = axe_violations(page)
         screenshot(page, f"{name}-360")
     assert all(width["fits"] for width in widths.values()), widths
+    assert found == {name: [] for name in found}, found
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1366, "height": 900}, {"width": 360, "height": 740}], ids=["1366", "360"]
+)
+def test_the_verdict_is_the_first_thing_on_a_campaign_s_page(dashboard, demo, new_context, viewport) -> None:
+    """Desktop: inside the first 900 px. Phone: inside the first screen. The link and QR code come after the numbers."""
+    page = new_context(viewport=viewport).new_page()
+    dashboard.sign_in(page, demo.owner.email, demo.password)
+    page.get_by_test_id("campaign-link").first.click()
+    verdict = page.get_by_test_id("verdict")
+    expect(verdict).to_be_visible()
+    expect(page.get_by_test_id("verdict-weighted_streams")).not_to_have_text("—")
+    expect(page.get_by_test_id("verdict-sentence")).to_contain_text("played your playlist")
+    expect(page.get_by_test_id("verdict-checked")).to_contain_text("Spotify last checked")
+    expect(page.get_by_test_id("tracker-link")).to_be_attached()
+
+    def bottom(test_id: str) -> float:
+        return page.get_by_test_id(test_id).evaluate("node => node.getBoundingClientRect().bottom + window.scrollY")
+
+    assert bottom("verdict") <= viewport["height"], (bottom("verdict"), viewport)
+    assert bottom("tracker-link") > bottom("top-tracks"), "the Share section comes after the numbers"
+    assert bottom("verdict") < bottom("analytics-controls")
+    assert not page.context.recorder.page_errors, page.context.recorder.page_errors

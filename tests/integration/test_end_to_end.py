@@ -44,12 +44,14 @@ def test_the_dashboard_is_served_on_its_own_origin_with_its_config(local_cloud: 
     config = requests.get(local_cloud.web_url + "/config.json", timeout=10).json()
     assert config == {
         "apiUrl": local_cloud.api_url,
+        "signUp": True,  # OwnerSignUp=open locally
         "cognito": {
             "region": "us-east-1",
             "userPoolId": local_cloud.physical_id("OwnerUserPool"),
             "clientId": local_cloud.physical_id("DashboardClient"),
             "endpoint": local_cloud.moto_url,
         },
+        "local": True,  # the confirm page says any code works
     }
     index = requests.get(local_cloud.web_url + "/", timeout=10)
     assert index.status_code == 200 and "text/html" in index.headers["content-type"]

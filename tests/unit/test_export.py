@@ -112,6 +112,9 @@ def test_header_once_then_one_row_per_attribution_in_order(tables):
     assert first["context_uri"] == "spotify:playlist:37i9dQZF1DXcBWIGoYBM5M"
     assert float(first["confidence"]) == 0.7
     assert first["reasons"] == "playlist_track_no_context clicked_within_1d"
+    assert first["reasons_in_words"] == (
+        "a track of the playlist, played from nowhere Spotify names; within a day of the click"
+    )
     assert [float(first[f"credit_{model}"]) for model in MODELS] == [1.0, 0.0, 0.5, 0.25]
 
 
@@ -163,6 +166,7 @@ def test_formula_cells_start_with_an_apostrophe(tables, value):
     row = dict(zip(COLUMNS, rows(body)[1], strict=True))
     for column in ("track_name", "artists", "context_uri", "reasons"):
         assert row[column] == "'" + value, column
+    assert row["reasons_in_words"].startswith("'"), row["reasons_in_words"]  # unknown codes pass as they are
 
 
 def test_harmless_cells_are_left_alone(tables):
@@ -314,3 +318,9 @@ def test_a_part_that_reaches_exactly_max_bytes_ends_there(tables):
     rest, last = export_csv(CAMPAIGN, cursor=cursor, max_bytes=10**6)
     assert last is None
     assert first + rest == whole
+
+
+def test_every_reason_has_words():
+    from soundlink.attribution.rules import REASON_WORDS, Reason
+
+    assert set(REASON_WORDS) == set(Reason)

@@ -1,5 +1,5 @@
 // The deployment's settings: GET config.json from the dashboard's own origin.
-// {"apiUrl", "signUp", "cognito": {"region", "userPoolId", "clientId", "endpoint"}}
+// {"apiUrl", "signUp", "cognito": {"region", "userPoolId", "clientId", "endpoint"}, "local": true on the local cloud}
 // signUp false: owners are created by the operator only (template parameter OwnerSignUp=invite).
 
 let loaded = null;
@@ -30,5 +30,6 @@ async function fetchConfig() {
     apiUrl: config.apiUrl.replace(/\/+$/, ""),
     signUp: config.signUp !== false,
     cognito: Object.freeze({ ...cognito, endpoint: cognito.endpoint.replace(/\/+$/, "") + "/" }),
+    local: config.local === true, // the local cloud: no email is sent, any confirmation code works
   });
 }

@@ -28,27 +28,36 @@ export function formatShare(part, whole) {
 
 export function formatDate(iso) {
   const date = parseDate(iso);
-  return date ? date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" }) : MISSING;
+  return date
+    ? date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric", timeZoneName: "short" })
+    : MISSING;
 }
 
 export function formatDateTime(iso) {
   const date = parseDate(iso);
   return date
-    ? date.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })
+    ? date.toLocaleString(undefined, {
+        year: "numeric",
+        month: "short",
+        day: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        timeZoneName: "short",
+      })
     : MISSING;
 }
 
 export function formatTime(date) {
-  return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" });
 }
 
-/** A series point's label: "Nov 26" for days, "Nov 26, 14:00" for hours. */
+/** A series point's label, its zone named: "Nov 26 UTC" for (UTC) days, "Nov 26, 14:00 CET" for hours. */
 export function formatPoint(iso, granularity) {
   const date = parseDate(iso);
   if (!date) return String(iso ?? "");
   return granularity === "hour"
-    ? date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })
-    : date.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+    ? date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" })
+    : `${date.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" })} UTC`;
 }
 
 /** "5 minutes ago", "3 hours ago", "2 days ago". */

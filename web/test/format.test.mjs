@@ -3,9 +3,13 @@ import { test } from "node:test";
 
 import {
   countryName,
+  formatDate,
+  formatDateTime,
   formatNumber,
   formatPercent,
+  formatPoint,
   formatShare,
+  formatTime,
   fromLocalInput,
   MISSING,
   toLocalInput,
@@ -42,4 +46,19 @@ test("UTC days and country names", () => {
   assert.equal(utcDay(new Date("2026-11-26T23:30:00Z")), "2026-11-26");
   assert.equal(countryName("DE"), new Intl.DisplayNames(undefined, { type: "region" }).of("DE"));
   assert.equal(countryName("(unknown)"), "(unknown)");
+});
+
+test("every date names its zone: UTC days say UTC, times and hours name the browser's zone", () => {
+  const before = process.env.TZ;
+  process.env.TZ = "Europe/Berlin";
+  try {
+    assert.match(formatPoint("2026-11-26T00:00:00Z", "day"), /^Nov 26 UTC$/);
+    assert.match(formatPoint("2026-11-26T13:00:00Z", "hour"), /(14|02):00.*(GMT\+1|CET)/);
+    assert.match(formatDateTime("2026-11-26T13:00:00Z"), /(GMT\+1|CET)$/);
+    assert.match(formatDate("2026-11-26T13:00:00Z"), /(GMT\+1|CET)$/);
+    assert.match(formatTime(new Date("2026-11-26T13:00:05Z")), /(14|02):00:05.*(GMT\+1|CET)$/);
+  } finally {
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
+  }
 });

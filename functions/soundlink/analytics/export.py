@@ -1,6 +1,7 @@
 """GET /campaigns/{id}/export.csv: every attributed play of a campaign, RFC 4180.
 
-Rows are read page by page from the campaign's attributions; a part stops
+Each row's reasons are in codes (`reasons`) and in words
+(`reasons_in_words`). Rows are read page by page from the campaign's attributions; a part stops
 before Lambda's response limit and names where the next part starts
 (X-Next-Cursor). Listeners appear only as a pseudonym: an HMAC, with a
 per-deployment secret (Secrets Manager), of the campaign and its stored
@@ -20,7 +21,7 @@ import hmac
 import io
 import json
 
-from soundlink.attribution.rules import MODELS
+from soundlink.attribution.rules import MODELS, reasons_in_words
 from soundlink.platform.errors import BadRequest
 from soundlink.platform.tables import AttributionItem
 
@@ -34,6 +35,7 @@ COLUMNS = (
     "context_uri",
     "confidence",
     "reasons",
+    "reasons_in_words",
     *(f"credit_{model}" for model in MODELS),
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -96,6 +98,7 @@ def export_csv(
                 _cell(item.context_uri),
                 item.confidence,
                 _cell(item.reasons),
+                _cell(reasons_in_words(item.reasons)),
                 *(credit.get(model, 0) for model in MODELS),
             ]
         )

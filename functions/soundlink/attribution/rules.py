@@ -40,6 +40,25 @@ class Reason(StrEnum):
     CLICK_EARLIER = "clicked_over_7d_ago"
 
 
+# Each reason as the export's reasons_in_words column says it (the codes stay in "reasons").
+REASON_WORDS: dict[str, str] = {
+    Reason.CAMPAIGN_PLAYLIST_CONTEXT: "played from the campaign's playlist",
+    Reason.PLAYLIST_TRACK_NO_CONTEXT: "a track of the playlist, played from nowhere Spotify names",
+    Reason.PLAYLIST_TRACK_OTHER_CONTEXT: "a track of the playlist, played from an album or another playlist",
+    Reason.PLAYLIST_UNREADABLE: "the playlist could not be read, so only plays from it count",
+    Reason.IN_BASELINE: "the listener had played this track before clicking",
+    Reason.CLICK_WITHIN_1H: "within an hour of the click",
+    Reason.CLICK_WITHIN_1D: "within a day of the click",
+    Reason.CLICK_WITHIN_7D: "within a week of the click",
+    Reason.CLICK_EARLIER: "more than a week after the click",
+}
+
+
+def reasons_in_words(codes: str | None) -> str:
+    """'playlist_track_no_context clicked_within_1d' -> its reasons in words ('; ' between); unknown codes kept."""
+    return "; ".join(REASON_WORDS.get(code, code) for code in (codes or "").split())
+
+
 # Confidence of each way a play can match, before the factors below.
 BASE_CONFIDENCE: dict[Reason, float] = {
     Reason.CAMPAIGN_PLAYLIST_CONTEXT: 1.0,

@@ -1,40 +1,47 @@
-// KPI cards (data-testid="kpi-<name>") and the click-to-stream funnel.
+// KPI cards (data-testid="kpi-<name>") and the funnel of people (streams apart).
 
 import { el } from "../dom.js";
 import { formatNumber, formatPercent, formatShare, MISSING } from "../format.js";
-import { KPIS } from "./labels.js";
+import { KPI_CARDS, KPIS } from "./labels.js";
 
 export function renderKpis(container, totals = {}) {
+  const cards = KPIS.map(([name, label, about, kind]) => {
+    const raw = totals[name];
+    const shown = kind === "percent" ? formatPercent(raw) : formatNumber(raw);
+    return el(
+      "dl",
+      { class: "kpi", "data-kpi": name },
+      el("dt", { text: label }),
+      el("dd", {
+        "data-testid": `kpi-${name}`,
+        "data-value": typeof raw === "number" ? raw : null,
+        title: shown === MISSING ? "Not available yet" : null,
+        text: shown,
+      }),
+      el("dd", { class: "hint", text: about }),
+    );
+  });
+  const open = container.querySelector("details")?.open ?? false;
   container.replaceChildren(
-    ...KPIS.map(([name, label, about, kind]) => {
-      const raw = totals[name];
-      const shown = kind === "percent" ? formatPercent(raw) : formatNumber(raw);
-      return el(
-        "dl",
-        { class: "kpi", "data-kpi": name },
-        el("dt", { text: label }),
-        el("dd", {
-          "data-testid": `kpi-${name}`,
-          "data-value": typeof raw === "number" ? raw : null,
-          title: shown === MISSING ? "Not available yet" : null,
-          text: shown,
-        }),
-        el("dd", { class: "hint", text: about }),
-      );
-    }),
+    el("div", { class: "kpis" }, ...cards.slice(0, KPI_CARDS)),
+    el(
+      "details",
+      { class: "more-figures", "data-testid": "more-figures", open },
+      el("summary", { text: "More figures" }),
+      el("div", { class: "kpis" }, ...cards.slice(KPI_CARDS)),
+    ),
   );
 }
 
+// People, step by step; streams (plays, not people) are shown apart, never as a bar.
 const STEPS = [
-  ["clicks", "Clicks"],
-  ["unique_clicks", "Unique visitors"],
+  ["clicks", "Clicked your link"],
   ["authorizations", "Connected Spotify"],
-  ["listeners", "Listeners with a counted play"],
-  ["streams", "Streams"],
+  ["listeners", "Listeners with a counted stream"],
 ];
 
-/** Each step's bar is as long as its share of the largest step; the note says what it is of the one before. */
-export function renderFunnel(list, totals = {}) {
+/** Each step's bar is as long as its share of the first step; the note says what it is of the one before. */
+export function renderFunnel(list, totals = {}, apart = null) {
   const values = STEPS.map(([name]) => (typeof totals[name] === "number" ? totals[name] : null));
   const largest = Math.max(1, ...values.filter((v) => v !== null));
   list.replaceChildren(
@@ -48,17 +55,17 @@ export function renderFunnel(list, totals = {}) {
         { class: "funnel-step", "data-testid": `funnel-${name}` },
         el("span", {}, el("strong", { text: formatNumber(current) }), " ", label),
         el("div", { class: "funnel-bar", "aria-hidden": "true" }, fill),
-        index === 0 ? null : el("span", { class: "funnel-note", text: stepNote(name, values, index) }),
+        index === 0 ? null : el("span", { class: "funnel-note", text: `${formatShare(current, values[index - 1])} of the step before` }),
       );
     }),
   );
-}
-
-function stepNote(name, values, index) {
-  const [clicks, , , listeners, streams] = values;
-  if (name === "streams") {
-    return listeners ? `${formatNumber(Math.round((streams / listeners) * 10) / 10)} per listener` : "";
-  }
-  if (name === "authorizations") return `${formatShare(values[index], clicks)} of clicks`;
-  return `${formatShare(values[index], values[index - 1])} of the step before`;
+  if (!apart) return;
+  const streams = typeof totals.streams === "number" ? totals.streams : null;
+  const listeners = values[2];
+  apart.replaceChildren(
+    el("strong", { text: formatNumber(streams) }),
+    " streams by these listeners",
+    listeners && streams !== null ? ` (${formatNumber(Math.round((streams / listeners) * 10) / 10)} each)` : "",
+    ": plays, not people, so not a step above.",
+  );
 }

@@ -20,17 +20,18 @@ export const DIMENSIONS = {
   country: "Country",
 };
 
-/** [name, label, explanation, kind] of each KPI card; kind "percent" or "number". */
+/** [name, label, explanation, kind] of each KPI card, most telling first; kind "percent" or "number".
+ * The first KPI_CARDS are cards under the verdict; the rest sit under "More figures". */
 export const KPIS = [
+  ["streams", "Streams", "Plays credited to this campaign"],
   ["clicks", "Clicks", "People who opened your link (bots and suspicious requests excluded)"],
-  ["unique_clicks", "Unique visitors", "Each visitor counted once a day"],
   ["authorizations", "Connected Spotify", "Listeners who agreed to share what they play"],
-  ["conversion_rate", "Connect rate", "Share of clicks that connected Spotify", "percent"],
+  ["streams_per_listener", "Streams per listener", "Streams ÷ listeners"],
+  ["weighted_streams", "Confidence-weighted streams", "Each stream counted by how sure we are"],
   ["listeners", "Listeners", "Connected listeners with a counted play"],
   ["new_listeners", "New listeners", "Had not played these tracks before the click"],
-  ["streams", "Streams", "Plays credited to this campaign"],
-  ["weighted_streams", "Confidence-weighted streams", "Each stream counted by how sure we are"],
-  ["streams_per_listener", "Streams per listener", "Streams ÷ listeners"],
+  ["conversion_rate", "Connect rate", "Share of clicks that connected Spotify", "percent"],
+  ["unique_clicks", "Unique visitors", "Each visitor counted once a day"],
   ["declined", "Declined", "Said no on Spotify's consent page"],
   ["connect_clicks", "Connect clicks", "People who chose “Connect Spotify” on your link's page"],
   ["just_play_clicks", "Straight to the music", "People who chose “Just take me to the playlist”"],
@@ -38,6 +39,7 @@ export const KPIS = [
   ["suspicious_clicks", "Suspicious", "Not like a person: odd browsers, too many clicks from one visitor, or flagged by the firewall. Sent on, never counted as clicks"],
   ["attributed_plays", "Matched plays", "Plays matched to this campaign, whatever the model"],
 ];
+export const KPI_CARDS = 4;
 
 export const STATES = {
   active: {

@@ -1,4 +1,4 @@
-// The four attribution models side by side (same minimum confidence).
+// The four attribution models side by side (same minimum confidence), only where they differ.
 
 import { el, table } from "../dom.js";
 import { formatNumber } from "../format.js";
@@ -11,6 +11,16 @@ export function renderModels(container, analytics) {
     return;
   }
   const names = [...Object.keys(MODELS).filter((m) => m in figures), ...Object.keys(figures).filter((m) => !(m in MODELS))];
+  if (!modelsDiffer(figures)) {
+    container.replaceChildren(
+      el("p", {
+        class: "empty",
+        "data-testid": "models-same",
+        text: "Every model gives these same numbers: no listener's play was shared with another of your campaigns. A table appears here when they differ.",
+      }),
+    );
+    return;
+  }
   container.replaceChildren(
     table(
       [
@@ -32,4 +42,10 @@ export function renderModels(container, analytics) {
       { rowClass: (name) => (name === analytics.model ? "is-current" : null), testid: "models" },
     ),
   );
+}
+
+/** Whether any two models credit different streams or weighted streams. */
+export function modelsDiffer(figures) {
+  const seen = new Set(Object.values(figures).map((f) => `${f?.streams}|${f?.weighted_streams}`));
+  return seen.size > 1;
 }

@@ -1,4 +1,4 @@
-// #/campaigns/<id>: one campaign, its tracker link and QR code, and its analytics,
+// #/campaigns/<id>: one campaign: its verdict first, then its analytics, then its tracker link and QR code,
 // refreshed every minute while the tab is visible (with ETag / 304 when the API allows it).
 
 import { archiveCampaign, campaignAnalytics, campaignExport, getCampaign } from "../api.js";
@@ -14,6 +14,7 @@ import { qualityNotices } from "../campaign/quality.js";
 import { renderTimeline } from "../campaign/timeline.js";
 import { renderTracker } from "../campaign/tracker.js";
 import { renderTracks } from "../campaign/tracks.js";
+import { renderVerdict } from "../campaign/verdict.js";
 import { ChartSlot } from "../charts.js";
 import { el, fromTemplate, refs } from "../dom.js";
 import { saveBlob } from "../download.js";
@@ -127,9 +128,10 @@ export function renderCampaign(main, { params }) {
     ui.analytics.hidden = false;
     const min = Number(data.min_confidence ?? 0).toFixed(1);
     ui.modelNote.textContent = `${modelName(data.model)} · confidence ${min} or more · whole campaign`;
+    section("verdict", () => renderVerdict(ui, data));
     section("quality", showQuality);
     section("kpis", () => renderKpis(ui.kpis, data.totals));
-    section("funnel", () => renderFunnel(ui.funnel, data.totals));
+    section("funnel", () => renderFunnel(ui.funnel, data.totals, ui.funnelStreams));
     section("timeline", () => renderTimeline(ui, charts.timeline, data));
     section("tracks", () => renderTracks(ui, data));
     section("breakdowns", () => renderBreakdown(ui, charts.breakdown, data));

@@ -40,7 +40,7 @@ export function renderSignUp(main) {
         announce("Your account is ready. Sign in.");
         navigate(`#/sign-in?email=${encodeURIComponent(email)}`);
       } else {
-        announce("We sent a confirmation code to your email address.");
+        announce("Your account is created. Confirm your email address with its code.");
         navigate(`#/confirm?email=${encodeURIComponent(email)}`);
       }
     } catch (error) {
@@ -55,8 +55,15 @@ export function renderSignUp(main) {
 export function renderConfirm(main, { query }) {
   setTitle("Confirm your email");
   const page = fromTemplate("tpl-confirm");
-  const { form, resend } = refs(page);
+  const { form, resend, intro } = refs(page);
   form.elements.email.value = query.get("email") ?? "";
+  loadConfig()
+    .then((config) => {
+      if (config.local) {
+        intro.textContent = "This is the local cloud: no email is sent, and any code works (000000, for example).";
+      }
+    })
+    .catch(() => {}); // the page works without it: the sentence stays the deployed one
   if (query.get("unconfirmed")) announce("Confirm your email address first: enter the code we sent you.");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

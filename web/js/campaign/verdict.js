@@ -1,0 +1,83 @@
+// The verdict at the top of a campaign's page: the few figures that answer "did it work?",
+// when Spotify was last checked, and one plain sentence. verdictOf is pure (node --test).
+
+import { el } from "../dom.js";
+import { formatAgo, formatNumber, formatPercent, MISSING, parseDate } from "../format.js";
+
+/** [name, label] of the verdict's figures, in the order they are read. */
+export const VERDICT = [
+  ["weighted_streams", "Confidence-weighted streams"],
+  ["listeners", "Listeners"],
+  ["new_listeners", "New listeners"],
+  ["conversion_rate", "Connect rate"],
+];
+
+/** {figures: [{name, label, value, text}], checked, sentence} from an analytics answer. */
+export function verdictOf(data, now = new Date()) {
+  const totals = data?.totals ?? {};
+  const figures = VERDICT.map(([name, label]) => {
+    const value = typeof totals[name] === "number" ? totals[name] : null;
+    const text = name === "conversion_rate" ? formatPercent(value) : formatNumber(round1(value));
+    return { name, label, value, text };
+  });
+  return { figures, checked: checkedText(data?.data_quality, now), sentence: sentenceOf(totals) };
+}
+
+function round1(value) {
+  return typeof value === "number" ? Math.round(value * 10) / 10 : value;
+}
+
+function checkedText(quality, now) {
+  if (!quality || !("last_successful_poll" in quality)) return "";
+  if (!parseDate(quality.last_successful_poll)) return "Spotify not checked yet";
+  return `Spotify last checked ${formatAgo(quality.last_successful_poll, now)}`;
+}
+
+function plural(count, one, many) {
+  return count === 1 ? one : many;
+}
+
+/** "37 people who clicked have played your playlist 112 times; 21 of them had never played it before." */
+export function sentenceOf(totals) {
+  const clicks = totals.clicks ?? 0;
+  const connected = totals.authorizations ?? 0;
+  const listeners = totals.listeners ?? 0;
+  const streams = Math.round(totals.streams ?? 0);
+  const fresh = totals.new_listeners ?? 0;
+  if (clicks === 0) return "Nobody has opened your link yet. Share it (below) and the numbers start here.";
+  if (connected === 0) {
+    return `${formatNumber(clicks)} ${plural(clicks, "person", "people")} opened your link; nobody has connected Spotify yet, so no plays can be counted.`;
+  }
+  if (listeners === 0) {
+    return `${formatNumber(connected)} ${plural(connected, "person", "people")} who clicked connected Spotify; none has played your playlist yet.`;
+  }
+  const who = `${formatNumber(listeners)} ${plural(listeners, "person", "people")} who clicked ${plural(listeners, "has", "have")}`;
+  const times = `${formatNumber(streams)} ${plural(streams, "time", "times")}`;
+  let newcomers = `${formatNumber(fresh)} of them had never played it before`;
+  if (listeners === 1) newcomers = fresh ? "they had never played it before" : "they had played it before";
+  else if (fresh === 0) newcomers = "all of them had played it before";
+  else if (fresh === listeners) newcomers = "none of them had played it before";
+  return `${who} played your playlist ${times}; ${newcomers}.`;
+}
+
+export function renderVerdict(ui, data, now = new Date()) {
+  const verdict = verdictOf(data, now);
+  ui.verdictFigures.replaceChildren(
+    ...verdict.figures.map((figure) =>
+      el(
+        "div",
+        { class: "verdict-figure" },
+        el("dt", { text: figure.label }),
+        el("dd", {
+          "data-testid": `verdict-${figure.name}`,
+          "data-value": figure.value,
+          title: figure.text === MISSING ? "Not available yet" : null,
+          text: figure.text,
+        }),
+      ),
+    ),
+  );
+  ui.verdictChecked.textContent = verdict.checked;
+  ui.verdictSentence.textContent = verdict.sentence;
+  ui.verdict.hidden = false;
+}

@@ -1,0 +1,47 @@
+// The verdict at the top of a campaign's page (its figures, when Spotify was checked, its sentence);
+// the models table only where models differ.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { sentenceOf, verdictOf } from "../js/campaign/verdict.js";
+
+const NOW = new Date("2026-11-26T12:00:00Z");
+const totals = { clicks: 80, authorizations: 40, conversion_rate: 0.5, listeners: 37, new_listeners: 21, streams: 112, weighted_streams: 87.46 };
+
+test("the verdict's figures come first, in the order they are read, rounded as an artist reads them", () => {
+  const verdict = verdictOf({ totals, data_quality: { last_successful_poll: "2026-11-26T11:55:00Z" } }, NOW);
+  assert.deepEqual(
+    verdict.figures.map((figure) => [figure.name, figure.value]),
+    [["weighted_streams", 87.46], ["listeners", 37], ["new_listeners", 21], ["conversion_rate", 0.5]],
+  );
+  assert.equal(verdict.figures[0].text, "87.5");
+  assert.match(verdict.figures[3].text, /^50\s?%$/);
+  assert.equal(verdict.checked, "Spotify last checked 5 minutes ago");
+  assert.equal(verdict.sentence, "37 people who clicked have played your playlist 112 times; 21 of them had never played it before.");
+});
+
+test("before any check of Spotify the verdict says so; missing figures show a dash", () => {
+  const verdict = verdictOf({ totals: {}, data_quality: { last_successful_poll: null } }, NOW);
+  assert.equal(verdict.checked, "Spotify not checked yet");
+  assert.deepEqual(new Set(verdict.figures.map((figure) => figure.text)), new Set(["—"]));
+});
+
+test("the sentence says where the campaign stands at each step, in plain words", () => {
+  assert.match(sentenceOf({ clicks: 0 }), /^Nobody has opened your link yet/);
+  assert.equal(sentenceOf({ clicks: 1, authorizations: 0 }), "1 person opened your link; nobody has connected Spotify yet, so no plays can be counted.");
+  assert.equal(sentenceOf({ clicks: 9, authorizations: 2, listeners: 0 }), "2 people who clicked connected Spotify; none has played your playlist yet.");
+  assert.equal(
+    sentenceOf({ clicks: 3, authorizations: 1, listeners: 1, streams: 1, new_listeners: 0 }),
+    "1 person who clicked has played your playlist 1 time; they had played it before.",
+  );
+  assert.match(sentenceOf({ clicks: 9, authorizations: 5, listeners: 4, streams: 7, new_listeners: 4 }), /; none of them had played it before\.$/);
+  assert.match(sentenceOf({ clicks: 9, authorizations: 5, listeners: 4, streams: 7, new_listeners: 0 }), /; all of them had played it before\.$/);
+});
+
+test("the models table is shown only where the models differ", async () => {
+  const { modelsDiffer } = await import("../js/campaign/models.js");
+  const same = { streams: 4, weighted_streams: 3.2 };
+  assert.equal(modelsDiffer({ last_touch: same, first_touch: { ...same }, linear: { ...same }, time_decay: { ...same } }), false);
+  assert.equal(modelsDiffer({ last_touch: same, first_touch: { ...same }, linear: { streams: 3.5, weighted_streams: 2.8 } }), true);
+});
