@@ -391,8 +391,8 @@ SOUNDLINK = {
 }
 
 
-def _loaded(handler: str) -> list[str]:
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT / "functions"), **ENV}
+def _loaded(handler: str, **overrides: str) -> list[str]:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT / "functions"), **ENV, **overrides}
     out = subprocess.run(
         [sys.executable, "-c", _PROBE, f"{handler}.app"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
     )
@@ -415,6 +415,26 @@ def test_a_handler_loads_at_cold_start_only_what_is_listed(handler: str) -> None
         if name.startswith("soundlink.") and "." in name.removeprefix("soundlink.")
     )
     assert modules == SOUNDLINK[handler]
+
+
+# As on Lambda with Tracing: Active: the tracer patches at import.
+TRACING_ON = {
+    "POWERTOOLS_TRACE_DISABLED": "false",
+    "LAMBDA_TASK_ROOT": str(ROOT / "functions"),
+    "AWS_LAMBDA_FUNCTION_NAME": "probe",
+    "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+}
+
+
+@pytest.mark.parametrize("handler", ["schedule_polls", "record_clicks", "poll_user"])
+def test_with_tracing_on_only_the_aws_sdk_and_the_spotify_client_are_patched(handler: str) -> None:
+    """Powertools' default patches every library the X-Ray SDK knows, importing each (~70 ms)."""
+    loaded = set(_loaded(handler, **TRACING_ON))
+    assert "aws_xray_sdk.ext.botocore.patch" in loaded
+    assert not {"sqlite3", "aws_xray_sdk.ext.sqlite3.patch", "aws_xray_sdk.ext.httpx.patch"} & loaded
+    calls_spotify = handler == "poll_user"
+    assert ("aws_xray_sdk.ext.requests.patch" in loaded) is calls_spotify
+    assert ("requests" in loaded) is calls_spotify
 
 
 def test_the_tracker_loads_no_http_client_pydantic_cipher_or_tracer() -> None:
