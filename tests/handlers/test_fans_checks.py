@@ -19,7 +19,7 @@ from soundlink.listeners import links as listeners
 from soundlink.listeners.deletion import delete_listener_data
 from soundlink.platform.tables import BackoffItem, CampaignItem, FansItem, ListenerItem, ListenerLinkItem
 from soundlink.platform.transactions import transaction
-from soundlink.polling.fans_checks import MAX_CHECK_URIS, FansChecker
+from soundlink.polling.fans_checks import BASELINE_GRACE, MAX_CHECK_URIS, FansChecker
 from soundlink.polling.poller import Poller
 from soundlink.spotify.models import TokenSet
 from soundlink.tokens.cipher import TokenCipher, listener_context
@@ -316,10 +316,37 @@ def test_rechecks_due_one_per_listener_and_campaign_for_the_latest_play_and_only
         Credited("never-baselined", CAMPAIGN, t0, T_Y, ()),
     ]
     jobs = rechecks_due(credited, lambda cid: cid == CAMPAIGN, world.clock.now)
-    assert jobs == [FansJob(fan["account"], CAMPAIGN, "play", T_LATE, (A_2,))]
+    # A listener without any fans record gets a job too: the check decides, without Spotify.
+    assert jobs == [
+        FansJob(fan["account"], CAMPAIGN, "play", T_LATE, (A_2,)),
+        FansJob("never-baselined", CAMPAIGN, "play", T_Y, ()),
+    ]
     world.clock.advance(timedelta(hours=1))
     run(checks, fan, "play", T_LATE)
+    fans.record_baseline("never-baselined", CAMPAIGN, None, world.clock.now)
     assert rechecks_due(credited, lambda cid: cid == CAMPAIGN, world.clock.now) == []  # checked today
+
+
+def test_a_listener_who_connected_before_the_option_is_not_measured_never_zero(world, checks):
+    fan = consent(world, RECENT)  # no baseline job was ever queued for them
+    calls = world.spotify_calls()
+    assert run(checks, fan, "play", checks["tracks"][0]).result == "not_measured"
+    assert world.spotify_calls() == calls
+    assert totals(world.aws, CAMPAIGN) == {"fans_not_measured": 1}
+    assert run(checks, fan, "play", checks["tracks"][0]).result == "not_measured"
+    assert totals(world.aws, CAMPAIGN) == {"fans_not_measured": 1}  # counted once
+
+
+def test_a_listener_with_the_scopes_but_no_baseline_waits_for_it_then_is_not_measured(world, checks):
+    fan = consent(world, LIBRARY)
+    assert run(checks, fan, "play", checks["tracks"][0]).result == "skipped"  # the baseline may be on its way
+    assert world.spotify_calls() == 0 and totals(world.aws, CAMPAIGN) == {}
+    world.clock.advance(BASELINE_GRACE - timedelta(seconds=1))
+    assert run(checks, fan, "play", checks["tracks"][0]).result == "skipped"
+    world.clock.advance(timedelta(seconds=1))
+    assert run(checks, fan, "play", checks["tracks"][0]).result == "not_measured"
+    assert run(checks, fan, "baseline").result == "not_due"  # a late baseline changes nothing
+    assert totals(world.aws, CAMPAIGN) == {"fans_not_measured": 1}
 
 
 @pytest.mark.parametrize(

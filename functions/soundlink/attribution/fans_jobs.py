@@ -72,7 +72,7 @@ class Credited:
 
 def rechecks_due(credited: Iterable[Credited], measures_fans: Callable[[str], bool], now: datetime) -> list[FansJob]:
     """One re-check per listener and campaign measuring fans, for the latest play, if none ran
-    today (``fans.due_for_recheck``: one read each): at most one Spotify call a day for each."""
+    today (``fans.wants_recheck``: one read each): at most one Spotify call a day for each."""
     latest: dict[tuple[str, str], Credited] = {}
     for play in credited:
         key = (play.account_id, play.campaign_id)
@@ -81,5 +81,5 @@ def rechecks_due(credited: Iterable[Credited], measures_fans: Callable[[str], bo
     return [
         FansJob(account_id, campaign_id, "play", play.track_id, play.artist_ids)
         for (account_id, campaign_id), play in sorted(latest.items())
-        if measures_fans(campaign_id) and fans.due_for_recheck(account_id, campaign_id, now)
+        if measures_fans(campaign_id) and fans.wants_recheck(account_id, campaign_id, now)
     ]

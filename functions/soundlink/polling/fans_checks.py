@@ -49,6 +49,9 @@ LIBRARY_SCOPES = frozenset(FANS_SCOPES)
 MAX_CHECK_URIS = 400
 MAX_DELAY_SECONDS = 900  # SQS's longest DelaySeconds
 UNAVAILABLE_WAIT = timedelta(seconds=60)
+# A listener linked this long without a fans record was not asked at consent (they connected
+# before the campaign measured fans): "not measured". Sooner, their baseline may be on its way.
+BASELINE_GRACE = timedelta(hours=1)
 
 
 def has_library_scopes(scopes: str | None) -> bool:
@@ -92,6 +95,13 @@ class FansChecker:
         if not campaign.measure_fans or listener.status not in (ListenerStatus.ACTIVE.value, ListenerStatus.IDLE.value):
             return CheckOutcome("skipped")
         library = self._library_attribute(listener)
+        if job.check != "baseline" and not self._has_record(job):
+            # Listeners are not asked again: without library scopes, or linked long before
+            # this check, they are not measured; otherwise their baseline is still on its way.
+            if library is None or link.consented_at <= now - BASELINE_GRACE:
+                fans.record_baseline(job.account_id, job.campaign_id, None, now)
+                return CheckOutcome("not_measured")
+            return CheckOutcome("skipped")
         if library is None:
             if job.check == "baseline":
                 fans.record_baseline(job.account_id, job.campaign_id, None, now)
@@ -145,6 +155,14 @@ class FansChecker:
         return CheckOutcome("counted" if counts else "checked", spotify_calls=calls, counted=sum(counts.values()))
 
     # -- what to ask
+
+    @staticmethod
+    def _has_record(job: FansJob) -> bool:
+        try:
+            FansItem.get(*FansItem.key(job.account_id, job.campaign_id), consistent_read=True, attributes_to_get=["sk"])
+        except FansItem.DoesNotExist:
+            return False
+        return True
 
     @staticmethod
     def _due(job: FansJob, now: datetime) -> bool:
