@@ -144,6 +144,7 @@ def _poll_all(records: list[SQSRecord]) -> dict[str, Result]:
 def _report(outcomes: dict[str, Result], record: SQSRecord) -> None:
     outcome = outcomes[record.message_id]
     if isinstance(outcome, Exception):
+        logger.error("job failed; SQS delivers it again", extra={"message_id": record.message_id}, exc_info=outcome)
         raise outcome
     if isinstance(outcome, CheckOutcome):
         logger.info("fans check", extra={"result": outcome.result, "spotify_calls": outcome.spotify_calls})
