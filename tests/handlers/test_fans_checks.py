@@ -132,6 +132,8 @@ def test_a_save_and_an_artist_follow_after_consent_count_one_each_and_a_second_c
     world.ctl.save(fan["user"], [track_uri(checks["tracks"][0]), f"spotify:artist:{ARTIST}"])
     world.ctl.call("DELETE", "/_emulator/requests")
     world.clock.advance(timedelta(hours=2))
+    assert run(checks, fan, "play", checks["tracks"][0]).result == "not_due"  # the baseline was today's check
+    world.clock.advance(timedelta(days=1))
     outcome = run(checks, fan, "play", checks["tracks"][0])
     assert (outcome.result, outcome.spotify_calls, outcome.counted) == ("counted", 1, 2)
     assert world.spotify_calls() == 1  # one call: the track, its artist, the playlist
@@ -308,6 +310,7 @@ def test_a_later_consent_without_the_library_keeps_the_earlier_grant_for_fans(wo
 def test_rechecks_due_one_per_listener_and_campaign_for_the_latest_play_and_only_for_fans(world, checks):
     fan = consent(world, LIBRARY)
     run(checks, fan, "baseline")
+    world.clock.advance(timedelta(days=1))
     t0 = world.clock.now + timedelta(minutes=1)
     credited = [
         Credited(fan["account"], CAMPAIGN, t0, T_EARLY, (A_1,)),
@@ -325,6 +328,20 @@ def test_rechecks_due_one_per_listener_and_campaign_for_the_latest_play_and_only
     run(checks, fan, "play", T_LATE)
     fans.record_baseline("never-baselined", CAMPAIGN, None, world.clock.now)
     assert rechecks_due(credited, lambda cid: cid == CAMPAIGN, world.clock.now) == []  # checked today
+
+
+def test_within_the_last_day_the_owed_end_check_covers_a_play(world, checks):
+    fan = consent(world, LIBRARY, window=timedelta(days=3))
+    run(checks, fan, "baseline")
+    world.clock.advance(timedelta(days=2) - timedelta(seconds=1))
+    assert run(checks, fan, "play", checks["tracks"][0]).result == "checked"
+    world.clock.advance(timedelta(seconds=1))  # exactly a day before the window closes
+    FansItem(*FansItem.key(fan["account"], CAMPAIGN)).update(actions=[FansItem.checked_day.remove()])
+    assert run(checks, fan, "play", checks["tracks"][0]).result == "not_due"
+    # Once the end check is no longer owed (queued and cleared), a play is checked again.
+    link = ListenerLinkItem.get(*ListenerLinkItem.key(fan["account"], CAMPAIGN))
+    link.update(actions=[ListenerLinkItem.fans_end_due.remove()])
+    assert run(checks, fan, "play", checks["tracks"][0]).result == "checked"
 
 
 def test_a_listener_who_connected_before_the_option_is_not_measured_never_zero(world, checks):

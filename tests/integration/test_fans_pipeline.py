@@ -74,8 +74,18 @@ def scenario(local_cloud: LocalCloud):
     )
     assert answer.status_code == 200, answer.text
 
-    # `late`'s window closes: a save after it must count nothing.
     dynamodb, table = local_cloud.client("dynamodb"), local_cloud.physical_id("DataTable")
+    # A day passes (the baseline is its day's check): the stored check day moves back a day.
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+    for listener in (fan, old_fan):
+        dynamodb.update_item(
+            TableName=table,
+            Key={"pk": {"S": f"LISTENER#{listener['account_id']}"}, "sk": {"S": f"FANS#{a['id']}"}},
+            UpdateExpression="SET checked_day = :d",
+            ConditionExpression="attribute_exists(baseline)",
+            ExpressionAttributeValues={":d": {"S": yesterday}},
+        )
+    # `late`'s window closes: a save after it must count nothing.
     dynamodb.update_item(
         TableName=table,
         Key={"pk": {"S": f"LISTENER#{late['account_id']}"}, "sk": {"S": f"LINK#{a['id']}"}},

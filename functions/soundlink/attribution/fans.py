@@ -65,6 +65,7 @@ def record_baseline(account_id: str, campaign_id: str, answers: Mapping[str, boo
         counts = {"fans_not_measured": 1}
     else:
         item.baseline = {uri: bool(flag) for uri, flag in answers.items()}
+        item.checked_day = day_of(at)  # the baseline is that day's check: no re-check hours later
         counts = {"fans_measured": 1}
     tally = Tally()
     tally.add(campaign_id, f"TOTAL#{shard_of(account_id)}", counts)

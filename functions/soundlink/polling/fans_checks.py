@@ -52,6 +52,9 @@ UNAVAILABLE_WAIT = timedelta(seconds=60)
 # A listener linked this long without a fans record was not asked at consent (they connected
 # before the campaign measured fans): "not measured". Sooner, their baseline may be on its way.
 BASELINE_GRACE = timedelta(hours=1)
+# Within the window's last day, the end check (still owed) asks about every track anyway:
+# a play's re-check then would be a second call for the same answer.
+END_COVERS = timedelta(days=1)
 
 
 def has_library_scopes(scopes: str | None) -> bool:
@@ -106,7 +109,7 @@ class FansChecker:
             if job.check == "baseline":
                 fans.record_baseline(job.account_id, job.campaign_id, None, now)
             return CheckOutcome("not_measured")
-        if not self._due(job, now):
+        if not self._due(job, now) or (job.check == "play" and self._end_check_covers(link, now)):
             return CheckOutcome("not_due")
         wait = backoff.current(now)
         if wait is not None:
@@ -155,6 +158,11 @@ class FansChecker:
         return CheckOutcome("counted" if counts else "checked", spotify_calls=calls, counted=sum(counts.values()))
 
     # -- what to ask
+
+    @staticmethod
+    def _end_check_covers(link: ListenerLinkItem, now: datetime) -> bool:
+        ends = link.window_ends_at
+        return bool(link.fans_end_due) and ends is not None and ends - END_COVERS <= now
 
     @staticmethod
     def _has_record(job: FansJob) -> bool:
