@@ -10,7 +10,11 @@ bench.pipeline's botocore counter (moto in-process). The Soundlink clock moves a
 day at a time; a redelivered play re-check is included once a day (SQS delivers
 at least once) to show it costs no Spotify call.
 
-    PYTHONPATH=functions:. .venv/bin/python -m bench.fans
+    PYTHONPATH=functions:. .venv/bin/python -m bench.fans           # print the figures
+    PYTHONPATH=functions:. .venv/bin/python -m bench.fans --save    # and merge them into results.json
+
+`make bench` runs it with the others; `--save` adds only these figures to
+bench/results.json (and its README table) without the full run.
 """
 
 from __future__ import annotations
@@ -156,5 +160,19 @@ def main(*, smoke: bool = False) -> None:
     print(out.getvalue().rstrip("\n"))
 
 
+def save() -> None:
+    """Merge this module's figures into bench/results.json and the README table (a short run)."""
+    import json
+
+    from bench import results
+
+    stored = json.loads(results.RESULTS.read_text())
+    stored.update(results.FIGURES)
+    results.RESULTS.write_text(json.dumps(stored, indent=1) + "\n")
+    results.README.write_text(results.readme_with_table(results.README.read_text(), stored))
+
+
 if __name__ == "__main__":
     main(smoke="--smoke" in sys.argv)
+    if "--save" in sys.argv:
+        save()
