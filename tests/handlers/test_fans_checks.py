@@ -277,14 +277,14 @@ def test_an_earlier_grant_with_the_library_is_used_when_a_later_consent_lacked_i
 
 
 def test_a_later_consent_without_the_library_keeps_the_earlier_grant_for_fans(world):
-    from soundlink.consent.listener import _library_grant
+    from soundlink.consent.listener import earlier_library_grant
 
     fan = consent(world, LIBRARY)
     stored = ListenerItem.get(*ListenerItem.key(fan["account"]))
     without = TokenSet("a", "r", RECENT, world.clock.now)
-    assert _library_grant(fan["account"], without) == (stored.tokens, LIBRARY)
-    assert _library_grant(fan["account"], TokenSet("a", "r", LIBRARY, world.clock.now)) is None
-    assert _library_grant("nobody", without) is None
+    assert earlier_library_grant(fan["account"], without) == (stored.tokens, LIBRARY)
+    assert earlier_library_grant(fan["account"], TokenSet("a", "r", LIBRARY, world.clock.now)) is None
+    assert earlier_library_grant("nobody", without) is None
     # Kept across a second consent without it, too.
     with transaction() as writes:
         listeners.connect(
@@ -300,9 +300,9 @@ def test_a_later_consent_without_the_library_keeps_the_earlier_grant_for_fans(wo
             clicked_at=world.clock.now,
             window_ends_at=world.clock.now + timedelta(days=14),
             click={},
-            library_grant=_library_grant(fan["account"], without),
+            library_grant=earlier_library_grant(fan["account"], without),
         )
-    assert _library_grant(fan["account"], without) == (stored.tokens, LIBRARY)
+    assert earlier_library_grant(fan["account"], without) == (stored.tokens, LIBRARY)
     after = ListenerItem.get(*ListenerItem.key(fan["account"]))
     assert (after.tokens, after.scopes, after.library_tokens) == ("new-sealed", RECENT, stored.tokens)
 

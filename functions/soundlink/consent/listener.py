@@ -70,7 +70,7 @@ def connected(
             clicked_at=clicked_at,
             window_ends_at=window_ends_at,
             click=dims,
-            library_grant=_library_grant(account, tokens),
+            library_grant=earlier_library_grant(account, tokens),
         )
         add_counts(writes, state.campaign_id or "", now, {"authorizations": 1}, event_id=state.pk, dimensions=dims)
     with contextlib.suppress(PynamoDBException):  # else the next poll counts the state
@@ -93,7 +93,7 @@ def connected(
     )
 
 
-def _library_grant(account: str, tokens: TokenSet) -> tuple[str, str] | None:
+def earlier_library_grant(account: str, tokens: TokenSet) -> tuple[str, str] | None:
     """The earlier grant with the library scopes to keep, when this one lacks them."""
     if oauth_state.grants_library(tokens.scope):
         return None
