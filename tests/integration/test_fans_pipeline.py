@@ -113,6 +113,8 @@ def scenario(local_cloud: LocalCloud):
         "campaigns": (a, b, c),
         "listeners": (fan, old_fan, early, late),
         "tracks": t,
+        "artist": artist_of_t0,
+        "playlist": pa["id"],
         "requests": spotify.requests(),
     }
 
@@ -123,6 +125,16 @@ def test_a_save_and_an_artist_follow_after_the_click_count_once_and_an_earlier_s
     assert figures["new_saves"] == 1 and figures["new_artist_followers"] == 1
     assert figures["new_playlist_followers"] == 0  # `late` followed it after their window
     assert fans(cloud, owner, b) is None  # B does not measure fans
+
+
+def test_the_baseline_asked_about_the_playlist_s_tracks_their_artists_and_the_playlist(scenario) -> None:
+    cloud, (a, _b, _c), (fan, *_rest) = scenario["cloud"], scenario["campaigns"], scenario["listeners"]
+    baseline = fans_item(cloud, fan["account_id"], a)["baseline"]["M"]
+    t = scenario["tracks"]
+    assert {f"spotify:track:{i}" for i in t[0:3]} <= set(baseline)
+    assert f"spotify:artist:{scenario['artist']}" in baseline  # read from the owner's playlist snapshot
+    assert f"spotify:playlist:{scenario['playlist']}" in baseline
+    assert all(flag == {"BOOL": False} for flag in baseline.values())  # yes/no only, nothing else
 
 
 def test_each_credited_play_cost_at_most_one_library_call(scenario) -> None:
