@@ -434,3 +434,20 @@ def test_a_window_found_closed_clears_the_end_check_without_asking_spotify(world
     assert poller.poll(fan["account"]).result == "idle"
     assert jobs == []
     assert ListenerLinkItem.get(*ListenerLinkItem.key(fan["account"], CAMPAIGN)).fans_end_due is None
+
+
+def test_the_callback_queues_the_baseline_and_if_sqs_fails_the_listener_is_not_measured(world):
+    from botocore.exceptions import ClientError
+
+    from soundlink.consent.listener import queue_baseline
+
+    sent: list[dict] = []
+    assert queue_baseline("queued", CAMPAIGN, world.clock.now, sent.append)
+    assert sent == [FansJob("queued", CAMPAIGN, "baseline").message()]
+
+    def down(body: dict) -> None:
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "SendMessage")
+
+    assert not queue_baseline("unqueued", CAMPAIGN, world.clock.now, down)
+    assert FansItem.get(*FansItem.key("unqueued", CAMPAIGN)).not_measured is True
+    assert totals(world.aws, CAMPAIGN) == {"fans_not_measured": 1}

@@ -81,16 +81,22 @@ def connected(
     with contextlib.suppress(BotoCoreError, ClientError):
         queue_poll(account)
     if campaign.measure_fans:
-        # The baseline needs the listener's token and Spotify: poll_user does it, from the queue.
-        # If SQS fails (after boto3's retries), the listener is counted "not measured", never zero.
-        try:
-            queue_job(FansJob(account, state.campaign_id or "", "baseline").message())
-        except (BotoCoreError, ClientError):
-            with contextlib.suppress(PynamoDBException):
-                fans.record_baseline(account, state.campaign_id or "", None, now)
+        queue_baseline(account, state.campaign_id or "", now, queue_job)
     return redirect(
         state.destination_url or "https://open.spotify.com/", status=303, cookies=[oauth_state.clear_cookie()]
     )
+
+
+def queue_baseline(account: str, campaign_id: str, now: datetime, queue_job: Callable[[dict[str, Any]], None]) -> bool:
+    """Queue the fans baseline (it needs the listener's token and Spotify: poll_user runs it).
+    If SQS fails after boto3's retries, the listener is counted "not measured", never zero."""
+    try:
+        queue_job(FansJob(account, campaign_id, "baseline").message())
+    except (BotoCoreError, ClientError):
+        with contextlib.suppress(PynamoDBException):
+            fans.record_baseline(account, campaign_id, None, now)
+        return False
+    return True
 
 
 def earlier_library_grant(account: str, tokens: TokenSet) -> tuple[str, str] | None:
