@@ -13,6 +13,12 @@ hourly limit of connects (tracking.rate, which names its counter's hour with
 platform.counters) and the CloudFront origin check (tracking.origin); record_clicks the
 hourly limit of views; the callback function the rate module through tracking.recording
 (which the consent's breakdown values come from), i18n for its pages and the origin check.
+
+Issue 17 (fans checks) added soundlink modules only: the callback, attribute and poll_user
+load attribution.fans_jobs (the check's message) and attribution.fans (the counting rules,
+pynamodb only); attribute polling.fanout (SendMessageBatch of the re-checks); poll_user
+polling.fans_checks with the playlist catalogue it asks about (attribution.playlists,
+campaigns.owner_spotify) and the library scopes (tracking.oauth_state).
 """
 
 from __future__ import annotations
@@ -246,6 +252,8 @@ SOUNDLINK = {
         "tracking.visitors",
     ),
     "oauth_callback": (
+        "attribution.fans",
+        "attribution.fans_jobs",
         "campaigns.owner_spotify",
         "consent.answers",
         "consent.callback",
@@ -326,6 +334,8 @@ SOUNDLINK = {
         "platform.transactions",
     ),
     "attribute": (
+        "attribution.fans",
+        "attribution.fans_jobs",
         "attribution.playlists",
         "attribution.plays",
         "attribution.rules",
@@ -342,6 +352,7 @@ SOUNDLINK = {
         "platform.settings",
         "platform.tables",
         "platform.transactions",
+        "polling.fanout",
         "spotify.accounts",
         "spotify.api",
         "spotify.config",
@@ -365,6 +376,10 @@ SOUNDLINK = {
         "polling.fanout",
     ),
     "poll_user": (
+        "attribution.fans",
+        "attribution.fans_jobs",
+        "attribution.playlists",
+        "campaigns.owner_spotify",
         "listeners.links",
         "platform.counters",
         "platform.observability",
@@ -374,6 +389,7 @@ SOUNDLINK = {
         "polling.backoff",
         "polling.cadence",
         "polling.fanout",
+        "polling.fans_checks",
         "polling.poller",
         "spotify.accounts",
         "spotify.api",
@@ -387,6 +403,7 @@ SOUNDLINK = {
         "spotify.transport",
         "tokens.cipher",
         "tokens.sealed",
+        "tracking.oauth_state",
     ),
 }
 

@@ -185,6 +185,10 @@ class ListenerItem(_DataTable):
     status = UnicodeAttribute()
     tokens = UnicodeAttribute()  # envelope ciphertext (soundlink/tokens/cipher.py), never plaintext
     scopes = UnicodeAttribute()
+    # An earlier grant that holds the library scopes, kept when a later consent (for a campaign
+    # without fans) granted fewer: fans checks use it, polls use `tokens`. Sealed like `tokens`.
+    library_tokens = UnicodeAttribute(null=True)
+    library_scopes = UnicodeAttribute(null=True)
     connected_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     next_poll_at = UTCDateTimeAttribute(null=True)
@@ -238,6 +242,8 @@ class ListenerLinkItem(_DataTable):
     first_attributed_at = UTCDateTimeAttribute(null=True)  # set once: the listener counts once
     attributed_tracks = UnicodeSetAttribute(null=True)  # tracks credited so far: per-track listeners
     state = UnicodeAttribute(null=True)  # the listener's state as the campaign's STATES counter has it
+    # Fans measured for this link: the poll before the window closes queues its end check, once.
+    fans_end_due = BooleanAttribute(null=True)
 
     @staticmethod
     def key(account_id: str, campaign_id: str) -> tuple[str, str]:
@@ -254,6 +260,7 @@ class FansItem(_DataTable):
     kinds = UnicodeSetAttribute(null=True)  # save, artist, playlist: the person counted once each
     checked_day = UnicodeAttribute(null=True)  # the day of the last re-check after a play
     not_measured = BooleanAttribute(null=True)  # the consent lacked the library scopes
+    end_checked_at = UTCDateTimeAttribute(null=True)  # the check at the window's end ran
 
     @staticmethod
     def key(account_id: str, campaign_id: str) -> tuple[str, str]:
@@ -365,9 +372,11 @@ class PlaylistStateItem(_DataTable):
 
 
 class PlaylistSnapshotItem(_DataTable):
-    """The track ids of a playlist at one snapshot_id (a snapshot never changes)."""
+    """The track ids of a playlist at one snapshot_id (a snapshot never changes), and the
+    ids of those tracks' artists (what a fans check asks about)."""
 
     track_ids = UnicodeSetAttribute(null=True)
+    artist_ids = UnicodeSetAttribute(null=True)
     fetched_at = UTCDateTimeAttribute()
     expires_at = NumberAttribute()
 
