@@ -288,6 +288,7 @@ SOUNDLINK = {
     "campaigns": (
         "analytics.report",
         "analytics.schemas",
+        "attribution.cohorts",
         "attribution.rules",
         "campaigns.campaign",
         "campaigns.items",
@@ -311,6 +312,7 @@ SOUNDLINK = {
         "analytics.export",
         "analytics.report",
         "analytics.schemas",
+        "attribution.cohorts",
         "attribution.rules",
         "campaigns.campaign",
         "campaigns.items",
@@ -326,6 +328,7 @@ SOUNDLINK = {
         "platform.transactions",
     ),
     "attribute": (
+        "attribution.cohorts",
         "attribution.playlists",
         "attribution.plays",
         "attribution.rules",

@@ -235,6 +235,7 @@ class ListenerLinkItem(_DataTable):
     first_attributed_at = UTCDateTimeAttribute(null=True)  # set once: the listener counts once
     attributed_tracks = UnicodeSetAttribute(null=True)  # tracks credited so far: per-track listeners
     state = UnicodeAttribute(null=True)  # the listener's state as the campaign's STATES counter has it
+    cohort_weeks = NumberSetAttribute(null=True)  # weeks after the first click with a counted stream
 
     @staticmethod
     def key(account_id: str, campaign_id: str) -> tuple[str, str]:
