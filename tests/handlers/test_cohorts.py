@@ -20,6 +20,7 @@ from tests.handlers.test_attribution_service import (
     T0,
     TRACK_IN,
     FakePlaylists,
+    attributions,
     campaign,
     counters,
     guards,
@@ -74,6 +75,8 @@ def test_the_cohort_table_matches_one_computed_by_hand_and_redelivery_changes_no
     assert [o.result for o in outcomes] == ["attributed"] * len(plays)
     expected = [("2026-02-23", 4, [3, 2]), ("2026-03-02", 1, [1, 1])]
     assert table("cohort") == expected
+    rows = attributions(tables, "cohort")
+    assert [a.get("week_after_click") for a in rows].count(None) == 1  # f's play on day 20: past the table
 
     shuffled = plays * 3
     random.Random(17).shuffle(shuffled)  # noqa: S311 - an order, not a secret
@@ -81,6 +84,14 @@ def test_the_cohort_table_matches_one_computed_by_hand_and_redelivery_changes_no
         attributor.attribute(play)  # one at a time
     attributor.attribute_all(shuffled[9:])  # and the rest together
     assert table("cohort") == expected
+    weeks = {(a["listener_key"], a["played_at"]): (a.get("cohort_week"), a.get("week_after_click")) for a in rows}
+    assert set(weeks.values()) == {
+        ("2026-02-23", 1),
+        ("2026-02-23", 2),
+        ("2026-02-23", None),
+        ("2026-03-02", 1),
+        ("2026-03-02", 2),
+    }
     marker = ListenerLinkItem.get(*ListenerLinkItem.key("a", "cohort"))
     assert marker.cohort_weeks == {1, 2}
     assert ListenerLinkItem.get(*ListenerLinkItem.key("f", "cohort")).cohort_weeks == {1}

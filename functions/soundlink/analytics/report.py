@@ -342,9 +342,13 @@ def campaign_analytics(
     )
 
 
-def headlines(campaigns: Iterable[tuple[str, str]]) -> dict[str, dict[str, float]]:
-    """{campaign id: {clicks, listeners, streams}} for (campaign id, model) pairs, from their
-    TOTAL shards in BatchGetItem calls (100 keys each): no Query per campaign, never a Scan."""
+def headlines(
+    campaigns: Iterable[tuple[str, str]], *, measuring_fans: Iterable[str] = ()
+) -> dict[str, dict[str, object]]:
+    """{campaign id: {clicks, listeners, streams, fans}} for (campaign id, model) pairs, from their
+    TOTAL shards in BatchGetItem calls (100 keys each): no Query per campaign, never a Scan.
+    `fans` (the Fans figures without cohorts) for the campaigns in `measuring_fans`, else None."""
+    with_fans = set(measuring_fans)
     wanted = list(campaigns)
     keys = [(campaign_key(cid), f"TOTAL#{shard}") for cid, _ in wanted for shard in range(COUNTER_SHARDS)]
     by_campaign: dict[str, list[CounterItem]] = defaultdict(list)
@@ -357,5 +361,6 @@ def headlines(campaigns: Iterable[tuple[str, str]]) -> dict[str, dict[str, float
             "clicks": int(summed["clicks"]),
             "listeners": int(summed["listeners"]),
             "streams": round(float(summed[f"streams_{model}"]), 3),
+            "fans": fans_of(summed).model_dump(exclude={"cohorts"}) if campaign_id in with_fans else None,
         }
     return found

@@ -154,7 +154,12 @@ def _plan(
             plan.plays_at[plan.add("save", guard, condition=PlayGuardItem.pk.does_not_exist())] = index
         for match in matches:
             campaign_id, link = match.campaign_id, links[match.campaign_id]
-            attribution = _attribution(play, match)
+            week = (
+                cohorts.week_after(link.first_click_at, play.played_at, window_days[campaign_id])
+                if campaign_id in window_days
+                else None
+            )
+            attribution = _attribution(play, match, cohorts.week_start(link.first_click_at), week)
             position = plan.add("save", attribution, condition=AttributionItem.pk.does_not_exist())
             plan.matches_at[position] = (index, campaign_id)
             first = first_at[campaign_id] is None
@@ -190,11 +195,6 @@ def _plan(
                     f"MODEL#{model}#C{bucket}#{shard}",
                     {"streams": share, "weighted_streams": share * match.confidence},
                 )
-            week = (
-                cohorts.week_after(link.first_click_at, play.played_at, window_days[campaign_id])
-                if campaign_id in window_days
-                else None
-            )
             if week is not None and week not in weeks[campaign_id]:
                 if not weeks[campaign_id]:  # the listener's first counted week: one more in the cohort
                     tally.add(campaign_id, cohorts.counter_key(link.first_click_at, None, shard), {"listeners": 1})
@@ -239,7 +239,7 @@ def _link_update(
     return {"actions": actions, "condition": condition}
 
 
-def _attribution(play: PlayMessage, match: rules.Match) -> AttributionItem:
+def _attribution(play: PlayMessage, match: rules.Match, cohort_week: str, week: int | None) -> AttributionItem:
     played_iso = play.played_iso
     return AttributionItem(
         *AttributionItem.key(match.campaign_id, played_iso, play.account_id),
@@ -256,4 +256,6 @@ def _attribution(play: PlayMessage, match: rules.Match) -> AttributionItem:
         confidence=match.confidence,
         reasons=" ".join(match.reasons),
         credit={model: round(share, 6) for model, share in match.credit.items()},
+        cohort_week=cohort_week,
+        week_after_click=week,
     )

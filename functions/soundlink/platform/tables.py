@@ -340,6 +340,8 @@ class AttributionItem(_DataTable):
     confidence = NumberAttribute()
     reasons = UnicodeAttribute()  # space-separated reason codes (soundlink/attribution/rules.py)
     credit = MapAttribute()  # model -> share of the play
+    cohort_week = UnicodeAttribute(null=True)  # Monday of the listener's first click (attribution/cohorts.py)
+    week_after_click = NumberAttribute(null=True)  # 1: within 7 days of it, 2: the next 7, ...
 
     @staticmethod
     def key(campaign_id: str, played_at_iso: str, account_id: str) -> tuple[str, str]:
