@@ -240,8 +240,10 @@ class Accumulator:
         first: bool,
         new_listener: bool,
         new_track: bool,
+        cohort: tuple[str, int, bool] | None = None,
     ) -> None:
-        """One attributed play, as Attributor._write counts it."""
+        """One attributed play, as Attributor._write counts it. `cohort`: (the week of the first
+        click, the week after it this play newly marks, whether it is the listener's first week)."""
         from soundlink.attribution.rules import MODELS, bucket
         from soundlink.platform.counters import CLICK_DIMENSIONS, shard_of
 
@@ -267,6 +269,11 @@ class Accumulator:
             self.add_to(
                 campaign_id, f"MODEL#{model}#C{b}#{shard}", {"streams": share, "weighted_streams": share * confidence}
             )
+        if cohort is not None:
+            week_start, week, first_week = cohort
+            if first_week:
+                self.add_to(campaign_id, f"COHORT#{week_start}#ALL#{shard}", {"listeners": 1})
+            self.add_to(campaign_id, f"COHORT#{week_start}#W{week}#{shard}", {"listeners": 1})
 
     def low_level(self) -> list[dict]:
         out = []
@@ -402,6 +409,7 @@ def replay_small(campaign_id: str) -> Accumulator:
     )
     seen_listeners: set[str] = set()
     seen_tracks: set[tuple[str, str]] = set()
+    seen_weeks: dict[str, set[int]] = defaultdict(set)
     for item in attributions:
         account = item.sk.split("#", 2)[2]
         link = ListenerLinkItem.get(*ListenerLinkItem.key(account, campaign_id))
@@ -409,6 +417,11 @@ def replay_small(campaign_id: str) -> Accumulator:
         new_track = (account, item.track_id) not in seen_tracks
         seen_listeners.add(account)
         seen_tracks.add((account, item.track_id))
+        week = None if item.week_after_click is None else int(item.week_after_click)
+        cohort = None
+        if item.cohort_week and week is not None and week not in seen_weeks[account]:
+            cohort = (item.cohort_week, week, not seen_weeks[account])
+            seen_weeks[account].add(week)
         accumulator.play(
             campaign_id,
             account_id=account,
@@ -422,6 +435,7 @@ def replay_small(campaign_id: str) -> Accumulator:
             first=first,
             new_listener=first and not set(link.baseline_track_ids or ()),
             new_track=new_track,
+            cohort=cohort,
         )
     return accumulator
 
