@@ -470,6 +470,7 @@ def same_counters(client: Any, table: str, campaign_id: str, accumulator: Accumu
 
 def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> tuple[str, int, int]:
     """100,000 plays' counters computed in Python, written with BatchWriteItem."""
+    from soundlink.attribution import cohorts
     from soundlink.attribution.rules import MODELS
 
     campaign_id = new_campaign(rng, OWNER, "100,000 plays")
@@ -486,6 +487,8 @@ def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> 
     plays.sort(key=lambda play: (play[0], play[1]))
     seen_listeners: set[str] = set()
     seen_tracks: set[tuple[str, str]] = set()
+    clicked: dict[str, datetime] = {}  # each listener's first click: up to a day before their first play
+    weeks: dict[str, set[int]] = defaultdict(set)
     with localcontext() as context:
         context.prec = DYNAMODB_DIGITS
         for played_at, account, dims, in_baseline in plays:
@@ -501,6 +504,12 @@ def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> 
             new_track = (account, track) not in seen_tracks
             seen_listeners.add(account)
             seen_tracks.add((account, track))
+            click = clicked.setdefault(account, played_at - timedelta(minutes=rng.randrange(1, 1440)))
+            week = cohorts.week_after(click, played_at, 90)  # new_campaign's window
+            cohort = None
+            if week is not None and week not in weeks[account]:
+                cohort = (cohorts.week_start(click), week, not weeks[account])
+                weeks[account].add(week)
             accumulator.play(
                 campaign_id,
                 account_id=account,
@@ -514,6 +523,7 @@ def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> 
                 first=first,
                 new_listener=first and not in_baseline,
                 new_track=new_track,
+                cohort=cohort,
             )
         accumulator.add_to(campaign_id, "STATES", {"state_active": len(seen_listeners)})
     items = accumulator.low_level()
