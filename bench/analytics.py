@@ -240,8 +240,10 @@ class Accumulator:
         first: bool,
         new_listener: bool,
         new_track: bool,
+        cohort: tuple[str, int, bool] | None = None,
     ) -> None:
-        """One attributed play, as Attributor._write counts it."""
+        """One attributed play, as Attributor._write counts it. `cohort`: (the week of the first
+        click, the week after it this play newly marks, whether it is the listener's first week)."""
         from soundlink.attribution.rules import MODELS, bucket
         from soundlink.platform.counters import CLICK_DIMENSIONS, shard_of
 
@@ -267,6 +269,11 @@ class Accumulator:
             self.add_to(
                 campaign_id, f"MODEL#{model}#C{b}#{shard}", {"streams": share, "weighted_streams": share * confidence}
             )
+        if cohort is not None:
+            week_start, week, first_week = cohort
+            if first_week:
+                self.add_to(campaign_id, f"COHORT#{week_start}#ALL#{shard}", {"listeners": 1})
+            self.add_to(campaign_id, f"COHORT#{week_start}#W{week}#{shard}", {"listeners": 1})
 
     def low_level(self) -> list[dict]:
         out = []
@@ -402,6 +409,7 @@ def replay_small(campaign_id: str) -> Accumulator:
     )
     seen_listeners: set[str] = set()
     seen_tracks: set[tuple[str, str]] = set()
+    seen_weeks: dict[str, set[int]] = defaultdict(set)
     for item in attributions:
         account = item.sk.split("#", 2)[2]
         link = ListenerLinkItem.get(*ListenerLinkItem.key(account, campaign_id))
@@ -409,6 +417,11 @@ def replay_small(campaign_id: str) -> Accumulator:
         new_track = (account, item.track_id) not in seen_tracks
         seen_listeners.add(account)
         seen_tracks.add((account, item.track_id))
+        week = None if item.week_after_click is None else int(item.week_after_click)
+        cohort = None
+        if item.cohort_week and week is not None and week not in seen_weeks[account]:
+            cohort = (item.cohort_week, week, not seen_weeks[account])
+            seen_weeks[account].add(week)
         accumulator.play(
             campaign_id,
             account_id=account,
@@ -422,6 +435,7 @@ def replay_small(campaign_id: str) -> Accumulator:
             first=first,
             new_listener=first and not set(link.baseline_track_ids or ()),
             new_track=new_track,
+            cohort=cohort,
         )
     return accumulator
 
@@ -456,6 +470,7 @@ def same_counters(client: Any, table: str, campaign_id: str, accumulator: Accumu
 
 def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> tuple[str, int, int]:
     """100,000 plays' counters computed in Python, written with BatchWriteItem."""
+    from soundlink.attribution import cohorts
     from soundlink.attribution.rules import MODELS
 
     campaign_id = new_campaign(rng, OWNER, "100,000 plays")
@@ -472,6 +487,8 @@ def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> 
     plays.sort(key=lambda play: (play[0], play[1]))
     seen_listeners: set[str] = set()
     seen_tracks: set[tuple[str, str]] = set()
+    clicked: dict[str, datetime] = {}  # each listener's first click: up to a day before their first play
+    weeks: dict[str, set[int]] = defaultdict(set)
     with localcontext() as context:
         context.prec = DYNAMODB_DIGITS
         for played_at, account, dims, in_baseline in plays:
@@ -487,6 +504,12 @@ def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> 
             new_track = (account, track) not in seen_tracks
             seen_listeners.add(account)
             seen_tracks.add((account, track))
+            click = clicked.setdefault(account, played_at - timedelta(minutes=rng.randrange(1, 1440)))
+            week = cohorts.week_after(click, played_at, 90)  # new_campaign's window
+            cohort = None
+            if week is not None and week not in weeks[account]:
+                cohort = (cohorts.week_start(click), week, not weeks[account])
+                weeks[account].add(week)
             accumulator.play(
                 campaign_id,
                 account_id=account,
@@ -500,6 +523,7 @@ def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> 
                 first=first,
                 new_listener=first and not in_baseline,
                 new_track=new_track,
+                cohort=cohort,
             )
         accumulator.add_to(campaign_id, "STATES", {"state_active": len(seen_listeners)})
     items = accumulator.low_level()

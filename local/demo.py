@@ -140,6 +140,10 @@ class Demo:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._created_users = 0
+        # Saves and follows draw from their own generator: the clicks, consents and plays of a
+        # seeded demo stay what they were before the demo measured fans.
+        self._fans_rng = random.Random(hash(self.rng.getstate()))  # noqa: S311 - a simulation, not a secret
+        self._artists: dict[str, list[str]] = {}
 
     # -------------------------------------------------------------- URLs
     @property
@@ -160,7 +164,9 @@ class Demo:
     def setup(self) -> Demo:
         """Owner, the owner's Spotify account and playlist, the connection, the campaign."""
         self.owner = self.cloud.create_owner(self.email, self.password)
-        catalogue = [track["id"] for track in self._emulator("GET", "/_emulator/tracks")["items"]]
+        items = self._emulator("GET", "/_emulator/tracks")["items"]
+        catalogue = [track["id"] for track in items]
+        self._artists = {track["id"]: [a["id"] for a in track.get("artists") or () if a.get("id")] for track in items}
         picked = self.rng.sample(catalogue, 40)
         self.playlist_tracks, self.other_tracks = picked[:12], picked[12:]
         artist = self._emulator(
@@ -174,7 +180,12 @@ class Demo:
         self._connect_owner_spotify(artist["id"])
         created = self._http.post(
             f"{self.api}/campaigns",
-            json={"name": CAMPAIGN_NAME, "playlist": self.playlist["uri"], "attribution_window_days": 14},
+            json={
+                "name": CAMPAIGN_NAME,
+                "playlist": self.playlist["uri"],
+                "attribution_window_days": 14,
+                "measure_fans": True,
+            },
             headers=self.owner.headers,
             timeout=30,
         )
@@ -315,6 +326,8 @@ class Demo:
             for index, track in enumerate(self.rng.sample(self.playlist_tracks[:3] + self.other_tracks, 2))
         ]
         self._emulator("POST", f"/_emulator/users/{user['id']}/plays", history)
+        if self._fans_rng.random() < 0.25:  # saved one of the tracks before the click: never a new save
+            self._library(user["id"], [f"spotify:track:{self._fans_rng.choice(self.playlist_tracks)}"])
         return Listener(user_id=user["id"], user_agent=user_agent, last_play_ms=_now_ms())
 
     def _plays(self, summary: RoundSummary, *, everyone: bool = False) -> None:
@@ -340,6 +353,26 @@ class Demo:
             self._emulator("POST", f"/_emulator/users/{listener.user_id}/plays", plays)
             listener.last_play_ms = plays[-1]["played_at"]
             summary.plays += count
+            self._fan(listener, [play["track_id"] for play in plays if play["track_id"] in self.playlist_tracks])
+
+    def _fan(self, listener: Listener, played: list[str]) -> None:
+        """Some listeners save a campaign track they played, follow its artist or the playlist
+        (the library checks after their plays and at the window's end count them)."""
+        if not played:
+            return
+        track = self._fans_rng.choice(played)
+        uris = []
+        if self._fans_rng.random() < 0.35:
+            uris.append(f"spotify:track:{track}")
+        if self._fans_rng.random() < 0.2 and self._artists.get(track):
+            uris.append(f"spotify:artist:{self._artists[track][0]}")
+        if self._fans_rng.random() < 0.15:
+            uris.append(self.playlist["uri"])
+        if uris:
+            self._library(listener.user_id, uris)
+
+    def _library(self, user_id: str, uris: list[str]) -> None:
+        self._emulator("POST", f"/_emulator/users/{user_id}/library", {"uris": uris})
 
     def _drain(self, summary: RoundSummary) -> None:
         result = self._post("/_local/queues/drain", {"timeout_seconds": 60})

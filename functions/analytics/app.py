@@ -113,6 +113,7 @@ def analytics(
         granularity=granularity,
         compare=compared,
         measure_fans=campaign.measure_fans,
+        window_days=campaign.attribution_window_days,
     )
     body = result.model_dump_json(by_alias=True)
     tag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'

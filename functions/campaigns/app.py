@@ -77,7 +77,10 @@ def list_campaigns(
 ) -> CampaignList:
     page = service().list(owner_id(app), limit=limit, cursor=cursor, status=status)
     base = api_url(app, get_settings())
-    numbers = headlines((c.id, c.attribution_model.value) for c in page.campaigns)
+    numbers = headlines(
+        ((c.id, c.attribution_model.value) for c in page.campaigns),
+        measuring_fans=[c.id for c in page.campaigns if c.measure_fans],
+    )
     return CampaignList(
         campaigns=[
             CampaignListItem(**CampaignOut.of(c, base).model_dump(), headline=Headline(**numbers[c.id]))

@@ -42,6 +42,22 @@ def test_the_demo_moves_every_number_through_the_pipeline(dashboard, demo) -> No
     assert demo.owner.email in demo.banner() and demo.password in demo.banner()
 
 
+def test_the_demo_campaign_measures_fans_and_its_listeners_save_and_follow(dashboard, demo) -> None:
+    body = analytics(dashboard, demo)
+    assert demo.campaign["measure_fans"] is True
+    assert body["fans"] is not None  # its figures move once the library checks run for the demo's listeners
+    assert body["fans"]["cohorts"] == body["cohorts"]
+    [row] = body["cohorts"]  # every demo listener clicked within minutes: one week of first click
+    assert row["listeners"] == body["totals"]["listeners"] >= 1
+    assert row["returned"][0] == row["listeners"] and row["returned"][1:] == [0]  # all within the first week
+    spotify = dashboard.cloud.spotify_url
+    saved = [
+        requests.get(f"{spotify}/_emulator/users/{user_id}/library", timeout=30).json()["total"]
+        for user_id in demo.listeners
+    ]
+    assert sum(saved) >= 1, saved  # the emulator holds saves or follows for the checks to find
+
+
 def test_demo_rounds_run_in_the_background_and_stop_when_asked(local_cloud) -> None:
     demo = Demo(local_cloud, rng=random.Random(7), email="demo-background@example.com").setup()  # noqa: S311
     demo.start(max_rounds=2, interval=(0.05, 0.1))

@@ -638,5 +638,23 @@ def test_fans_are_null_without_the_option_and_not_measured_is_never_zero(api):
         "new_artist_followers": 1,
         "measured_listeners": 2,
         "not_measured_listeners": 1,
-        "cohorts": None,
+        "cohorts": [],  # no counted stream yet: no row
     }
+
+
+def test_cohorts_come_for_every_campaign_and_inside_fans_when_measured(api):
+    rows = {"ALL": 5, "W1": 4, "W2": 2, "W3": 9}  # W3: past a 14-day window's two weeks, not shown
+    for measured in (False, True):
+        campaign = new_campaign(measure_fans=measured)
+        with transaction() as writes:
+            for which, n in rows.items():
+                add_to(writes, campaign.id, f"COHORT#2026-02-23#{which}#{shard_of(which)}", {"listeners": n})
+            add_to(writes, campaign.id, "COHORT#2026-03-02#W2#0", {"listeners": 1})
+            add_to(writes, campaign.id, "COHORT#2026-03-02#W2#5", {"listeners": 1})
+        status, body, _ = api(campaign.id)
+        assert status == 200, body
+        assert body["cohorts"] == [
+            {"week_start": "2026-02-23", "listeners": 5, "returned": [4, 2]},
+            {"week_start": "2026-03-02", "listeners": 0, "returned": [0, 2]},  # shards summed
+        ]
+        assert (body["fans"] or {}).get("cohorts") == (body["cohorts"] if measured else None)

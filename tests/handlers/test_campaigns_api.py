@@ -688,7 +688,46 @@ def test_each_campaign_on_the_list_carries_its_streams_under_its_own_model(api, 
     assert status == 200
     headlines = {item["id"]: item["headline"] for item in body["campaigns"]}
     for model, campaign_id in made.items():
-        assert headlines[campaign_id] == {"clicks": 7, "listeners": 3, "streams": models[model]}, model
+        assert headlines[campaign_id] == {"clicks": 7, "listeners": 3, "streams": models[model], "fans": None}, model
+
+
+def test_the_list_carries_fans_figures_only_for_campaigns_measuring_them(api, aws):
+    from soundlink.platform.counters import add_to
+    from soundlink.platform.settings import get_settings
+    from soundlink.platform.tables import bind_tables
+    from soundlink.platform.transactions import transaction
+
+    bind_tables(get_settings())
+    plain = create(api)["id"]
+    waiting = create(api, measure_fans=True)["id"]  # nobody measured yet: null figures, not zeros
+    measured = create(api, measure_fans=True)["id"]
+    fans = {"new_saves": 2, "new_artist_followers": 1, "fans_measured": 3, "fans_not_measured": 1}
+    for campaign_id in (plain, measured):
+        with transaction() as writes:
+            add_to(writes, campaign_id, "TOTAL#1", {"clicks": 4, **fans})
+            add_to(writes, campaign_id, "TOTAL#6", {"new_saves": 1, "fans_measured": 1})
+    with transaction() as writes:
+        add_to(writes, waiting, "TOTAL#2", {"fans_not_measured": 2})
+
+    status, body, _ = api("GET", "/campaigns")
+
+    assert status == 200
+    found = {item["id"]: item["headline"]["fans"] for item in body["campaigns"]}
+    assert found[plain] is None
+    assert found[waiting] == {
+        "new_saves": None,
+        "new_playlist_followers": None,
+        "new_artist_followers": None,
+        "measured_listeners": 0,
+        "not_measured_listeners": 2,
+    }
+    assert found[measured] == {
+        "new_saves": 3,
+        "new_playlist_followers": 0,
+        "new_artist_followers": 1,
+        "measured_listeners": 4,
+        "not_measured_listeners": 1,
+    }
 
 
 def test_measure_fans_is_off_by_default_stored_and_patchable(api, aws):

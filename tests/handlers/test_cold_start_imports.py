@@ -296,6 +296,7 @@ SOUNDLINK = {
     "campaigns": (
         "analytics.report",
         "analytics.schemas",
+        "attribution.cohorts",
         "attribution.rules",
         "campaigns.campaign",
         "campaigns.items",
@@ -319,6 +320,7 @@ SOUNDLINK = {
         "analytics.export",
         "analytics.report",
         "analytics.schemas",
+        "attribution.cohorts",
         "attribution.rules",
         "campaigns.campaign",
         "campaigns.items",
@@ -334,6 +336,7 @@ SOUNDLINK = {
         "platform.transactions",
     ),
     "attribute": (
+        "attribution.cohorts",
         "attribution.fans",
         "attribution.fans_jobs",
         "attribution.playlists",

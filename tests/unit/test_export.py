@@ -47,6 +47,8 @@ def attribution(
     context_uri: str | None = "spotify:playlist:37i9dQZF1DXcBWIGoYBM5M",
     confidence: float = 0.7,
     reasons: str = "playlist_track_no_context clicked_within_1d",
+    cohort_week: str | None = None,
+    week_after_click: int | None = None,
 ) -> AttributionItem:
     """An attribution as soundlink.attribution.service writes it."""
     played_iso = played_at.isoformat(timespec="milliseconds")
@@ -65,6 +67,8 @@ def attribution(
         confidence=confidence,
         reasons=reasons,
         credit={"last_touch": 1.0, "first_touch": 0.0, "linear": 0.5, "time_decay": 0.25},
+        cohort_week=cohort_week,
+        week_after_click=week_after_click,
     )
     item.save()
     return item
@@ -116,6 +120,14 @@ def test_header_once_then_one_row_per_attribution_in_order(tables):
         "a track of the playlist, played from nowhere Spotify names; within a day of the click"
     )
     assert [float(first[f"credit_{model}"]) for model in MODELS] == [1.0, 0.0, 0.5, 0.25]
+
+
+def test_each_row_names_its_cohort_week_and_the_week_after_the_click(tables):
+    attribution("acct-old", T0)  # written before cohorts were kept: empty cells, not zeros
+    attribution("acct-new", T0 + timedelta(days=9), cohort_week="2026-02-23", week_after_click=2)
+    table = [dict(zip(COLUMNS, row, strict=True)) for row in rows(export_csv(CAMPAIGN, cursor=None)[0])[1:]]
+    assert [(row["cohort_week"], row["week_after_click"]) for row in table] == [("", ""), ("2026-02-23", "2")]
+    assert COLUMNS[-2:] == ("cohort_week", "week_after_click")  # new columns last: existing ones keep their place
 
 
 def test_an_empty_campaign_is_the_header_alone(tables):

@@ -1,7 +1,9 @@
 """GET /campaigns/{id}/export.csv: every attributed play of a campaign, RFC 4180.
 
 Each row's reasons are in codes (`reasons`) and in words
-(`reasons_in_words`). Rows are read page by page from the campaign's attributions; a part stops
+(`reasons_in_words`); `cohort_week` and `week_after_click` place the play in
+the cohort table (empty for plays attributed before cohorts were kept, and
+for weeks past the table). Rows are read page by page from the campaign's attributions; a part stops
 before Lambda's response limit and names where the next part starts
 (X-Next-Cursor). Listeners appear only as a pseudonym: an HMAC, with a
 per-deployment secret (Secrets Manager), of the campaign and its stored
@@ -37,6 +39,8 @@ COLUMNS = (
     "reasons",
     "reasons_in_words",
     *(f"credit_{model}" for model in MODELS),
+    "cohort_week",
+    "week_after_click",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -100,6 +104,8 @@ def export_csv(
                 _cell(item.reasons),
                 _cell(reasons_in_words(item.reasons)),
                 *(credit.get(model, 0) for model in MODELS),
+                item.cohort_week or "",
+                "" if item.week_after_click is None else int(item.week_after_click),
             ]
         )
         # The limit is on the UTF-8 response, not on characters (track names are often not Latin).

@@ -8,7 +8,7 @@ last poll — plus the playlist's state. Its cost grows with the date range
 number of clicks or plays.
 
 Whole-campaign figures: totals, models, histogram, top tracks, breakdowns,
-listener states. Range figures: the series.
+listener states, fans, cohorts. Range figures: the series.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from itertools import chain
 from soundlink.analytics.schemas import (
     Analytics,
     BreakdownRow,
+    Cohort,
     Compared,
     DataQuality,
     Fans,
@@ -31,6 +32,7 @@ from soundlink.analytics.schemas import (
     TopTrack,
     Totals,
 )
+from soundlink.attribution import cohorts
 from soundlink.attribution.rules import CONFIDENCE_BUCKETS, MODELS
 from soundlink.platform.counters import CLICK_DIMENSIONS, COUNTER_SHARDS, campaign_key
 from soundlink.platform.tables import CounterItem, PlaylistStateItem
@@ -119,7 +121,23 @@ def totals_of(campaign_id: str, *, model: str, min_confidence: float) -> tuple[T
     )
 
 
-def fans_of(summed: Mapping[str, Decimal]) -> Fans:
+def cohorts_of(campaign_id: str, window_days: int) -> list[Cohort]:
+    """The cohort table from the COHORT# counters (one Query: cohort weeks x weeks x shards items),
+    oldest week first; each row as wide as the campaign's window reaches (cohorts.weeks_of)."""
+    width = cohorts.weeks_of(window_days)
+    rows: dict[str, Cohort] = {}
+    for name, items in _group(_query(campaign_id, cohorts.PREFIX)).items():
+        _, week_start, which = name.split("#")
+        row = rows.setdefault(week_start, Cohort(week_start=week_start, listeners=0, returned=[0] * width))
+        count = int(_sum(items)["listeners"])
+        if which == cohorts.ALL:
+            row.listeners = count
+        elif which.startswith("W") and which[1:].isdigit() and 1 <= int(which[1:]) <= width:
+            row.returned[int(which[1:]) - 1] = count
+    return [rows[week] for week in sorted(rows)]
+
+
+def fans_of(summed: Mapping[str, Decimal], cohort_rows: list[Cohort] | None = None) -> Fans:
     """The campaign's fans from its TOTAL shards: null figures when no listener was measured."""
     measured = int(summed["fans_measured"])
 
@@ -132,6 +150,7 @@ def fans_of(summed: Mapping[str, Decimal]) -> Fans:
         new_artist_followers=figure("new_artist_followers"),
         measured_listeners=measured,
         not_measured_listeners=int(summed["fans_not_measured"]),
+        cohorts=cohort_rows,
     )
 
 
@@ -282,8 +301,10 @@ def campaign_analytics(
     granularity: str,
     compare: Iterable[tuple[str, str]] = (),
     measure_fans: bool = False,
+    window_days: int = 14,
 ) -> Analytics:
     totals, models = totals_of(campaign_id, model=model, min_confidence=min_confidence)
+    cohort_rows = cohorts_of(campaign_id, window_days)
     states = _get(campaign_id, "STATES")
     poll = _get(campaign_id, "POLL")
     try:
@@ -316,13 +337,18 @@ def campaign_analytics(
             playlist_reason=playlist.reason if playlist else None,
             last_successful_poll=poll.last_polled_at if poll else None,
         ),
-        fans=fans_of(_sum(_query(campaign_id, "TOTAL#"))) if measure_fans else None,
+        fans=fans_of(_sum(_query(campaign_id, "TOTAL#")), cohort_rows) if measure_fans else None,
+        cohorts=cohort_rows,
     )
 
 
-def headlines(campaigns: Iterable[tuple[str, str]]) -> dict[str, dict[str, float]]:
-    """{campaign id: {clicks, listeners, streams}} for (campaign id, model) pairs, from their
-    TOTAL shards in BatchGetItem calls (100 keys each): no Query per campaign, never a Scan."""
+def headlines(
+    campaigns: Iterable[tuple[str, str]], *, measuring_fans: Iterable[str] = ()
+) -> dict[str, dict[str, object]]:
+    """{campaign id: {clicks, listeners, streams, fans}} for (campaign id, model) pairs, from their
+    TOTAL shards in BatchGetItem calls (100 keys each): no Query per campaign, never a Scan.
+    `fans` (the Fans figures without cohorts) for the campaigns in `measuring_fans`, else None."""
+    with_fans = set(measuring_fans)
     wanted = list(campaigns)
     keys = [(campaign_key(cid), f"TOTAL#{shard}") for cid, _ in wanted for shard in range(COUNTER_SHARDS)]
     by_campaign: dict[str, list[CounterItem]] = defaultdict(list)
@@ -335,5 +361,6 @@ def headlines(campaigns: Iterable[tuple[str, str]]) -> dict[str, dict[str, float
             "clicks": int(summed["clicks"]),
             "listeners": int(summed["listeners"]),
             "streams": round(float(summed[f"streams_{model}"]), 3),
+            "fans": fans_of(summed).model_dump(exclude={"cohorts"}) if campaign_id in with_fans else None,
         }
     return found

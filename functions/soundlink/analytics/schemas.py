@@ -77,6 +77,17 @@ class DataQuality(BaseModel):
     last_successful_poll: datetime | None
 
 
+class Cohort(BaseModel):
+    """Listeners whose first click fell in one week, and in which weeks after it they came back."""
+
+    week_start: str = Field(description="Monday (UTC, YYYY-MM-DD) of the week of these listeners' first click")
+    listeners: int = Field(description="Listeners of this week with at least one counted stream")
+    returned: list[int] = Field(
+        description="returned[0]: of them, those with a counted stream within 7 days after their first click; "
+        "returned[1]: 8 to 14 days after; ... as far as the campaign's window reaches"
+    )
+
+
 class Fans(BaseModel):
     """Saves and follows the campaign made (people counted once each). A figure is null where
     nothing was measured (no listener gave the library scopes): never a zero."""
@@ -86,7 +97,9 @@ class Fans(BaseModel):
     new_artist_followers: int | None
     measured_listeners: int = Field(description="Listeners whose library Soundlink could check")
     not_measured_listeners: int = Field(description="Listeners who connected without the library scopes")
-    cohorts: list[dict] | None = Field(None, description="Who came back, per week of first click (null: not yet)")
+    cohorts: list[Cohort] | None = Field(
+        None, description="Who came back, per week of first click (the same rows as the analytics' cohorts)"
+    )
 
 
 class Analytics(BaseModel):
@@ -106,5 +119,10 @@ class Analytics(BaseModel):
     listener_states: dict[str, int]
     data_quality: DataQuality
     fans: Fans | None = Field(None, description="null when the campaign does not measure fans")
+    cohorts: list[Cohort] = Field(
+        default_factory=list,
+        description="Who came back, per week of first click, oldest first: counted for every campaign "
+        "(streams need no library scopes); also in fans.cohorts when the campaign measures fans",
+    )
 
     model_config = {"populate_by_name": True}

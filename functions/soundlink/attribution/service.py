@@ -130,7 +130,8 @@ class Attributor:
         matched = set(credited)
         for owner_id, entries in sorted(by_owner.items()):
             fresh = self._not_yet_written(owner_id, entries)
-            for index, count in write_coalesced(fresh, owner_id, links, playlists).items():
+            windows = {cid: campaign.attribution_window_days for cid, campaign in campaigns.items()}
+            for index, count in write_coalesced(fresh, owner_id, links, playlists, windows).items():
                 written[index] += count
         for index in matched:
             if index not in outcomes:

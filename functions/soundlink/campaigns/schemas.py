@@ -248,12 +248,24 @@ class CampaignOut(BaseModel):
         )
 
 
+class FansHeadline(BaseModel):
+    """Saves and follows the campaign made (people counted once each); a figure is null while no
+    listener's library could be checked, never a zero."""
+
+    new_saves: int | None
+    new_playlist_followers: int | None
+    new_artist_followers: int | None
+    measured_listeners: int
+    not_measured_listeners: int
+
+
 class Headline(BaseModel):
     """A campaign's numbers at a glance (the campaigns list)."""
 
     clicks: int
     listeners: int
     streams: float = Field(description="Plays credited to the campaign under its own model")
+    fans: FansHeadline | None = Field(None, description="null when the campaign does not measure fans")
 
 
 class CampaignListItem(CampaignOut):

@@ -244,6 +244,7 @@ class ListenerLinkItem(_DataTable):
     state = UnicodeAttribute(null=True)  # the listener's state as the campaign's STATES counter has it
     # Fans measured for this link: the poll before the window closes queues its end check, once.
     fans_end_due = BooleanAttribute(null=True)
+    cohort_weeks = NumberSetAttribute(null=True)  # weeks after the first click with a counted stream
 
     @staticmethod
     def key(account_id: str, campaign_id: str) -> tuple[str, str]:
@@ -349,6 +350,8 @@ class AttributionItem(_DataTable):
     confidence = NumberAttribute()
     reasons = UnicodeAttribute()  # space-separated reason codes (soundlink/attribution/rules.py)
     credit = MapAttribute()  # model -> share of the play
+    cohort_week = UnicodeAttribute(null=True)  # Monday of the listener's first click (attribution/cohorts.py)
+    week_after_click = NumberAttribute(null=True)  # 1: within 7 days of it, 2: the next 7, ...
 
     @staticmethod
     def key(campaign_id: str, played_at_iso: str, account_id: str) -> tuple[str, str]:

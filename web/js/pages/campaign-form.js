@@ -98,6 +98,7 @@ function fill(form, campaign) {
   form.elements.attribution_model.value = campaign.attribution_model ?? "last_touch";
   form.elements.starts_at.value = toLocalInput(campaign.starts_at);
   form.elements.ends_at.value = toLocalInput(campaign.ends_at);
+  form.elements.measure_fans.checked = Boolean(campaign.measure_fans);
 }
 
 function read(form) {
@@ -110,6 +111,7 @@ function read(form) {
     attribution_model: form.elements.attribution_model.value,
     starts_at: form.elements.starts_at.value,
     ends_at: form.elements.ends_at.value,
+    measure_fans: form.elements.measure_fans.checked,
   };
 }
 
@@ -138,6 +140,7 @@ function newCampaign(draft) {
   if (draft.presented_by) body.presented_by = draft.presented_by;
   if (draft.starts_at) body.starts_at = fromLocalInput(draft.starts_at);
   if (draft.ends_at) body.ends_at = fromLocalInput(draft.ends_at);
+  if (draft.measure_fans) body.measure_fans = true;
   return body;
 }
 
@@ -155,6 +158,9 @@ export function changesOf(original, draft) {
   if (draft.destination_url !== shownDestination) changes.destination_url = draft.destination_url || null;
   for (const name of ["starts_at", "ends_at"]) {
     if (draft[name] !== toLocalInput(original[name])) changes[name] = fromLocalInput(draft[name]);
+  }
+  if (draft.measure_fans !== undefined && draft.measure_fans !== Boolean(original.measure_fans)) {
+    changes.measure_fans = draft.measure_fans;
   }
   return changes;
 }

@@ -5,6 +5,7 @@ import { archiveCampaign, campaignAnalytics, campaignExport, getCampaign } from 
 import { renderBreakdown } from "../campaign/breakdowns.js";
 import { renderCompare, renderComparePicker } from "../campaign/compare.js";
 import { renderConfidence } from "../campaign/confidence.js";
+import { renderFans } from "../campaign/fans.js";
 import { analyticsParams, fillConfidenceOptions, rangeProblem, syncControls } from "../campaign/controls.js";
 import { renderFunnel, renderKpis } from "../campaign/kpis.js";
 import { modelName } from "../campaign/labels.js";
@@ -129,6 +130,7 @@ export function renderCampaign(main, { params }) {
     const min = Number(data.min_confidence ?? 0).toFixed(1);
     ui.modelNote.textContent = `${modelName(data.model)} · confidence ${min} or more · whole campaign`;
     section("verdict", () => renderVerdict(ui, data));
+    section("fans", () => renderFans(ui, data));
     section("quality", showQuality);
     section("kpis", () => renderKpis(ui.kpis, data.totals));
     section("funnel", () => renderFunnel(ui.funnel, data.totals, ui.funnelStreams));
