@@ -205,8 +205,7 @@ class Accumulator:
         from soundlink.platform.counters import counter_sort_keys, shard_of
 
         shard = shard_of(event_id)
-        keys = counter_sort_keys(at, dimensions, shard) + [f"{name}#{shard}" for name in also]
-        for key in keys:
+        for key in counter_sort_keys(at, dimensions, shard, also):
             self.add_to(campaign_id, key, counts)
 
     def add_to(self, campaign_id, sort_key, counts, *, labels=None) -> None:  # type: ignore[no-untyped-def]
@@ -243,7 +242,7 @@ class Accumulator:
     ) -> None:
         """One attributed play, as Attributor._write counts it."""
         from soundlink.attribution.rules import MODELS, bucket
-        from soundlink.platform.counters import CLICK_DIMENSIONS, shard_of
+        from soundlink.platform.counters import CLICK_DIMENSIONS, day_scoped, shard_of
 
         event_id = f"{account_id}#{played_at.isoformat(timespec='milliseconds')}"
         shard = shard_of(event_id)
@@ -258,14 +257,16 @@ class Accumulator:
         self.add_counts(campaign_id, played_at, counts, event_id=event_id, dimensions=dims, also=(f"CONF#{b}",))
         self.add_to(
             campaign_id,
-            f"TRACK#{track_id}#{shard}",
+            day_scoped(played_at, f"TRACK#{track_id}#{shard}"),
             {"attributed_plays": 1, "listeners": int(new_track)},
             labels={"track_name": track_name[:300], "track_artists": artists[:500]},
         )
         for model in MODELS:
             share = credit.get(model, 0.0)
             self.add_to(
-                campaign_id, f"MODEL#{model}#C{b}#{shard}", {"streams": share, "weighted_streams": share * confidence}
+                campaign_id,
+                day_scoped(played_at, f"MODEL#{model}#C{b}#{shard}"),
+                {"streams": share, "weighted_streams": share * confidence},
             )
 
     def low_level(self) -> list[dict]:

@@ -5,8 +5,8 @@ One DynamoDB transaction per group of plays holds, for each play, its guard
 changes nothing) and one attribution per matched campaign; once per campaign,
 the link's update (the listener's first attribution and the tracks credited
 so far, conditional on what was read); and once per counter item, the sum of
-what the plays add to it (total, hour, day, click dimensions, confidence
-bucket, track, each model's credit). A group that would pass DynamoDB's 100
+what the plays add to it (total, hour, day, and per UTC day the click
+dimensions, confidence bucket, track and each model's credit). A group that would pass DynamoDB's 100
 items per transaction is split, oldest plays first. A refused guard or
 attribution means that play was written before: it is dropped from the group
 and the rest written again.
@@ -24,7 +24,7 @@ from pynamodb.exceptions import TransactWriteError
 from soundlink.attribution import rules
 from soundlink.attribution.plays import PlayMessage, listener_key
 from soundlink.campaigns.campaign import Campaign
-from soundlink.platform.counters import CLICK_DIMENSIONS, Tally, shard_of
+from soundlink.platform.counters import CLICK_DIMENSIONS, Tally, day_scoped, shard_of
 from soundlink.platform.tables import AttributionItem, ListenerItem, ListenerLinkItem, PlayGuardItem
 from soundlink.platform.transactions import failed_conditions, transaction
 
@@ -151,7 +151,7 @@ def _plan(
             tally.add_event(campaign_id, play.played_at, counts, shard=shard, dimensions=dims, also=(f"CONF#{bucket}",))
             tally.add(
                 campaign_id,
-                f"TRACK#{play.track_id}#{shard}",
+                day_scoped(play.played_at, f"TRACK#{play.track_id}#{shard}"),
                 {"attributed_plays": 1, "listeners": int(new_track)},
                 labels={"track_name": (play.track_name or "")[:300], "track_artists": ", ".join(play.artists)[:500]},
             )
@@ -159,7 +159,7 @@ def _plan(
                 share = match.credit.get(model, 0.0)
                 tally.add(
                     campaign_id,
-                    f"MODEL#{model}#C{bucket}#{shard}",
+                    day_scoped(play.played_at, f"MODEL#{model}#C{bucket}#{shard}"),
                     {"streams": share, "weighted_streams": share * match.confidence},
                 )
     moved = {cid for cid, link in links.items() if first_at.get(cid) != link.first_attributed_at} | set(new_tracks)
