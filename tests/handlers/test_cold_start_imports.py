@@ -286,8 +286,10 @@ SOUNDLINK = {
         "tracking.visitors",
     ),
     "campaigns": (
+        "analytics.ranges",
         "analytics.report",
         "analytics.schemas",
+        "analytics.zoned",
         "attribution.rules",
         "campaigns.campaign",
         "campaigns.items",
@@ -309,8 +311,10 @@ SOUNDLINK = {
     ),
     "analytics": (
         "analytics.export",
+        "analytics.ranges",
         "analytics.report",
         "analytics.schemas",
+        "analytics.zoned",
         "attribution.rules",
         "campaigns.campaign",
         "campaigns.items",
