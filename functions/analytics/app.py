@@ -150,9 +150,17 @@ def analytics(
 def export(
     campaign_id: str,
     cursor: Annotated[str | None, Query(max_length=2048, description="X-Next-Cursor of the previous part")] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from", description="Plays from (default: all)")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to", description="Plays before (default: all)")] = None,
 ) -> Response[str]:
     campaign = campaigns().get(owner_id(app), campaign_id)
-    body, next_cursor = export_csv(campaign.id, cursor=cursor, secret=_export_secret(), max_bytes=MAX_EXPORT_BYTES)
+    _plausible(start, "from")
+    _plausible(end, "to")
+    if start and end and start >= end:
+        raise BadRequest(f"from must be earlier than to (from {start.isoformat()}, to {end.isoformat()})")
+    body, next_cursor = export_csv(
+        campaign.id, cursor=cursor, secret=_export_secret(), max_bytes=MAX_EXPORT_BYTES, start=start, end=end
+    )
     headers = {
         "Content-Disposition": f'attachment; filename="soundlink-{campaign.slug}.csv"',
         "Cache-Control": "no-store",
