@@ -72,7 +72,16 @@ ROWS: tuple[Row, ...] = (
         "reported",
     ),
     Row("listeners followed at the 5-minute cadence", ("listeners_followed_at_5min",), "reported"),
-    Row("analytics reads, 100 vs 100,000 plays", ("analytics_reads_100_plays", "analytics_reads_100k_plays"), "equal"),
+    Row(
+        "analytics reads, 100 vs 100,000 plays: whole campaign",
+        ("analytics_reads_100_plays", "analytics_reads_100k_plays"),
+        "equal",
+    ),
+    Row(
+        "analytics reads, 100 vs 100,000 plays: 7 days",
+        ("analytics_reads_7d_100_plays", "analytics_reads_7d_100k_plays"),
+        "equal",
+    ),
     *(
         Row(
             f"cold start `{name}`: init / with its first request (ratio to bare boto3)",

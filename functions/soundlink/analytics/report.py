@@ -1,11 +1,11 @@
 """Campaign analytics from the pre-aggregated counters alone (never raw clicks or plays).
 
-One request reads a fixed set of the campaign's counter groups — totals,
-model credit per confidence bucket, the confidence histogram, tracks,
-breakdown values, the hours of the chosen range, listener states and the
-last poll — plus the playlist's state. Its cost grows with the date range
-(and the number of distinct tracks and breakdown values), never with the
-number of clicks or plays.
+One request reads a fixed set of the campaign's counter groups — the days of
+the range (their totals, model credit per confidence bucket, confidence
+buckets, tracks and breakdown values), the hours at its ends, the same for
+the previous period, listener states and the last poll — plus the playlist's
+state. Its cost grows with the days of the range and the distinct tracks and
+breakdown values of those days, never with the number of clicks or plays.
 
 The range (from/to) bounds every figure: totals, the previous period's totals
 (the same length just before), series, top tracks, breakdowns, models and the
