@@ -10,7 +10,10 @@ DynamoDB counts it (attribute names + values; numbers about one byte per two
 digits), from which the read units are estimated (4 KB units, halved for
 eventually consistent reads). moto pages a Query at 1 MB like DynamoDB, so a
 counter range that outgrows a page costs another request here too.
-Two ranges: the default (30 days, day points) and 2 days of hour points.
+Three ranges: the default (the whole campaign: created 60 days ago, plays over
+the last 30), 7 days of day points in Europe/Paris (from hour counters), and
+2 days of hour points. The 100,000-play campaign has more tracks (100 vs 20),
+referrers (40 vs 5) and countries (20 vs 6) than the 100-play one.
 
 How the counters are built:
 - 100 plays: the real pipeline. Campaign stored by DynamoCampaignRepository,
@@ -26,9 +29,9 @@ How the counters are built:
   browsers/countries per listener, confidences over all 10 buckets, credit
   under the 4 models, a fifth of the plays shared with a sibling campaign so
   credits are fractional) the same keys are built as Attributor._write builds
-  them: soundlink.platform.counters.counter_sort_keys (TOTAL, HOUR, DIM per click
-  dimension) with the shard from counters.shard_of(event id "{account}#{played
-  at, ms}"), plus CONF#{bucket}, TRACK#{track} (name and artists set) and
+  them: soundlink.platform.counters.counter_sort_keys (TOTAL, HOUR, DAY, and per
+  day a DIM per click dimension) with the shard from counters.shard_of(event id "{account}#{played
+  at, ms}"), plus per day CONF#{bucket}, TRACK#{track} (name and artists set) and
   MODEL#{model}#C{bucket} on the same shard; the same counts (attributed
   plays, first attribution of the listener, of the listener on the track, new
   listeners, credit per model and credit x confidence), zeros skipped as
@@ -80,6 +83,10 @@ DEVICES = ["mobile", "desktop", "tablet"]
 BROWSERS = ["Mobile Safari", "Chrome Mobile", "Chrome", "Firefox"]
 OSES = ["iOS", "Android", "Windows", "Mac OS X"]
 COUNTRIES = ["US", "GB", "DE", "FR", "BR", "JP"]
+# The 100,000-play campaign has more of each, so that flat reads mean something.
+BIG_TRACKS = [f"{i:03d}benchTrack{'y' * 9}{i:03d}"[:22] for i in range(100)]
+BIG_REFERRERS = [*REFERRERS, *(f"site{i}.example" for i in range(35))]
+BIG_COUNTRIES = [*COUNTRIES, "IT", "ES", "NL", "SE", "PL", "MX", "CA", "AU", "IN", "KR", "AR", "CL", "NO", "FI"]
 READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
 DYNAMODB_DIGITS = 38
 
@@ -205,8 +212,7 @@ class Accumulator:
         from soundlink.platform.counters import counter_sort_keys, shard_of
 
         shard = shard_of(event_id)
-        keys = counter_sort_keys(at, dimensions, shard) + [f"{name}#{shard}" for name in also]
-        for key in keys:
+        for key in counter_sort_keys(at, dimensions, shard, also):
             self.add_to(campaign_id, key, counts)
 
     def add_to(self, campaign_id, sort_key, counts, *, labels=None) -> None:  # type: ignore[no-untyped-def]
@@ -245,7 +251,7 @@ class Accumulator:
         """One attributed play, as Attributor._write counts it. `cohort`: (the week of the first
         click, the week after it this play newly marks, whether it is the listener's first week)."""
         from soundlink.attribution.rules import MODELS, bucket
-        from soundlink.platform.counters import CLICK_DIMENSIONS, shard_of
+        from soundlink.platform.counters import CLICK_DIMENSIONS, day_scoped, shard_of
 
         event_id = f"{account_id}#{played_at.isoformat(timespec='milliseconds')}"
         shard = shard_of(event_id)
@@ -260,14 +266,16 @@ class Accumulator:
         self.add_counts(campaign_id, played_at, counts, event_id=event_id, dimensions=dims, also=(f"CONF#{b}",))
         self.add_to(
             campaign_id,
-            f"TRACK#{track_id}#{shard}",
+            day_scoped(played_at, f"TRACK#{track_id}#{shard}"),
             {"attributed_plays": 1, "listeners": int(new_track)},
             labels={"track_name": track_name[:300], "track_artists": artists[:500]},
         )
         for model in MODELS:
             share = credit.get(model, 0.0)
             self.add_to(
-                campaign_id, f"MODEL#{model}#C{b}#{shard}", {"streams": share, "weighted_streams": share * confidence}
+                campaign_id,
+                day_scoped(played_at, f"MODEL#{model}#C{b}#{shard}"),
+                {"streams": share, "weighted_streams": share * confidence},
             )
         if cohort is not None:
             week_start, week, first_week = cohort
@@ -331,16 +339,16 @@ def new_campaign(rng: random.Random, owner: str, name: str, *, window_days: int 
     return campaign_id
 
 
-def click_dimensions(rng: random.Random) -> dict[str, str]:
+def click_dimensions(rng: random.Random, *, big: bool = False) -> dict[str, str]:
     return {
-        "referrer": rng.choice(REFERRERS),
+        "referrer": rng.choice(BIG_REFERRERS if big else REFERRERS),
         "utm_source": rng.choice(UTM_SOURCES),
         "utm_medium": rng.choice(UTM_MEDIUMS),
         "utm_campaign": rng.choice(UTM_CAMPAIGNS),
         "device": rng.choice(DEVICES),
         "browser": rng.choice(BROWSERS),
         "os": rng.choice(OSES),
-        "country": rng.choice(COUNTRIES),
+        "country": rng.choice(BIG_COUNTRIES if big else COUNTRIES),
     }
 
 
@@ -476,7 +484,7 @@ def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> 
     campaign_id = new_campaign(rng, OWNER, "100,000 plays")
     accumulator = Accumulator()
     listeners = [
-        (f"big-listener-{n:05d}", click_dimensions(rng), rng.random() < 0.3)  # 30%: baseline had a campaign track
+        (f"big-listener-{n:05d}", click_dimensions(rng, big=True), rng.random() < 0.3)  # 30%: baseline had one
         for n in range(BIG_LISTENERS)
     ]
     plays = []
@@ -492,7 +500,7 @@ def big_campaign(rng: random.Random, now: datetime, client: Any, table: str) -> 
     with localcontext() as context:
         context.prec = DYNAMODB_DIGITS
         for played_at, account, dims, in_baseline in plays:
-            track = rng.choice(TRACKS)
+            track = rng.choice(BIG_TRACKS)
             if rng.random() < 0.2:  # shared with a sibling campaign of the owner
                 this_last, this_first = rng.random() < 0.5, rng.random() < 0.5
                 decay = rng.uniform(0.05, 0.95)
@@ -611,8 +619,11 @@ def main(*, smoke: bool = False) -> None:
         with Counting() as counting:
             analytics(small_id, {})  # warm-up: the container's first request binds the tables
             listing("owner-of-10")
+            today = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+            week = {"from": (today - timedelta(days=7)).isoformat(), "to": today.isoformat()}
             ranges = {
-                "30 days, day points (default)": {},
+                "whole campaign, day points (default)": {},
+                "7 days, day points in Europe/Paris": {**week, "tz": "Europe/Paris"},
                 "2 days, hour points": {"granularity": "hour"},
             }
             results = {label: (analytics(small_id, q), analytics(big_id, q)) for label, q in ranges.items()}
@@ -645,10 +656,13 @@ def main(*, smoke: bool = False) -> None:
     print("\nGET /campaigns?limit=100: DynamoDB reads (headline numbers from TOTAL shards by BatchGetItem)")
     for n, (reads, listed) in lists.items():
         print(f"  {n:3d} campaigns ({listed} listed)   {reads.line()}")
-    small, big = results["30 days, day points (default)"]
+    small, big = results["whole campaign, day points (default)"]
     record("analytics_reads_100_plays", small.total)
     record("analytics_reads_100k_plays", big.total)
     record("analytics_read_units_100k_plays", round(big.units, 1))
+    small_week, big_week = results["7 days, day points in Europe/Paris"]
+    record("analytics_reads_7d_100_plays", small_week.total)
+    record("analytics_reads_7d_100k_plays", big_week.total)
     record("campaign_list_reads", lists[10][0].total)
     record("campaign_list_read_units", round(lists[10][0].units, 1))
     print(f"\n(total {time.perf_counter() - started:.0f} s)")

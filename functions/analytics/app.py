@@ -16,6 +16,7 @@ from pydantic import AwareDatetime
 from soundlink.analytics.export import MAX_EXPORT_BYTES, export_csv
 from soundlink.analytics.report import MAX_POINTS, campaign_analytics
 from soundlink.analytics.schemas import Analytics
+from soundlink.analytics.zoned import zone_of
 from soundlink.attribution.rules import CONFIDENCE_BUCKETS
 from soundlink.campaigns.campaign import AttributionModel
 from soundlink.campaigns.repository import DynamoCampaignRepository
@@ -28,7 +29,7 @@ from soundlink.platform.tables import bind_tables
 
 app = make_resolver()
 MAX_COMPARED = 5
-DEFAULT_RANGE = {"hour": timedelta(days=2), "day": timedelta(days=30)}
+DEFAULT_HOURS = timedelta(days=2)  # hour points: the last two days (or the campaign's life, if shorter)
 
 
 @lru_cache(maxsize=1)
@@ -57,16 +58,25 @@ def _plausible(value: datetime | None, name: str) -> None:
         )
 
 
-def _range(start: datetime | None, end: datetime | None, granularity: str) -> tuple[datetime, datetime]:
+def _range(
+    start: datetime | None, end: datetime | None, granularity: str, began: datetime
+) -> tuple[datetime, datetime]:
+    """[from, to) asked, or by default the campaign's start (`began`) to the end of the current hour,
+    no longer than the granularity allows."""
     _plausible(start, "from")
     _plausible(end, "to")
     if end is None:
         # The end of the current hour: the answer (and its ETag) stays the same until data changes.
         end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     end = end.astimezone(UTC)
-    start = (start or end - DEFAULT_RANGE[granularity]).astimezone(UTC)
+    if start is None:
+        step = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
+        longest = DEFAULT_HOURS if granularity == "hour" else step * MAX_POINTS["day"]
+        start = max(began.astimezone(UTC).replace(minute=0, second=0, microsecond=0), end - longest)
+        start = min(start, end - timedelta(hours=1))  # a clock ahead of this one: still one hour
+    start = start.astimezone(UTC)
     if start >= end:
-        raise BadRequest("from must be earlier than to")
+        raise BadRequest(f"from must be earlier than to (from {start.isoformat()}, to {end.isoformat()})")
     step = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
     if (end - start) / step > MAX_POINTS[granularity]:
         longest = "7 days" if granularity == "hour" else "400 days"
@@ -86,9 +96,16 @@ def analytics(
     campaign_id: str,
     model: Annotated[AttributionModel | None, Query(description="Credit model; the campaign's own by default")] = None,
     min_confidence: Annotated[float, Query(ge=0, le=0.9, description="0.0, 0.1, ... 0.9")] = 0.0,
-    start: Annotated[AwareDatetime | None, Query(alias="from", description="Series start (default: 30 days)")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to", description="Series end (default: now)")] = None,
+    start: Annotated[
+        AwareDatetime | None,
+        Query(alias="from", description="Start of the range every figure counts (default: the campaign's start)"),
+    ] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to", description="End, exclusive (default: now)")] = None,
     granularity: Annotated[str, Query(pattern="^(hour|day)$")] = "day",
+    tz: Annotated[
+        str | None,
+        Query(max_length=64, description="IANA time zone of day points (ranges up to 90 days; default UTC)"),
+    ] = None,
     compare: Annotated[str | None, Query(max_length=200, description="Other campaign ids, comma-separated")] = None,
 ) -> Response[str]:
     owner = owner_id(app)
@@ -102,7 +119,9 @@ def analytics(
     compared = [
         (other.id, other.name) for other in (campaigns().get(owner, cid) for cid in dict.fromkeys(compared_ids))
     ]
-    first, last = _range(start, end, granularity)
+    zone = zone_of(tz)
+    began = min(campaign.created_at, campaign.starts_at or campaign.created_at)  # nothing counts before creation
+    first, last = _range(start, end, granularity, began)
     result = campaign_analytics(
         campaign.id,
         campaign.playlist_id,
@@ -114,6 +133,7 @@ def analytics(
         compare=compared,
         measure_fans=campaign.measure_fans,
         window_days=campaign.attribution_window_days,
+        zone=zone,
     )
     body = result.model_dump_json(by_alias=True)
     tag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
@@ -131,9 +151,17 @@ def analytics(
 def export(
     campaign_id: str,
     cursor: Annotated[str | None, Query(max_length=2048, description="X-Next-Cursor of the previous part")] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from", description="Plays from (default: all)")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to", description="Plays before (default: all)")] = None,
 ) -> Response[str]:
     campaign = campaigns().get(owner_id(app), campaign_id)
-    body, next_cursor = export_csv(campaign.id, cursor=cursor, secret=_export_secret(), max_bytes=MAX_EXPORT_BYTES)
+    _plausible(start, "from")
+    _plausible(end, "to")
+    if start and end and start >= end:
+        raise BadRequest(f"from must be earlier than to (from {start.isoformat()}, to {end.isoformat()})")
+    body, next_cursor = export_csv(
+        campaign.id, cursor=cursor, secret=_export_secret(), max_bytes=MAX_EXPORT_BYTES, start=start, end=end
+    )
     headers = {
         "Content-Disposition": f'attachment; filename="soundlink-{campaign.slug}.csv"',
         "Cache-Control": "no-store",

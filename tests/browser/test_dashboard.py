@@ -256,3 +256,79 @@ def test_the_verdict_is_the_first_thing_on_a_campaign_s_page(dashboard, demo, ne
     assert bottom("tracker-link") > bottom("top-tracks"), "the Share section comes after the numbers"
     assert bottom("verdict") < bottom("analytics-controls")
     assert not page.context.recorder.page_errors, page.context.recorder.page_errors
+
+
+def _seed_counters(dashboard, campaign_id: str, at: datetime, *, track: str, referrer: str, plays: int) -> None:
+    """Counters of `plays` plays and clicks of one listener on `at`'s day, as the pipeline keys them
+    (soundlink.platform.counters): written straight into the local cloud's StatsTable."""
+    from soundlink.platform.counters import counter_sort_keys, day_scoped
+
+    client = dashboard.cloud.client("dynamodb")
+    table = dashboard.cloud.physical_id("StatsTable")
+    counts = {
+        "clicks": plays,
+        "unique_clicks": plays,
+        "authorizations": 1,
+        "attributed_plays": plays,
+        "listeners": 1,
+        "new_listeners": 1,
+        **{f"streams_{model}": plays for model in ("last_touch", "first_touch", "linear", "time_decay")},
+    }
+    keys = {key: counts for key in counter_sort_keys(at, {"referrer": referrer}, 0, also=("CONF#9",))}
+    keys[day_scoped(at, f"TRACK#{track}#0")] = {"attributed_plays": plays, "listeners": 1}
+    for model in ("last_touch", "first_touch", "linear", "time_decay"):
+        keys[day_scoped(at, f"MODEL#{model}#C9#0")] = {"streams": plays, "weighted_streams": plays}
+    for sort_key, values in keys.items():
+        names = {f"#n{i}": name for i, name in enumerate(values)}
+        client.update_item(
+            TableName=table,
+            Key={"pk": {"S": f"CAMPAIGN#{campaign_id}"}, "sk": {"S": sort_key}},
+            UpdateExpression="ADD " + ", ".join(f"#n{i} :v{i}" for i in range(len(values))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={f":v{i}": {"N": str(value)} for i, value in enumerate(values.values())},
+        )
+
+
+def test_changing_the_range_changes_totals_tracks_breakdowns_and_the_deltas(dashboard, new_context) -> None:
+    spotify = dashboard.spotify
+    tag = uuid.uuid4().hex[:6]
+    artist = spotify.create_user(f"range-artist-{tag}", f"Range {tag}")
+    tracks = [track["id"] for track in spotify.tracks()[210:212]]
+    playlist = spotify.create_playlist(artist["id"], "Range test", tracks)
+    owner = dashboard.new_owner()
+    now = datetime.now(UTC)
+    created = requests.post(
+        f"{dashboard.api_url}/campaigns",
+        json={"name": f"Range {tag}", "playlist": playlist["uri"], "starts_at": (now - timedelta(days=40)).isoformat()},
+        headers=owner.headers,
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    campaign = created.json()
+    # 10 days ago: 3 plays of the first track from t.co; 2 hours ago: 5 plays of the second from a newsletter
+    _seed_counters(dashboard, campaign["id"], now - timedelta(days=10), track=tracks[0], referrer="t.co", plays=3)
+    _seed_counters(
+        dashboard, campaign["id"], now - timedelta(hours=2), track=tracks[1], referrer="news.example", plays=5
+    )
+
+    page = new_context(viewport={"width": 1366, "height": 900}).new_page()
+    dashboard.sign_in(page, owner.email)
+    page.get_by_test_id("campaign-link").filter(has_text=tag).click()
+    # The whole campaign (the default): both days
+    expect(page.get_by_test_id("kpi-clicks")).to_have_text("8")
+    expect(page.get_by_test_id("top-tracks-table").locator("tbody tr")).to_have_count(2)
+    expect(page.get_by_test_id("breakdown-table")).to_contain_text("t.co")
+
+    page.get_by_test_id("range").select_option("7")
+    expect(page.get_by_test_id("kpi-clicks")).to_have_text("5")
+    expect(page.get_by_test_id("top-tracks-table").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_test_id("breakdown-table")).not_to_contain_text("t.co")
+    expect(page.get_by_test_id("breakdown-table")).to_contain_text("news.example")
+    # the previous 7 days held the other listener and 3 streams
+    expect(page.get_by_test_id("verdict-change-weighted_streams")).to_have_text("+2 vs previous 7 days")
+    expect(page.get_by_test_id("verdict-change-listeners")).to_have_text("no change vs previous 7 days")
+
+    page.get_by_test_id("range").select_option("30")
+    expect(page.get_by_test_id("kpi-clicks")).to_have_text("8")
+    expect(page.get_by_test_id("verdict-change-weighted_streams")).to_have_text("+8 vs previous 30 days")
+    assert not page.context.recorder.page_errors, page.context.recorder.page_errors

@@ -15,7 +15,7 @@ import pytest
 from soundlink.analytics.schemas import Analytics
 from soundlink.attribution.rules import CONFIDENCE_BUCKETS, MODELS, bucket
 from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
-from soundlink.platform.counters import CLICK_DIMENSIONS, add_counts, add_to, shard_of
+from soundlink.platform.counters import CLICK_DIMENSIONS, add_counts, add_to, day_scoped, shard_of
 from soundlink.platform.transactions import transaction
 from tests.support.events import FakeContext, http_event, owner_claims
 
@@ -80,7 +80,12 @@ def dynamodb_calls(monkeypatch):
 
 
 def new_campaign(
-    owner="alice-sub", *, name="Launch", model=AttributionModel.LAST_TOUCH, measure_fans=False
+    owner="alice-sub",
+    *,
+    name="Launch",
+    model=AttributionModel.LAST_TOUCH,
+    measure_fans=False,
+    created_at: datetime = T0 - timedelta(days=90),
 ) -> Campaign:
     from soundlink.campaigns.repository import DynamoCampaignRepository
 
@@ -97,8 +102,8 @@ def new_campaign(
         starts_at=None,
         ends_at=None,
         status=CampaignStatus.ACTIVE,
-        created_at=T0 - timedelta(days=90),
-        updated_at=T0 - timedelta(days=90),
+        created_at=created_at,
+        updated_at=created_at,
         measure_fans=measure_fans,
     )
     DynamoCampaignRepository().create(campaign)
@@ -138,7 +143,7 @@ def play(
         add_to(
             writes,
             campaign_id,
-            f"TRACK#{track}#{shard}",
+            day_scoped(at, f"TRACK#{track}#{shard}"),
             {"attributed_plays": 1, "listeners": int(first)},
             labels={"track_name": "Song", "track_artists": "Artist"},
         )
@@ -147,7 +152,7 @@ def play(
             add_to(
                 writes,
                 campaign_id,
-                f"MODEL#{model}#C{conf_bucket}#{shard}",
+                day_scoped(at, f"MODEL#{model}#C{conf_bucket}#{shard}"),
                 {"streams": share, "weighted_streams": share * confidence},
             )
 
@@ -362,11 +367,14 @@ def test_etag_changes_when_a_counter_changes(api):
     query = window(T0 - timedelta(days=7), T0)
     _, _, before = api(mine.id, query=query)
     tag = before["headers"]["ETag"]
-    click(mine.id, T0 - timedelta(days=20))  # outside the series range: the totals still move
+    click(mine.id, T0 - timedelta(days=20))  # before the range and its previous period: no figure moves
+    status, _, _ = api(mine.id, query=query, headers={"If-None-Match": tag})
+    assert status == 304
+    click(mine.id, T0 - timedelta(days=10))  # in the previous period: the deltas move
     status, body, after = api(mine.id, query=query, headers={"If-None-Match": tag})
     assert status == 200
     assert after["headers"]["ETag"] != tag
-    assert body["totals"]["clicks"] == 1
+    assert body["totals"]["clicks"] == 0 and body["previous"]["totals"]["clicks"] == 1
     states(mine.id, active=1)
     _, _, latest = api(mine.id, query=query)
     assert latest["headers"]["ETag"] != after["headers"]["ETag"]
@@ -408,7 +416,7 @@ def test_hourly_series_has_one_point_per_hour_with_zeros_filled(api):
     for h, point in by_hour.items():
         if h not in (0, 5, 30):
             assert point == {"t": point["t"], "clicks": 0, "authorizations": 0, "streams": 0.0}
-    assert body["totals"]["attributed_plays"] == 5  # totals are the whole campaign's
+    assert body["totals"]["attributed_plays"] == 3  # the range bounds the totals too (issue 15)
 
 
 def test_daily_series_has_one_point_per_day_with_zeros_filled(api):
@@ -437,16 +445,37 @@ def test_daily_series_leaves_out_what_is_at_or_after_to(api):
     assert [p["streams"] for p in body["series"]] == [0.0, 1.0]
 
 
-def test_default_ranges_end_after_now(api):
-    mine = new_campaign()
+def test_default_ranges_start_at_the_campaign_and_end_after_now(api):
     now = datetime.now(UTC)
-    for granularity, length, points in (("day", timedelta(days=30), 30), ("hour", timedelta(days=2), 48)):
+    made = (now - timedelta(days=12)).replace(minute=17)
+    mine = new_campaign(created_at=made)
+    for granularity, start, points in (
+        ("day", made.replace(minute=0, second=0, microsecond=0), 13),
+        ("hour", None, 48),
+    ):
         status, body, _ = api(mine.id, query={"granularity": granularity})
         assert status == 200, body
         end = datetime.fromisoformat(body["to"])
         assert now < end <= now + timedelta(hours=1)
-        assert end - datetime.fromisoformat(body["from"]) == length
+        if start is None:  # hour points: the last two days
+            assert end - datetime.fromisoformat(body["from"]) == timedelta(days=2)
+        else:  # day points: the campaign's start to now
+            assert datetime.fromisoformat(body["from"]) == start
         assert points <= len(body["series"]) <= points + 1
+
+
+def test_default_range_of_an_old_campaign_is_its_last_400_days(api):
+    mine = new_campaign(created_at=datetime.now(UTC) - timedelta(days=900))
+    status, body, _ = api(mine.id)
+    assert status == 200, body
+    assert datetime.fromisoformat(body["to"]) - datetime.fromisoformat(body["from"]) == timedelta(days=400)
+
+
+def test_default_range_of_a_campaign_made_this_hour_is_that_hour(api):
+    mine = new_campaign(created_at=datetime.now(UTC))
+    status, body, _ = api(mine.id)
+    assert status == 200, body
+    assert datetime.fromisoformat(body["to"]) - datetime.fromisoformat(body["from"]) == timedelta(hours=1)
 
 
 def test_series_follows_the_model(api):

@@ -158,6 +158,40 @@ def test_a_group_past_100_items_is_split_and_still_counts_exactly(tables, calls)
     assert len(guards(tables)) == 60
 
 
+def test_a_play_credited_to_five_campaigns_fits_one_transaction(tables, calls):
+    """One play, five campaigns: 98 items. The per-day counters replaced the whole-campaign dimension,
+    track, model and confidence counters one for one (88 items, as before them); the listener's first
+    counted week adds two cohort counters per campaign (COHORT#{monday}#ALL and #W1): 10 more."""
+    attributor = Attributor(playlists=FakePlaylists({PLAYLIST_2: frozenset(TRACKS)}))
+    account, _ = twin_world("five", campaigns=5)
+    calls.clear()
+    assert attributor.attribute_all([message(account, T0 + timedelta(minutes=1), TRACKS[0])]) == [
+        Outcome("attributed", 5)
+    ]
+    written = transactions(calls)
+    assert [len(items) for items in written] == [98]
+
+
+def test_plays_of_five_campaigns_over_midnight_split_under_100_items_and_count_exactly(tables, calls):
+    """Plays on two UTC days move twice the day-scoped counters: the groups split, the counts stay exact."""
+    attributor = Attributor(playlists=FakePlaylists({PLAYLIST_2: frozenset(TRACKS)}))
+    reference, _ = twin_world("midnight-ref", campaigns=5)
+    late, _ = twin_world("midnight", campaigns=5)
+    midnight = T0.replace(hour=0, minute=0) + timedelta(days=1)
+    moments = [midnight + timedelta(minutes=10 * i - 25) for i in range(6)]  # 23:35 .. 00:25
+    for at, track in zip(moments, TRACKS, strict=False):
+        attributor.attribute(message(reference, at, track))
+    calls.clear()
+    outcomes = attributor.attribute_all([message(late, at, track) for at, track in zip(moments, TRACKS, strict=False)])
+    assert outcomes == [Outcome("attributed", 5)] * 6
+    written = transactions(calls)
+    assert len(written) > 1 and all(len(items) <= MAX_ITEMS for items in written)
+    for i in range(5):
+        mine, theirs = counters(tables, f"midnight-{i}"), counters(tables, f"midnight-ref-{i}")
+        assert mine == theirs
+        assert sum(1 for name in mine if name.startswith("DAY#")) == 2
+
+
 def test_plays_of_several_listeners_and_owners_in_one_batch(tables):
     attributor = Attributor(playlists=FakePlaylists(PLAYLISTS))
     a = campaign("multi-a", "owner-a", PLAYLIST_1)

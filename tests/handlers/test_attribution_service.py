@@ -23,6 +23,7 @@ from soundlink.listeners import links as listeners
 from soundlink.platform.counters import COUNTER_NAMES, COUNTER_SHARDS
 from soundlink.platform.tables import CampaignItem, ListenerLinkItem
 from soundlink.platform.transactions import transaction
+from tests.support.counter_names import counter_name
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
@@ -164,7 +165,7 @@ def counters(tables, campaign_id: str) -> dict[str, dict[str, float]]:
     for item in scan(tables, "StatsTable"):
         if item["pk"] != f"CAMPAIGN#{campaign_id}":
             continue
-        name, shard = item["sk"].rsplit("#", 1)
+        name, shard = counter_name(item["sk"]), item["sk"].rsplit("#", 1)[1]
         assert 0 <= int(shard) < COUNTER_SHARDS
         for counter, value in item.items():
             if counter in COUNTER_NAMES:

@@ -18,6 +18,7 @@ from soundlink.platform.settings import get_settings
 from soundlink.tracking.classify import ClickKind
 from soundlink.tracking.clicks import Click
 from soundlink.tracking.recording import Recorded, record_click
+from tests.support.counter_names import counter_name
 from tests.support.events import FakeContext
 
 IPHONE = (
@@ -73,7 +74,7 @@ def counters(aws, campaign_id: str = CAMPAIGN) -> dict[str, dict[str, int]]:
     for item in scan(aws, "StatsTable"):
         if item["pk"] != f"CAMPAIGN#{campaign_id}":
             continue
-        name, shard = item["sk"].rsplit("#", 1)
+        name, shard = counter_name(item["sk"]), item["sk"].rsplit("#", 1)[1]
         assert 0 <= int(shard) < COUNTER_SHARDS
         for counter, value in item.items():
             if counter in COUNTER_NAMES:

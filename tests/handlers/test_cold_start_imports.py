@@ -294,8 +294,10 @@ SOUNDLINK = {
         "tracking.visitors",
     ),
     "campaigns": (
+        "analytics.ranges",
         "analytics.report",
         "analytics.schemas",
+        "analytics.zoned",
         "attribution.cohorts",
         "attribution.rules",
         "campaigns.campaign",
@@ -318,8 +320,10 @@ SOUNDLINK = {
     ),
     "analytics": (
         "analytics.export",
+        "analytics.ranges",
         "analytics.report",
         "analytics.schemas",
+        "analytics.zoned",
         "attribution.cohorts",
         "attribution.rules",
         "campaigns.campaign",

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import requests
 
 from local.cloud import LocalCloud, OwnerTokens
+from tests.support.counter_names import counter_name
 
 PLAYLIST = "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
@@ -140,7 +141,7 @@ def counters(cloud: LocalCloud, campaign_id: str) -> dict[str, dict[str, int]]:
     )["Items"]
     summed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for item in items:
-        name = item["sk"]["S"].rsplit("#", 1)[0]
+        name = counter_name(item["sk"]["S"])
         for attribute, value in item.items():
             if "N" in value:
                 summed[name][attribute] += int(value["N"])

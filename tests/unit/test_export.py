@@ -336,3 +336,25 @@ def test_every_reason_has_words():
     from soundlink.attribution.rules import REASON_WORDS, Reason
 
     assert set(REASON_WORDS) == set(Reason)
+
+
+def test_a_range_exports_the_plays_from_its_start_to_before_its_end(tables):
+    for minutes in (-1, 0, 30, 60, 61):
+        attribution(f"acct-{minutes}", T0 + timedelta(minutes=minutes))
+    body, cursor = export_csv(CAMPAIGN, cursor=None, start=T0, end=T0 + timedelta(minutes=60))
+    assert cursor is None
+    played = [row[COLUMNS.index("played_at")] for row in rows(body)[1:]]
+    assert played == [(T0 + timedelta(minutes=m)).isoformat() for m in (0, 30)]
+
+
+def test_a_range_in_parts_resumes_inside_the_range(tables):
+    for minutes in range(6):
+        attribution(f"acct-{minutes}", T0 + timedelta(minutes=minutes))
+    start, end = T0 + timedelta(minutes=1), T0 + timedelta(minutes=5)
+    seen, cursor = [], None
+    for _ in range(10):
+        body, cursor = export_csv(CAMPAIGN, cursor=cursor, max_bytes=1, start=start, end=end)
+        seen += [row[COLUMNS.index("played_at")] for row in rows(body) if row and row[0] != "listener"]
+        if cursor is None:
+            break
+    assert seen == [(T0 + timedelta(minutes=m)).isoformat() for m in (1, 2, 3, 4)]

@@ -21,6 +21,7 @@ from soundlink.platform.counters import (
     add_counts,
     campaign_key,
     counter_sort_keys,
+    day_scoped,
     shard_of,
 )
 from soundlink.platform.pages import SECURITY_HEADERS, Link, Page, redirect
@@ -490,9 +491,9 @@ def test_counter_sort_keys_are_total_hour_day_and_each_given_dimension_in_order(
         "TOTAL#5",
         "HOUR#2026-03-01T23#5",
         "DAY#2026-03-01#5",
-        "DIM#referrer#t.co#5",
-        f"DIM#utm_source#{NONE}#5",
-        "DIM#country#DE#5",
+        "DAY#2026-03-01#DIM#referrer#t.co#5",
+        f"DAY#2026-03-01#DIM#utm_source#{NONE}#5",
+        "DAY#2026-03-01#DIM#country#DE#5",
     ]
     assert counter_sort_keys(at, {}, 0) == ["TOTAL#0", "HOUR#2026-03-01T23#0", "DAY#2026-03-01#0"]
 
@@ -501,7 +502,7 @@ def test_counter_sort_keys_for_every_dimension():
     dims = {name: f"v-{name}" for name in CLICK_DIMENSIONS}
     keys = counter_sort_keys(datetime(2026, 1, 1, tzinfo=UTC), dims, 7)
     assert keys[:3] == ["TOTAL#7", "HOUR#2026-01-01T00#7", "DAY#2026-01-01#7"]
-    assert keys[3:] == [f"DIM#{name}#v-{name}#7" for name in CLICK_DIMENSIONS]
+    assert keys[3:] == [f"DAY#2026-01-01#DIM#{name}#v-{name}#7" for name in CLICK_DIMENSIONS]
     assert all(key.endswith("#7") for key in keys)
 
 
@@ -523,9 +524,16 @@ def test_add_counts_updates_each_counter_key_of_the_event_shard():
         (campaign_key("camp"), f"TOTAL#{shard}"),
         (campaign_key("camp"), f"HOUR#2026-03-01T09#{shard}"),
         (campaign_key("camp"), f"DAY#2026-03-01#{shard}"),
-        (campaign_key("camp"), f"DIM#country#FR#{shard}"),
+        (campaign_key("camp"), f"DAY#2026-03-01#DIM#country#FR#{shard}"),
     ]
     assert all(len(actions) == 2 for _, _, actions in writes.updates)
+
+
+def test_counters_named_in_also_are_kept_per_utc_day_after_the_dimensions():
+    at = datetime(2026, 3, 2, 0, 30, tzinfo=timezone(timedelta(hours=1)))  # 23:30 UTC the day before
+    keys = counter_sort_keys(at, {"country": "DE"}, 3, also=("CONF#9", "TRACK#abc"))
+    assert keys[3:] == ["DAY#2026-03-01#DIM#country#DE#3", "DAY#2026-03-01#CONF#9#3", "DAY#2026-03-01#TRACK#abc#3"]
+    assert day_scoped(at, "MODEL#linear#C9#3") == "DAY#2026-03-01#MODEL#linear#C9#3"
 
 
 def test_add_counts_with_only_zero_counts_writes_nothing():

@@ -129,14 +129,18 @@ export async function campaignAnalytics(id, params, previous) {
   return { data: await response.json(), etag: response.headers.get("ETag"), path, changed: true };
 }
 
-/** Every part of the CSV export (the API sends X-Next-Cursor while more rows follow). */
-export async function campaignExport(id, { maxParts = 50 } = {}) {
+/** Every part of the CSV export of plays in [from, to) (all when omitted; the API sends X-Next-Cursor while more rows follow). */
+export async function campaignExport(id, { from, to, maxParts = 50 } = {}) {
   const parts = [];
   let cursor = null;
   let filename = null;
   for (let part = 0; part < maxParts; part += 1) {
-    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : "";
-    const response = await request(`/campaigns/${encodeURIComponent(id)}/export.csv${query}`);
+    const query = new URLSearchParams();
+    if (from) query.set("from", from);
+    if (to) query.set("to", to);
+    if (cursor) query.set("cursor", cursor);
+    const text = query.toString();
+    const response = await request(`/campaigns/${encodeURIComponent(id)}/export.csv${text ? `?${text}` : ""}`);
     filename ??= filenameOf(response.headers.get("Content-Disposition"));
     parts.push(await response.blob());
     cursor = response.headers.get("X-Next-Cursor");

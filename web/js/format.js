@@ -51,13 +51,77 @@ export function formatTime(date) {
   return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" });
 }
 
-/** A series point's label, its zone named: "Nov 26 UTC" for (UTC) days, "Nov 26, 14:00 CET" for hours. */
-export function formatPoint(iso, granularity) {
+/**
+ * The owner's time zone (IANA name): day points, date pickers and dates use it. The browser's for
+ * now; an owner setting replaces this one function later.
+ */
+export function ownerTimeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
+/**
+ * A series point's label, its zone named: "Nov 26 (Europe/Paris)" for days in `dayZone`
+ * (the answer's day_zone, "UTC" by default), "Nov 26, 14:00 CET" for hours.
+ */
+export function formatPoint(iso, granularity, dayZone = "UTC") {
   const date = parseDate(iso);
   if (!date) return String(iso ?? "");
-  return granularity === "hour"
-    ? date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" })
-    : `${date.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" })} UTC`;
+  if (granularity === "hour") {
+    return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  }
+  const zone = safeZone(dayZone);
+  return `${date.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: zone })} ${zone === "UTC" ? "UTC" : `(${zone})`}`;
+}
+
+function safeZone(zone) {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+    return zone;
+  } catch {
+    return "UTC";
+  }
+}
+
+/** How far the clock of `zone` is ahead of UTC at `date`, in milliseconds. */
+function offsetMs(date, zone) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: safeZone(zone),
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    })
+      .formatToParts(date)
+      .map((part) => [part.type, part.value]),
+  );
+  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return wall - Math.floor(date.getTime() / 1000) * 1000;
+}
+
+/** "YYYY-MM-DD" of a Date in `zone`. */
+export function zoneDay(date, zone = "UTC") {
+  return new Date(date.getTime() + offsetMs(date, zone)).toISOString().slice(0, 10);
+}
+
+/** The instant a "YYYY-MM-DD" day starts in `zone` (DST days included). */
+export function zoneMidnight(day, zone = "UTC") {
+  const wall = Date.parse(`${day}T00:00:00Z`);
+  let at = wall - offsetMs(new Date(wall), zone);
+  at = wall - offsetMs(new Date(at), zone); // the offset at midnight itself, not at midnight UTC
+  return new Date(at);
+}
+
+/** "YYYY-MM-DD" + n days. */
+export function addDays(day, n) {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** "5 minutes ago", "3 hours ago", "2 days ago". */

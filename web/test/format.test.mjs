@@ -53,6 +53,7 @@ test("every date names its zone: UTC days say UTC, times and hours name the brow
   process.env.TZ = "Europe/Berlin";
   try {
     assert.match(formatPoint("2026-11-26T00:00:00Z", "day"), /^Nov 26 UTC$/);
+    assert.match(formatPoint("2026-11-26T00:00:00+01:00", "day", "Europe/Paris"), /^Nov 26 \(Europe\/Paris\)$/);
     assert.match(formatPoint("2026-11-26T13:00:00Z", "hour"), /(14|02):00.*(GMT\+1|CET)/);
     assert.match(formatDateTime("2026-11-26T13:00:00Z"), /(GMT\+1|CET)$/);
     assert.match(formatDate("2026-11-26T13:00:00Z"), /(GMT\+1|CET)$/);

@@ -17,29 +17,41 @@ function controls(values) {
   return { elements: Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { value }])) };
 }
 
-test("analytics query: relative ranges end on the next full hour or UTC day (repeatable for ETags)", () => {
+test("analytics query: relative ranges end on the next full hour or the owner's midnight (repeatable for ETags)", () => {
   const form = controls({ granularity: "hour", model: "linear", min_confidence: "0.5", range: "1" });
-  const a = analyticsParams(form, new Set(), new Date("2026-11-26T10:05:00Z"));
-  const b = analyticsParams(form, new Set(), new Date("2026-11-26T10:55:00Z"));
+  const a = analyticsParams(form, new Set(), new Date("2026-11-26T10:05:00Z"), "UTC");
+  const b = analyticsParams(form, new Set(), new Date("2026-11-26T10:55:00Z"), "UTC");
   assert.deepEqual(a, b);
   assert.deepEqual(a, {
     model: "linear",
     min_confidence: "0.5",
     granularity: "hour",
+    tz: "UTC",
     from: "2026-11-25T11:00:00.000Z",
     to: "2026-11-26T11:00:00.000Z",
   });
-  const daily = analyticsParams(controls({ granularity: "day", model: "last_touch", min_confidence: "0.0", range: "7" }), new Set(["x", "y"]), new Date("2026-11-26T10:05:00Z"));
+  const week = controls({ granularity: "day", model: "last_touch", min_confidence: "0.0", range: "7" });
+  const daily = analyticsParams(week, new Set(["x", "y"]), new Date("2026-11-26T10:05:00Z"), "UTC");
   assert.equal(daily.from, "2026-11-20T00:00:00.000Z");
   assert.equal(daily.to, "2026-11-27T00:00:00.000Z");
   assert.equal(daily.compare, "x,y");
+  // 23:30 UTC is already the 27th in Paris: the week ends at Paris's next midnight
+  const paris = analyticsParams(week, new Set(), new Date("2026-11-26T23:30:00Z"), "Europe/Paris");
+  assert.equal(paris.tz, "Europe/Paris");
+  assert.equal(paris.from, "2026-11-20T23:00:00.000Z");
+  assert.equal(paris.to, "2026-11-27T23:00:00.000Z");
 });
 
-test("analytics query: chosen dates are whole UTC days, the last one included", () => {
+test("analytics query: the whole campaign sends no dates; chosen dates are whole days of the owner's zone", () => {
+  const all = analyticsParams(controls({ granularity: "day", model: "linear", min_confidence: "0.0", range: "all" }), new Set(), new Date(), "UTC");
+  assert.equal("from" in all || "to" in all, false);
   const form = controls({ granularity: "day", model: "first_touch", min_confidence: "0.0", range: "custom", from: "2026-11-01", to: "2026-11-03" });
-  const params = analyticsParams(form, new Set());
-  assert.equal(params.from, "2026-11-01T00:00:00Z");
-  assert.equal(params.to, "2026-11-04T00:00:00.000Z");
+  assert.equal(analyticsParams(form, new Set(), new Date(), "UTC").from, "2026-11-01T00:00:00.000Z");
+  assert.equal(analyticsParams(form, new Set(), new Date(), "UTC").to, "2026-11-04T00:00:00.000Z");
+  const summer = controls({ granularity: "day", model: "first_touch", min_confidence: "0.0", range: "custom", from: "2026-03-29", to: "2026-03-29" });
+  const paris = analyticsParams(summer, new Set(), new Date(), "Europe/Paris");
+  assert.equal(paris.from, "2026-03-28T23:00:00.000Z"); // midnight, winter time
+  assert.equal(paris.to, "2026-03-29T22:00:00.000Z"); // the next midnight, summer time: a 23-hour day
 });
 
 test("track links go to open.spotify.com only", () => {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { sentenceOf, verdictOf } from "../js/campaign/verdict.js";
+import { changeText, sentenceOf, verdictOf } from "../js/campaign/verdict.js";
 
 const NOW = new Date("2026-11-26T12:00:00Z");
 const totals = { clicks: 80, authorizations: 40, conversion_rate: 0.5, listeners: 37, new_listeners: 21, streams: 112, weighted_streams: 87.46 };
@@ -44,4 +44,26 @@ test("the models table is shown only where the models differ", async () => {
   const same = { streams: 4, weighted_streams: 3.2 };
   assert.equal(modelsDiffer({ last_touch: same, first_touch: { ...same }, linear: { ...same }, time_decay: { ...same } }), false);
   assert.equal(modelsDiffer({ last_touch: same, first_touch: { ...same }, linear: { streams: 3.5, weighted_streams: 2.8 } }), true);
+});
+
+test("each headline says its change against the previous period of the same length", () => {
+  const previous = {
+    from: "2026-11-12T00:00:00Z",
+    to: "2026-11-19T00:00:00Z",
+    totals: { weighted_streams: 75.46, listeners: 37, new_listeners: 25, conversion_rate: 0.475 },
+  };
+  const verdict = verdictOf({ totals, previous }, NOW, { startedAt: "2026-11-01T09:00:00Z" });
+  assert.deepEqual(
+    verdict.figures.map((figure) => figure.change),
+    ["+12 vs previous 7 days", "no change vs previous 7 days", "−4 vs previous 7 days", "+2.5 pts vs previous 7 days"],
+  );
+  const day = { from: "2026-11-25T12:00:00Z", to: "2026-11-26T12:00:00Z", totals: { listeners: 36 } };
+  assert.equal(changeText("listeners", 37, day), "+1 vs previous 24 hours");
+});
+
+test("no change is shown when the previous period ends before the campaign started", () => {
+  const previous = { from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z", totals: { listeners: 0 } };
+  const verdict = verdictOf({ totals, previous }, NOW, { startedAt: "2026-11-01T00:00:00Z" });
+  assert.deepEqual(new Set(verdict.figures.map((figure) => figure.change)), new Set([""]));
+  assert.equal(changeText("listeners", 3, null), "");
 });

@@ -22,6 +22,8 @@ import hashlib
 import hmac
 import io
 import json
+from datetime import UTC, datetime
+from typing import Any
 
 from soundlink.attribution.rules import MODELS, reasons_in_words
 from soundlink.platform.errors import BadRequest
@@ -74,19 +76,35 @@ def pseudonym(secret: str, campaign_id: str, listener_key: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
 
 
+def _bounds(start: datetime | None, end: datetime | None) -> Any:
+    """The sort key condition of attributions played in [start, end) (keys spell played_at in UTC, ms)."""
+    if start is None and end is None:
+        return AttributionItem.sk.startswith("ATTR#")
+    low = f"ATTR#{start.astimezone(UTC).isoformat(timespec='milliseconds')}" if start else "ATTR#"
+    high = f"ATTR#{end.astimezone(UTC).isoformat(timespec='milliseconds')}" if end else "ATTR#~"
+    return AttributionItem.sk.between(low, high)  # a key at `end` is "ATTR#{end}#{account}": after `high`
+
+
 def export_csv(
-    campaign_id: str, *, cursor: str | None, secret: str, max_bytes: int = MAX_EXPORT_BYTES
+    campaign_id: str,
+    *,
+    cursor: str | None,
+    secret: str,
+    max_bytes: int = MAX_EXPORT_BYTES,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> tuple[str, str | None]:
-    """One part of the export and the cursor of the next part (None: this was the last)."""
+    """One part of the export (plays in [start, end); all by default) and the cursor of the next
+    part (None: this was the last)."""
     if not secret:
         raise ValueError("the export needs the deployment's pseudonym secret")
-    start = _decode(cursor, campaign_id) if cursor else None
+    resume = _decode(cursor, campaign_id) if cursor else None
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    if start is None:
+    if resume is None:
         writer.writerow(COLUMNS)
     query = AttributionItem.query(
-        f"CAMPAIGN#{campaign_id}", AttributionItem.sk.startswith("ATTR#"), last_evaluated_key=start, page_size=500
+        f"CAMPAIGN#{campaign_id}", _bounds(start, end), last_evaluated_key=resume, page_size=500
     )
     size = buffer.tell()
     for item in query:

@@ -1,37 +1,54 @@
 """Campaign analytics from the pre-aggregated counters alone (never raw clicks or plays).
 
-One request reads a fixed set of the campaign's counter groups — totals,
-model credit per confidence bucket, the confidence histogram, tracks,
-breakdown values, the hours of the chosen range, listener states and the
-last poll — plus the playlist's state. Its cost grows with the date range
-(and the number of distinct tracks and breakdown values), never with the
-number of clicks or plays.
+One request reads a fixed set of the campaign's counter groups — the days of
+the range (their totals, model credit per confidence bucket, confidence
+buckets, tracks and breakdown values), the hours at its ends, the same for
+the previous period, listener states and the last poll — plus the playlist's
+state. Its cost grows with the days of the range and the distinct tracks and
+breakdown values of those days, never with the number of clicks or plays.
 
-Whole-campaign figures: totals, models, histogram, top tracks, breakdowns,
-listener states, fans, cohorts. Range figures: the series.
+The range (from/to) bounds every figure: totals, the previous period's totals
+(the same length just before), series, top tracks, breakdowns, models and the
+histogram (analytics/ranges.py: counts exact to the hour, figures kept per day
+over the whole UTC days the range touches). Day points are in the requested
+zone for ranges up to 90 days (analytics/zoned.py). Whole-campaign figures:
+listener states (they are current), fans and cohorts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
-from itertools import chain
 
+from soundlink.analytics.ranges import (
+    DAY,
+    HOUR,
+    RangeCounters,
+    floor_day,
+    floor_hour,
+    hours_between,
+    previous_period,
+    read_range,
+    sum_items,
+)
 from soundlink.analytics.schemas import (
     Analytics,
     BreakdownRow,
     Cohort,
     Compared,
+    CountedDays,
     DataQuality,
     Fans,
     HistogramBucket,
     ModelFigures,
     Point,
+    Previous,
     TopTrack,
     Totals,
 )
+from soundlink.analytics.zoned import local_days, local_midnight, uses_zone, zone_name
 from soundlink.attribution import cohorts
 from soundlink.attribution.rules import CONFIDENCE_BUCKETS, MODELS
 from soundlink.platform.counters import CLICK_DIMENSIONS, COUNTER_SHARDS, campaign_key
@@ -45,13 +62,7 @@ STATES = ("active", "idle", "reauth_required", "not_allowlisted")
 MAX_POINTS = {"hour": 24 * 7, "day": 400}
 
 
-def _sum(items: Iterable[CounterItem]) -> dict[str, Decimal]:
-    summed: dict[str, Decimal] = defaultdict(Decimal)
-    for item in items:
-        for name, value in item.attribute_values.items():
-            if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-                summed[name] += Decimal(str(value))
-    return summed
+_sum = sum_items
 
 
 def _group(items: Iterable[CounterItem]) -> dict[str, list[CounterItem]]:
@@ -73,13 +84,13 @@ def _get(campaign_id: str, sort_key: str) -> CounterItem | None:
         return None
 
 
-def _models(campaign_id: str, min_confidence: float) -> dict[str, ModelFigures]:
+def _models(found: RangeCounters, min_confidence: float) -> dict[str, ModelFigures]:
     floor = round(min_confidence * CONFIDENCE_BUCKETS)
     per_model: dict[str, list[CounterItem]] = defaultdict(list)
-    for item in _query(campaign_id, "MODEL#"):
-        _, model, bucket, _shard = item.sk.split("#")
+    for name, items in found.with_prefix("MODEL#").items():
+        _, model, bucket = name.split("#")
         if int(bucket.removeprefix("C")) >= floor:
-            per_model[model].append(item)
+            per_model[model] += items
     figures = {}
     for model in MODELS:
         summed = _sum(per_model[model])
@@ -89,9 +100,10 @@ def _models(campaign_id: str, min_confidence: float) -> dict[str, ModelFigures]:
     return figures
 
 
-def totals_of(campaign_id: str, *, model: str, min_confidence: float) -> tuple[Totals, dict[str, ModelFigures]]:
-    totals = _sum(_query(campaign_id, "TOTAL#"))
-    models = _models(campaign_id, min_confidence)
+def totals_of(found: RangeCounters, *, model: str, min_confidence: float) -> tuple[Totals, dict[str, ModelFigures]]:
+    """The range's totals (counts exact for the range; streams from its whole UTC days) and each model's credit."""
+    totals = found.counts
+    models = _models(found, min_confidence)
 
     def count(name: str) -> int:
         return int(totals[name])
@@ -154,64 +166,36 @@ def fans_of(summed: Mapping[str, Decimal], cohort_rows: list[Cohort] | None = No
     )
 
 
-def _totals(campaign_id: str, model: str, min_confidence: float) -> Totals:
-    return totals_of(campaign_id, model=model, min_confidence=min_confidence)[0]
+def _series(found: RangeCounters, campaign_id: str, model: str, granularity: str, zone: tzinfo = UTC) -> list[Point]:
+    """Points of the range; its end is exclusive and a period counts from its first hour.
 
-
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-
-
-def _floor_hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def _floor_day(moment: datetime) -> datetime:
-    return _floor_hour(moment).replace(hour=0)
-
-
-def _periods(campaign_id: str, kind: str, low: datetime, high: datetime) -> Iterator[tuple[datetime, CounterItem]]:
-    """HOUR# or DAY# counter items (every shard) of the periods starting in [low, high)."""
-    if low >= high:
-        return
-    pattern, floor = ("%Y-%m-%dT%H", _floor_hour) if kind == "HOUR" else ("%Y-%m-%d", _floor_day)
-    last = floor(high - timedelta(microseconds=1))  # the last period that starts before `high`
-    query = CounterItem.query(
-        campaign_key(campaign_id),
-        CounterItem.sk.between(f"{kind}#{low.strftime(pattern)}", f"{kind}#{last.strftime(pattern)}#~"),
-    )
-    for item in query:
-        moment = datetime.strptime(item.sk.split("#")[1], pattern).replace(tzinfo=UTC)
-        if low <= moment < high:
-            yield moment, item
-
-
-def _series(campaign_id: str, model: str, start: datetime, end: datetime, granularity: str) -> list[Point]:
-    """Points of the range; `end` is exclusive and a period counts from its first hour.
-
-    Day points read one DAY# counter per day for the days inside the range, and
-    HOUR# counters only for the partial days at its ends: the items read depend
-    on the range, not on how busy the campaign was.
+    UTC day points come from the range's own reads (a DAY# counter per day inside
+    the range, HOUR# counters for the partial days at its ends); hour points and
+    day points in another zone (ranges up to 90 days) read the range's hours. The
+    items read depend on the range, not on how busy the campaign was.
     """
-    first_hour = _floor_hour(start)
+    start, end = found.start, found.end
+    first_hour = floor_hour(start)
+    periods: Iterable[tuple[datetime, CounterItem]]
     if granularity == "hour":
-        slots = _slots(first_hour, end, HOUR)
-        found = _periods(campaign_id, "HOUR", first_hour, end)
+        slots = _slots([first_hour + HOUR * n for n in range(int((end - first_hour) / HOUR) + 1)], end)
+        periods = hours_between(campaign_id, first_hour, end)
+        slot_of = _same
+    elif zone is not UTC:
+        days = local_days(start, end, zone)
+        slots = _slots(days, end)
+        periods = hours_between(campaign_id, first_hour, end)
+
+        def slot_of(moment: datetime) -> datetime:
+            return local_midnight(moment, zone)
+
     else:
-        slots = _slots(_floor_day(start), end, DAY)
-        full_from = first_hour if first_hour == _floor_day(first_hour) else _floor_day(first_hour) + DAY
-        full_to = _floor_day(end)
-        if full_from < full_to:
-            found = chain(
-                _periods(campaign_id, "HOUR", first_hour, full_from),
-                _periods(campaign_id, "DAY", full_from, full_to),
-                _periods(campaign_id, "HOUR", full_to, end),
-            )
-        else:
-            found = _periods(campaign_id, "HOUR", first_hour, end)
+        slots = _slots([floor_day(start) + DAY * n for n in range((end - floor_day(start)) // DAY + 1)], end)
+        periods = found.periods
+        slot_of = floor_day
     names = ("clicks", "authorizations", f"streams_{model}")
-    for moment, item in found:
-        slot = slots.get(moment if granularity == "hour" else _floor_day(moment))
+    for moment, item in periods:
+        slot = slots.get(slot_of(moment))
         if slot is None:
             continue
         for name in names:
@@ -229,18 +213,18 @@ def _series(campaign_id: str, model: str, start: datetime, end: datetime, granul
     ]
 
 
-def _slots(first: datetime, end: datetime, step: timedelta) -> dict[datetime, dict[str, Decimal]]:
-    slots: dict[datetime, dict[str, Decimal]] = {}
-    moment = first
-    while moment < end:
-        slots[moment] = defaultdict(Decimal)
-        moment += step
-    return slots
+def _same(moment: datetime) -> datetime:
+    return moment
 
 
-def _top_tracks(campaign_id: str) -> list[TopTrack]:
+def _slots(starts: Iterable[datetime], end: datetime) -> dict[datetime, dict[str, Decimal]]:
+    """A slot per period that starts before `end`."""
+    return {moment: defaultdict(Decimal) for moment in starts if moment < end}
+
+
+def _top_tracks(found: RangeCounters) -> list[TopTrack]:
     tracks = []
-    for name, items in _group(_query(campaign_id, "TRACK#")).items():
+    for name, items in found.with_prefix("TRACK#").items():
         track_id = name.split("#", 1)[1]
         summed = _sum(items)
         labelled = next((item for item in items if item.track_name), None)
@@ -258,9 +242,9 @@ def _top_tracks(campaign_id: str) -> list[TopTrack]:
     return tracks[:TOP_TRACKS]
 
 
-def _breakdowns(campaign_id: str, model: str) -> dict[str, list[BreakdownRow]]:
+def _breakdowns(found: RangeCounters, model: str) -> dict[str, list[BreakdownRow]]:
     rows: dict[str, list[BreakdownRow]] = {name: [] for name in CLICK_DIMENSIONS}
-    for name, items in _group(_query(campaign_id, "DIM#")).items():
+    for name, items in found.with_prefix("DIM#").items():
         _, dimension, value = name.split("#", 2)
         if dimension not in rows:
             continue
@@ -280,9 +264,9 @@ def _breakdowns(campaign_id: str, model: str) -> dict[str, list[BreakdownRow]]:
     return rows
 
 
-def _histogram(campaign_id: str) -> list[HistogramBucket]:
+def _histogram(found: RangeCounters) -> list[HistogramBucket]:
     counts = [0] * CONFIDENCE_BUCKETS
-    for name, items in _group(_query(campaign_id, "CONF#")).items():
+    for name, items in found.with_prefix("CONF#").items():
         counts[int(name.split("#")[1])] += int(_sum(items)["attributed_plays"])
     return [
         HistogramBucket(min=b / CONFIDENCE_BUCKETS, max=(b + 1) / CONFIDENCE_BUCKETS, streams=n)
@@ -301,9 +285,16 @@ def campaign_analytics(
     granularity: str,
     compare: Iterable[tuple[str, str]] = (),
     measure_fans: bool = False,
+    zone: tzinfo = UTC,
     window_days: int = 14,
 ) -> Analytics:
-    totals, models = totals_of(campaign_id, model=model, min_confidence=min_confidence)
+    found = read_range(campaign_id, start, end)
+    totals, models = totals_of(found, model=model, min_confidence=min_confidence)
+    before_start, before_end = previous_period(start, end)
+    previous, _ = totals_of(
+        read_range(campaign_id, before_start, before_end), model=model, min_confidence=min_confidence
+    )
+    zoned = uses_zone(start, end, zone, granularity)
     cohort_rows = cohorts_of(campaign_id, window_days)
     states = _get(campaign_id, "STATES")
     poll = _get(campaign_id, "POLL")
@@ -318,15 +309,20 @@ def campaign_analytics(
         granularity=granularity,
         from_=start,
         to=end,
+        day_zone=zone_name(zone) if zoned else "UTC",
+        counted_days=CountedDays(from_=found.first_day, to=found.last_day),
         totals=totals,
-        series=_series(campaign_id, model, start, end, granularity),
-        top_tracks=_top_tracks(campaign_id),
-        breakdowns=_breakdowns(campaign_id, model),
-        confidence_histogram=_histogram(campaign_id),
+        previous=Previous(from_=before_start, to=before_end, totals=previous),
+        series=_series(found, campaign_id, model, granularity, zone if zoned else UTC),
+        top_tracks=_top_tracks(found),
+        breakdowns=_breakdowns(found, model),
+        confidence_histogram=_histogram(found),
         models=models,
         compare=[
             Compared(
-                campaign_id=other, name=name, totals=totals_of(other, model=model, min_confidence=min_confidence)[0]
+                campaign_id=other,
+                name=name,
+                totals=totals_of(read_range(other, start, end), model=model, min_confidence=min_confidence)[0],
             )
             for other, name in compare
         ],

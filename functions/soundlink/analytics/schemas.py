@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -22,7 +22,10 @@ class Totals(BaseModel):
     conversion_rate: float = Field(description="authorizations / clicks: the share of clicks that connected Spotify")
     streams: float = Field(description="Attributed plays credited to this campaign under the model")
     weighted_streams: float = Field(description="streams weighted by their confidence")
-    listeners: int = Field(description="Listeners with at least one attributed play (any confidence)")
+    listeners: int = Field(
+        description="Listeners with at least one attributed play (any confidence); in a range, those whose first "
+        "attributed play fell in it (a person counts once over the campaign, so ranges add up)"
+    )
     new_listeners: int = Field(description="... of whom had played none of the campaign's tracks before the click")
     streams_per_listener: float = Field(description="streams / listeners")
     attributed_plays: int = Field(description="Plays attributed to this campaign, whatever the model's credit")
@@ -102,6 +105,25 @@ class Fans(BaseModel):
     )
 
 
+class CountedDays(BaseModel):
+    """The whole UTC days that tracks, breakdowns, models, the histogram and streams count."""
+
+    from_: date = Field(alias="from")
+    to: date
+
+    model_config = {"populate_by_name": True}
+
+
+class Previous(BaseModel):
+    """The period of the same length just before the range: what the deltas compare with."""
+
+    from_: datetime = Field(alias="from")
+    to: datetime
+    totals: Totals
+
+    model_config = {"populate_by_name": True}
+
+
 class Analytics(BaseModel):
     campaign_id: str
     model: str
@@ -109,7 +131,12 @@ class Analytics(BaseModel):
     granularity: str
     from_: datetime = Field(alias="from")
     to: datetime
+    day_zone: str = Field(
+        "UTC", description='The zone of day points: the requested tz for ranges up to 90 days, else "UTC"'
+    )
+    counted_days: CountedDays
     totals: Totals
+    previous: Previous
     series: list[Point]
     top_tracks: list[TopTrack]
     breakdowns: dict[str, list[BreakdownRow]]

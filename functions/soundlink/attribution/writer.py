@@ -5,14 +5,15 @@ One DynamoDB transaction per group of plays holds, for each play, its guard
 changes nothing) and one attribution per matched campaign; once per campaign,
 the link's update (the listener's first attribution and the tracks credited
 so far, conditional on what was read); and once per counter item, the sum of
-what the plays add to it (total, hour, day, click dimensions, confidence
-bucket, track, each model's credit, the cohort weeks of cohorts.py). A group
-that would pass DynamoDB's 100 items per transaction is split, oldest plays
-first; a single play credited to so many campaigns that it alone would pass
-them is split by campaign, its guard in the last part (each attribution is a
-guard of its own campaign). A refused guard means that play was written
-before: it is dropped from the group and the rest written again; a refused
-attribution drops that campaign's part of the play.
+what the plays add to it (total, hour, day, and per UTC day the click
+dimensions, confidence bucket, track and each model's credit; the cohort
+weeks of cohorts.py). A group that would pass DynamoDB's 100 items per
+transaction is split, oldest plays first; a single play credited to so many
+campaigns that it alone would pass them is split by campaign, its guard in
+the last part (each attribution is a guard of its own campaign). A refused
+guard means that play was written before: it is dropped from the group and
+the rest written again; a refused attribution drops that campaign's part of
+the play.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pynamodb.exceptions import TransactWriteError
 from soundlink.attribution import cohorts, rules
 from soundlink.attribution.plays import PlayMessage, listener_key
 from soundlink.campaigns.campaign import Campaign
-from soundlink.platform.counters import CLICK_DIMENSIONS, Tally, shard_of
+from soundlink.platform.counters import CLICK_DIMENSIONS, Tally, day_scoped, shard_of
 from soundlink.platform.tables import AttributionItem, ListenerItem, ListenerLinkItem, PlayGuardItem
 from soundlink.platform.transactions import failed_conditions, transaction
 
@@ -184,7 +185,7 @@ def _plan(
             tally.add_event(campaign_id, play.played_at, counts, shard=shard, dimensions=dims, also=(f"CONF#{bucket}",))
             tally.add(
                 campaign_id,
-                f"TRACK#{play.track_id}#{shard}",
+                day_scoped(play.played_at, f"TRACK#{play.track_id}#{shard}"),
                 {"attributed_plays": 1, "listeners": int(new_track)},
                 labels={"track_name": (play.track_name or "")[:300], "track_artists": ", ".join(play.artists)[:500]},
             )
@@ -192,7 +193,7 @@ def _plan(
                 share = match.credit.get(model, 0.0)
                 tally.add(
                     campaign_id,
-                    f"MODEL#{model}#C{bucket}#{shard}",
+                    day_scoped(play.played_at, f"MODEL#{model}#C{bucket}#{shard}"),
                     {"streams": share, "weighted_streams": share * match.confidence},
                 )
             if week is not None and week not in weeks[campaign_id]:

@@ -2,7 +2,12 @@
 
 Counters live in StatsTable under the campaign's partition:
   TOTAL#{shard}, HOUR#{yyyy-mm-ddThh}#{shard}, DAY#{yyyy-mm-dd}#{shard},
-  DIM#{dimension}#{value}#{shard}.
+  and per UTC day the counters analytics break a range down by:
+  DAY#{yyyy-mm-dd}#DIM#{dimension}#{value}#{shard}, DAY#{day}#TRACK#{track}#{shard},
+  DAY#{day}#MODEL#{model}#C{bucket}#{shard}, DAY#{day}#CONF#{bucket}#{shard}.
+A date range reads its days with one Query (DAY#{from} .. DAY#{to}#~); the whole
+campaign is the sum of its days. (Before issue 15 the DIM#, TRACK#, MODEL# and CONF#
+counters were whole-campaign items: scripts/migrate_day_counters.py moves them.)
 Each counter is split over COUNTER_SHARDS items, chosen by a hash of the
 event's id (the same event always lands on the same shard): one item takes
 at most 1,000 writes per second, so a campaign's busiest counter can take
@@ -76,9 +81,23 @@ def hour_of(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H")
 
 
-def counter_sort_keys(at: datetime, dimensions: Mapping[str, str], shard: int) -> list[str]:
-    keys = [f"TOTAL#{shard}", f"HOUR#{hour_of(at)}#{shard}", f"DAY#{at.astimezone(UTC).strftime('%Y-%m-%d')}#{shard}"]
-    keys += [f"DIM#{name}#{dimensions.get(name) or NONE}#{shard}" for name in CLICK_DIMENSIONS if name in dimensions]
+def day_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def day_scoped(at: datetime, name: str) -> str:
+    """The sort key of counter `name` (e.g. TRACK#{id}#{shard}) for the UTC day of `at`."""
+    return f"DAY#{day_of(at)}#{name}"
+
+
+def counter_sort_keys(at: datetime, dimensions: Mapping[str, str], shard: int, also: Iterable[str] = ()) -> list[str]:
+    """Total, hour, day, then per day each dimension's value and each of `also`."""
+    day = f"DAY#{day_of(at)}"
+    keys = [f"TOTAL#{shard}", f"HOUR#{hour_of(at)}#{shard}", f"{day}#{shard}"]
+    keys += [
+        f"{day}#DIM#{name}#{dimensions.get(name) or NONE}#{shard}" for name in CLICK_DIMENSIONS if name in dimensions
+    ]
+    keys += [f"{day}#{name}#{shard}" for name in also]
     return keys
 
 
@@ -92,13 +111,13 @@ def add_counts(
     dimensions: Mapping[str, str] | None = None,
     also: Iterable[str] = (),
 ) -> int:
-    """Add `counts` to the campaign's total, its hour, each dimension's value and
-    each counter named in `also` (e.g. TRACK#{id}, CONF#{bucket}).
+    """Add `counts` to the campaign's total, its hour and day, and on its day each
+    dimension's value and each counter named in `also` (e.g. TRACK#{id}, CONF#{bucket}).
 
     Returns the number of counter items the transaction now updates.
     """
     shard = shard_of(event_id)
-    keys = counter_sort_keys(at, dimensions or {}, shard) + [f"{name}#{shard}" for name in also]
+    keys = counter_sort_keys(at, dimensions or {}, shard, also)
     return sum(add_to(transaction, campaign_id, key, counts) for key in keys)
 
 
@@ -161,8 +180,8 @@ class Tally:
         dimensions: Mapping[str, str] | None = None,
         also: Iterable[str] = (),
     ) -> None:
-        """What `add_counts` adds for one event: total, hour, day, each dimension, each of `also`."""
-        for key in counter_sort_keys(at, dimensions or {}, shard) + [f"{name}#{shard}" for name in also]:
+        """What `add_counts` adds for one event: total, hour, day, and on its day each dimension and each of `also`."""
+        for key in counter_sort_keys(at, dimensions or {}, shard, also):
             self.add(campaign_id, key, counts)
 
     def updates(self) -> list[tuple[CounterItem, list[Any]]]:

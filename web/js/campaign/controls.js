@@ -1,7 +1,7 @@
 // The analytics controls (dates, points, model, minimum confidence) as API query parameters.
 
 import { el } from "../dom.js";
-import { utcDay } from "../format.js";
+import { addDays, ownerTimeZone, zoneDay, zoneMidnight } from "../format.js";
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -18,29 +18,37 @@ export function fillConfidenceOptions(select) {
 }
 
 /**
- * Query parameters for GET /campaigns/{id}/analytics. Relative ranges end at the next
- * full hour (hourly) or UTC day (daily), so the same request repeats within that
- * hour or day and the API can answer 304 to a refresh.
+ * Query parameters for GET /campaigns/{id}/analytics. The range bounds every figure; days are
+ * the owner's (ownerTimeZone). "Whole campaign" sends no dates (the API's default: the campaign's
+ * start to now). Relative ranges end at the next full hour (hourly) or the next midnight of the
+ * owner's zone (daily), so the same request repeats within that hour or day and the API can
+ * answer 304 to a refresh.
  */
-export function analyticsParams(form, compare, now = new Date()) {
+export function analyticsParams(form, compare, now = new Date(), zone = ownerTimeZone()) {
   const granularity = form.elements.granularity.value === "hour" ? "hour" : "day";
   const params = {
     model: form.elements.model.value,
     min_confidence: form.elements.min_confidence.value || "0.0",
     granularity,
+    tz: zone,
   };
   const range = form.elements.range.value;
   if (range === "custom") {
     const from = form.elements.from.value;
     const to = form.elements.to.value;
-    if (from) params.from = `${from}T00:00:00Z`;
-    if (to) params.to = new Date(Date.parse(`${to}T00:00:00Z`) + DAY).toISOString();
-  } else {
+    if (from) params.from = zoneMidnight(from, zone).toISOString();
+    if (to) params.to = zoneMidnight(addDays(to, 1), zone).toISOString();
+  } else if (range !== "all") {
     const days = Number(range) || 30;
-    const step = granularity === "hour" ? HOUR : DAY;
-    const end = Math.ceil((now.getTime() + 1) / step) * step;
-    params.from = new Date(end - days * DAY).toISOString();
-    params.to = new Date(end).toISOString();
+    if (granularity === "hour") {
+      const end = Math.ceil((now.getTime() + 1) / HOUR) * HOUR;
+      params.from = new Date(end - days * DAY).toISOString();
+      params.to = new Date(end).toISOString();
+    } else {
+      const tomorrow = addDays(zoneDay(now, zone), 1);
+      params.from = zoneMidnight(addDays(tomorrow, -days), zone).toISOString();
+      params.to = zoneMidnight(tomorrow, zone).toISOString();
+    }
   }
   if (compare.size) params.compare = [...compare].join(",");
   return params;
@@ -52,9 +60,9 @@ export function syncControls(form, ui, changed) {
   ui.customRange.hidden = !custom;
   ui.customRangeTo.hidden = !custom;
   if (custom && !form.elements.from.value) {
-    const today = new Date();
-    form.elements.to.value = utcDay(today);
-    form.elements.from.value = utcDay(new Date(today.getTime() - 29 * DAY));
+    const today = zoneDay(new Date(), ownerTimeZone());
+    form.elements.to.value = today;
+    form.elements.from.value = addDays(today, -29);
   }
   const days = rangeDays(form);
   const hourOption = form.elements.granularity.querySelector("option[value=hour]");
@@ -65,6 +73,7 @@ export function syncControls(form, ui, changed) {
 }
 
 function rangeDays(form) {
+  if (form.elements.range.value === "all") return Infinity; // hour points: the API's last two days only
   if (form.elements.range.value !== "custom") return Number(form.elements.range.value) || 30;
   const from = Date.parse(`${form.elements.from.value}T00:00:00Z`);
   const to = Date.parse(`${form.elements.to.value}T00:00:00Z`);

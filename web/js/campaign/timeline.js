@@ -6,7 +6,8 @@ import { formatNumber, formatPoint } from "../format.js";
 
 export function renderTimeline(ui, slot, analytics) {
   const series = Array.isArray(analytics.series) ? analytics.series : [];
-  const labels = series.map((point) => formatPoint(point.t, analytics.granularity));
+  const dayZone = analytics.day_zone || "UTC";
+  const labels = series.map((point) => formatPoint(point.t, analytics.granularity, dayZone));
   const lines = [
     { key: "clicks", label: "Clicks", color: COLORS.clicks },
     { key: "authorizations", label: "Connected Spotify", color: COLORS.authorizations },
@@ -22,7 +23,7 @@ export function renderTimeline(ui, slot, analytics) {
   ui.timelineTable.replaceChildren(
     table(
       [
-        { label: analytics.granularity === "hour" ? "Hour" : "Day (UTC)", value: (_, i) => labels[i] },
+        { label: analytics.granularity === "hour" ? "Hour" : `Day (${dayZone === "UTC" ? "UTC days" : dayZone})`, value: (_, i) => labels[i] },
         { label: "Clicks", num: true, value: (p) => formatNumber(p.clicks) },
         { label: "Connected Spotify", num: true, value: (p) => formatNumber(p.authorizations) },
         { label: "Streams", num: true, value: (p) => formatNumber(p.streams) },

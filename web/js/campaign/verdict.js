@@ -12,15 +12,48 @@ export const VERDICT = [
   ["conversion_rate", "Connect rate"],
 ];
 
-/** {figures: [{name, label, value, text}], checked, sentence} from an analytics answer. */
-export function verdictOf(data, now = new Date()) {
+/**
+ * {figures: [{name, label, value, text, change}], checked, sentence} from an analytics answer.
+ * `change` compares with the previous period of the same length ("+12 vs previous 7 days"); it
+ * is empty when that period ends before `startedAt` (the campaign's start): nothing to compare.
+ */
+export function verdictOf(data, now = new Date(), { startedAt } = {}) {
   const totals = data?.totals ?? {};
+  const previous = comparable(data?.previous, startedAt);
   const figures = VERDICT.map(([name, label]) => {
     const value = typeof totals[name] === "number" ? totals[name] : null;
     const text = name === "conversion_rate" ? formatPercent(value) : formatNumber(round1(value));
-    return { name, label, value, text };
+    return { name, label, value, text, change: changeText(name, value, previous) };
   });
   return { figures, checked: checkedText(data?.data_quality, now), sentence: sentenceOf(totals) };
+}
+
+function comparable(previous, startedAt) {
+  if (!previous?.totals) return null;
+  const end = parseDate(previous.to);
+  const started = parseDate(startedAt);
+  if (!end || !parseDate(previous.from) || (started && end <= started)) return null;
+  return previous;
+}
+
+/** "previous 7 days", "previous 24 hours": the length of the previous period in words. */
+export function periodText(previous) {
+  const hours = Math.round((parseDate(previous.to) - parseDate(previous.from)) / 3_600_000);
+  if (hours < 48) return `previous ${hours} ${plural(hours, "hour", "hours")}`;
+  const days = Math.round(hours / 24);
+  return `previous ${days} ${plural(days, "day", "days")}`;
+}
+
+/** "+12 vs previous 7 days", "−2.5 pts vs previous 30 days", "no change vs previous 7 days". */
+export function changeText(name, value, previous) {
+  const before = previous?.totals?.[name];
+  if (!previous || typeof value !== "number" || typeof before !== "number") return "";
+  const points = name === "conversion_rate";
+  const delta = points ? Math.round((value - before) * 1000) / 10 : round1(value - before);
+  const period = periodText(previous);
+  if (delta === 0) return `no change vs ${period}`;
+  const sign = delta > 0 ? "+" : "−";
+  return `${sign}${formatNumber(Math.abs(delta))}${points ? " pts" : ""} vs ${period}`;
 }
 
 function round1(value) {
@@ -60,8 +93,8 @@ export function sentenceOf(totals) {
   return `${who} played your playlist ${times}; ${newcomers}.`;
 }
 
-export function renderVerdict(ui, data, now = new Date()) {
-  const verdict = verdictOf(data, now);
+export function renderVerdict(ui, data, now = new Date(), options = {}) {
+  const verdict = verdictOf(data, now, options);
   ui.verdictFigures.replaceChildren(
     ...verdict.figures.map((figure) =>
       el(
@@ -74,6 +107,9 @@ export function renderVerdict(ui, data, now = new Date()) {
           title: figure.text === MISSING ? "Not available yet" : null,
           text: figure.text,
         }),
+        figure.change
+          ? el("dd", { class: "verdict-change hint", "data-testid": `verdict-change-${figure.name}`, text: figure.change })
+          : null,
       ),
     ),
   );

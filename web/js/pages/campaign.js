@@ -19,7 +19,7 @@ import { renderVerdict } from "../campaign/verdict.js";
 import { ChartSlot } from "../charts.js";
 import { el, fromTemplate, refs } from "../dom.js";
 import { saveBlob } from "../download.js";
-import { formatDateTime, formatTime } from "../format.js";
+import { formatDateTime, formatTime, ownerTimeZone, parseDate } from "../format.js";
 import { focusHeading, setTitle } from "../page.js";
 import { spotifyPanel } from "../spotify-panel.js";
 import { announce } from "../status.js";
@@ -50,6 +50,7 @@ export function renderCampaign(main, { params }) {
   let pickerShown = false;
 
   fillConfidenceOptions(form.elements.min_confidence);
+  ui.rangeZone.textContent = `(${ownerTimeZone()})`;
 
   getCampaign(params.id)
     .then((answer) => {
@@ -128,8 +129,9 @@ export function renderCampaign(main, { params }) {
   function showAnalytics(data) {
     ui.analytics.hidden = false;
     const min = Number(data.min_confidence ?? 0).toFixed(1);
-    ui.modelNote.textContent = `${modelName(data.model)} · confidence ${min} or more · whole campaign`;
-    section("verdict", () => renderVerdict(ui, data));
+    ui.modelNote.textContent = `${modelName(data.model)} · confidence ${min} or more · ${rangeText(data)}`;
+    const startedAt = [campaign.created_at, campaign.starts_at].filter(Boolean).sort()[0];
+    section("verdict", () => renderVerdict(ui, data, new Date(), { startedAt }));
     section("fans", () => renderFans(ui, data));
     section("quality", showQuality);
     section("kpis", () => renderKpis(ui.kpis, data.totals));
@@ -179,7 +181,8 @@ export function renderCampaign(main, { params }) {
     ui.export.disabled = true;
     ui.export.textContent = "Preparing the CSV…";
     try {
-      const { blob, filename } = await campaignExport(campaign.id);
+      const range = last?.data ? { from: last.data.from, to: last.data.to } : {};
+      const { blob, filename } = await campaignExport(campaign.id, range);
       saveBlob(blob, filename ?? `soundlink-${campaign.slug}.csv`);
       announce("The CSV file is downloading.");
     } catch (error) {
@@ -235,6 +238,18 @@ function section(name, render) {
     // One section with data it does not understand must not blank the others.
     console.error(`campaign page: the ${name} section failed`, error);
   }
+}
+
+/** "Mar 3 – Mar 9, 2026 (Europe/Paris)": the range every figure counts, in the owner's zone. */
+function rangeText(data) {
+  const zone = ownerTimeZone();
+  const from = parseDate(data.from);
+  const to = parseDate(data.to);
+  if (!from || !to) return "";
+  const day = (date) => date.toLocaleDateString(undefined, { month: "short", day: "numeric", year: "numeric", timeZone: zone });
+  const last = new Date(to.getTime() - 1); // `to` is exclusive
+  const span = day(from) === day(last) ? day(from) : `${day(from)} – ${day(last)}`;
+  return `${span} (${zone})`;
 }
 
 function period(campaign) {
