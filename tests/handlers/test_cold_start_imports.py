@@ -13,6 +13,10 @@ hourly limit of connects (tracking.rate, which names its counter's hour with
 platform.counters) and the CloudFront origin check (tracking.origin); record_clicks the
 hourly limit of views; the callback function the rate module through tracking.recording
 (which the consent's breakdown values come from), i18n for its pages and the origin check.
+
+Issue 15 (settings, account deletion): the campaigns function loads the settings' rules and
+shapes (owners.preferences, owners.schemas: the standard library's zoneinfo, pydantic it had);
+the deletion (owners.deletion, listeners.deletion, the Cognito client) only inside DELETE /owner.
 """
 
 from __future__ import annotations
@@ -296,6 +300,8 @@ SOUNDLINK = {
         "campaigns.repository",
         "campaigns.schemas",
         "campaigns.service",
+        "owners.preferences",
+        "owners.schemas",
         "platform.counters",
         "platform.errors",
         "platform.health",
