@@ -300,3 +300,33 @@ def test_a_deletion_out_of_time_says_so_and_goes_on_when_called_again(api, aws, 
     status, _, _ = api("DELETE", "/owner", claims=alice, body={"confirm_email": "alice@example.com"})
     assert status == 204
     assert _naming(_everything(aws), alice["sub"], a["id"]) == []
+
+
+def test_the_operator_command_does_the_same_for_a_user_deleted_in_cognito(api, aws, pool, monkeypatch, capsys):
+    from scripts import delete_owner
+
+    user, users = pool
+    alice, bob = user("alice@example.com"), user("bob@example.com")
+    a, _ = _world(api, aws, alice, bob)
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    pool_id = cognito.list_user_pools(MaxResults=10)["UserPools"][0]["Id"]
+    cognito.admin_delete_user(UserPoolId=pool_id, Username="alice@example.com")  # by an operator, in the console
+    resources = {
+        "DataTable": aws["DataTable"],
+        "EventsTable": aws["EventsTable"],
+        "StatsTable": aws["StatsTable"],
+        "OwnerUserPool": pool_id,
+    }
+    monkeypatch.setattr(delete_owner, "stack_resources", lambda client, stack: resources)
+
+    assert delete_owner.main(["--sub", alice["sub"], "--endpoint", "aws", "--stack", "soundlink-prod"]) == 0
+
+    assert "1 campaign(s)" in capsys.readouterr().out
+    assert _naming(_everything(aws), alice["sub"], a["id"]) == []
+    assert users() == {"bob@example.com"}
+    # By email while the user exists; a second run finds nothing and changes nothing.
+    assert delete_owner.main(["--email", "bob@example.com", "--endpoint", "aws"]) == 0
+    assert users() == set()
+    assert delete_owner.main(["--sub", alice["sub"], "--endpoint", "aws"]) == 0
+    assert "0 campaign(s), 0 item(s)" in capsys.readouterr().out.splitlines()[-1]
+    assert delete_owner.main(["--sub", 'x" or sub = "y', "--endpoint", "aws"]) == 2

@@ -185,7 +185,7 @@ def check_time_zone(value: str) -> str:
 
     Checked against the list of zones, never by opening the name as a file
     (ZoneInfo would take "../" paths as far as it can)."""
-    if not value or len(value) > MAX_ZONE_LENGTH or value not in time_zones():
+    if value not in time_zones():
         shown = value if len(value) <= MAX_ZONE_LENGTH else value[:MAX_ZONE_LENGTH] + "…"
         raise ValueError(
             f"{shown!r} is not a time zone name: use an IANA name such as Europe/Berlin, America/New_York or UTC"
