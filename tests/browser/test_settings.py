@@ -92,3 +92,23 @@ def test_the_settings_page_is_accessible_and_fits(dashboard, page, width) -> Non
     assert axe_violations(page) == []
     assert no_horizontal_scroll(page)["fits"] is True
     screenshot(page, f"settings-{width}")
+
+
+def test_an_owner_changes_their_password(dashboard, page) -> None:
+    owner = dashboard.new_owner()
+    dashboard.sign_in(page, owner.email)
+    page.goto(f"{dashboard.web_url}/#/settings")
+    page.get_by_test_id("password-current").fill("Not-my-password-2026")
+    page.get_by_test_id("password-new").fill("short")
+    page.get_by_test_id("password-submit").click()
+    expect(page.get_by_test_id("error-password")).to_contain_text("at least 12 characters")
+    page.get_by_test_id("password-new").fill("Changed-password-2026")
+    page.get_by_test_id("password-submit").click()
+    expect(page.get_by_test_id("error-current")).to_contain_text("not your current password")
+    page.get_by_test_id("password-current").fill(PASSWORD)
+    page.get_by_test_id("password-submit").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Your password is changed")
+
+    page.get_by_test_id("sign-out").click()
+    expect(page).to_have_url(re.compile(r"#/sign-in$"))
+    dashboard.sign_in(page, owner.email, "Changed-password-2026")
