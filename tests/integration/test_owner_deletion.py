@@ -3,6 +3,8 @@ back to the music, and nothing of them or of the deleted campaign is stored or c
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -37,3 +39,29 @@ def test_a_consent_in_flight_for_a_deleted_campaign_stores_nothing(local_cloud: 
         ExpressionAttributeValues={":pk": {"S": f"CAMPAIGN#{campaign['id']}"}},
     )
     assert stats["Items"] == []
+
+
+def test_the_operator_command_cleans_up_after_a_user_deleted_in_cognito(local_cloud: LocalCloud) -> None:
+    email = f"removed-{uuid.uuid4().hex[:8]}@example.com"
+    owner = local_cloud.create_owner(email, "Removed-owner-2026")
+    campaign = new_campaign(local_cloud, owner)
+    requests.patch(
+        f"{local_cloud.api_url}/owner/settings", json={"time_zone": "UTC"}, headers=owner.headers, timeout=30
+    ).raise_for_status()
+    cognito, pool = local_cloud.client("cognito-idp"), local_cloud.physical_id("OwnerUserPool")
+    sub = next(
+        a["Value"]
+        for a in cognito.admin_get_user(UserPoolId=pool, Username=email)["UserAttributes"]
+        if a["Name"] == "sub"
+    )
+    cognito.admin_delete_user(UserPoolId=pool, Username=email)  # an operator, in the console
+
+    command = [sys.executable, "-m", "scripts.delete_owner", "--sub", sub, "--endpoint", local_cloud.moto_url]
+    done = subprocess.run([*command, "--stack", local_cloud.stack_name], capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert "1 campaign(s)" in done.stdout and "already gone" in done.stdout
+    assert data_items(local_cloud, f"CAMPAIGN#{campaign['id']}") == []
+    assert data_items(local_cloud, f"OWNER#{sub}") == []
+    slug = data_items(local_cloud, f"SLUG#{campaign['slug']}")
+    assert len(slug) == 1 and "campaign_id" not in slug[0]
