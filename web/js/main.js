@@ -111,7 +111,7 @@ async function start() {
       // The tokens are gone from this tab, but Cognito did not confirm the revocation.
       announce(
         `You are signed out of this tab, but Cognito did not confirm that the session ended (${cognitoMessage(outcome.error)}). ` +
-          "To be sure, sign in and use “Sign out everywhere” on your Account page.",
+          "To be sure, sign in and use “Sign out everywhere” on your Settings page.",
         { sticky: true, error: true },
       );
     }
