@@ -109,15 +109,6 @@ class OwnerDeletion:
         report.complete = True
         return report
 
-    def owns_anything(self, owner_id: str) -> bool:
-        """Whether any campaign or owner item is left (one or two small queries)."""
-        campaigns = CampaignItem.by_owner.query(
-            CampaignItem.owner_key(owner_id), CampaignItem.gsi1sk.startswith("CAMPAIGN#"), limit=1
-        )
-        if next(iter(campaigns), None) is not None:
-            return True
-        return bool(item_keys_limited(self._dynamodb, self._settings.data_table, f"OWNER#{owner_id}"))
-
     # ------------------------------------------------------------ steps
 
     def _campaigns(self, owner_id: str) -> Iterator[CampaignItem]:
@@ -253,19 +244,6 @@ class OwnerDeletion:
     def _check_time(self) -> None:
         if self._time_left() < self._reserve:
             raise OutOfTime
-
-
-def item_keys_limited(dynamodb: Any, table: str, pk: str) -> list[dict[str, Any]]:
-    """At most one key of a partition: whether anything is left in it."""
-    found = dynamodb.query(
-        TableName=table,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": pk}},
-        ProjectionExpression="pk, sk",
-        Limit=1,
-        ConsistentRead=True,
-    )
-    return found["Items"]
 
 
 def deletion_for(
