@@ -231,7 +231,11 @@ def _naming(items, *needles):
     return [item for item in items if any(needle in item[1] for needle in needles)]
 
 
-def test_delete_removes_everything_of_the_owner_and_nothing_of_another(api, aws, pool):
+@pytest.mark.parametrize("page_size", [200, 7])  # 7: every partition takes several pages
+def test_delete_removes_everything_of_the_owner_and_nothing_of_another(api, aws, pool, monkeypatch, page_size):
+    from soundlink.owners import deletion
+
+    monkeypatch.setattr(deletion, "PAGE_SIZE", page_size)
     user, users = pool
     alice, bob = user("alice@example.com"), user("bob@example.com")
     a, b = _world(api, aws, alice, bob)
@@ -290,13 +294,13 @@ def test_a_deletion_out_of_time_says_so_and_goes_on_when_called_again(api, aws, 
     user, users = pool
     alice, bob = user("alice@example.com"), user("bob@example.com")
     a, _ = _world(api, aws, alice, bob)
-    monkeypatch.setattr(FakeContext, "get_remaining_time_in_millis", lambda self: 7_999)  # under the reserve
+    monkeypatch.setattr(FakeContext, "get_remaining_time_in_millis", lambda self: 2_999)  # under the reserve
 
     status, body, _ = api("DELETE", "/owner", claims=alice, body={"confirm_email": "alice@example.com"})
 
     assert status == 202 and body["status"] == "in_progress" and "call again" in body["message"]
     assert users() == {"alice@example.com", "bob@example.com"}
-    monkeypatch.setattr(FakeContext, "get_remaining_time_in_millis", lambda self: 8_001)
+    monkeypatch.setattr(FakeContext, "get_remaining_time_in_millis", lambda self: 3_001)
     status, _, _ = api("DELETE", "/owner", claims=alice, body={"confirm_email": "alice@example.com"})
     assert status == 204
     assert _naming(_everything(aws), alice["sub"], a["id"]) == []

@@ -37,6 +37,9 @@ from soundlink.listeners.deletion import delete_keys, delete_listener_data
 from soundlink.platform.settings import Settings
 from soundlink.platform.tables import CampaignItem, ListenerLinkItem, SlugClaim
 
+# Keys per Query page: one page is the work between two looks at the clock (at most 8 batch writes).
+PAGE_SIZE = 200
+
 
 class OutOfTime(Exception):
     """The deadline passed between two steps: what is done stays done; run again to go on."""
@@ -192,7 +195,9 @@ class OwnerDeletion:
             "ExpressionAttributeValues": {":pk": {"S": f"CAMPAIGN#{campaign_id}"}},
             "ProjectionExpression": "pk, sk, visitor, clicked_at",
         }
-        for page in self._dynamodb.get_paginator("query").paginate(**arguments):
+        for page in self._dynamodb.get_paginator("query").paginate(
+            **arguments, PaginationConfig={"PageSize": PAGE_SIZE}
+        ):
             self._check_time()
             clicks = [{"pk": item["pk"], "sk": item["sk"]} for item in page["Items"]]
             visits, declines = [], []
@@ -227,7 +232,9 @@ class OwnerDeletion:
             "ProjectionExpression": "pk, sk",
             "ConsistentRead": True,
         }
-        for page in self._dynamodb.get_paginator("query").paginate(**arguments):
+        for page in self._dynamodb.get_paginator("query").paginate(
+            **arguments, PaginationConfig={"PageSize": PAGE_SIZE}
+        ):
             yield [{"pk": item["pk"], "sk": item["sk"]} for item in page["Items"]]
 
     def _pages(self, table: str, pk: str, *, sk_prefix: str) -> Iterator[dict[str, Any]]:
