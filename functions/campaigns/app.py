@@ -1,5 +1,6 @@
 """Owner campaign API: POST/GET /campaigns, GET/PATCH/DELETE /campaigns/{id},
-GET /campaigns/{id}/qr.svg; and the public GET /health and GET /openapi.json."""
+GET /campaigns/{id}/qr.svg; the owner's Spotify connection (owner_spotify.py), settings and
+account deletion (owner_account.py); and the public GET /health and GET /openapi.json."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from campaigns import owner_spotify
+from campaigns import owner_account, owner_spotify
 from soundlink.analytics.report import headlines
 from soundlink.campaigns.campaign import Campaign, CampaignStatus, tracker_url
 from soundlink.campaigns.repository import DynamoCampaignRepository
@@ -36,6 +37,7 @@ from soundlink.platform.tables import CampaignItem, bind_tables
 
 app = make_resolver()
 app.include_router(owner_spotify.router)
+app.include_router(owner_account.router)
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,9 @@ load attribution.fans_jobs (the check's message) and attribution.fans (the count
 pynamodb only); attribute polling.fanout (SendMessageBatch of the re-checks); poll_user
 polling.fans_checks with the playlist catalogue it asks about (attribution.playlists,
 campaigns.owner_spotify) and the library scopes (tracking.oauth_state).
+Issue 15 (settings, account deletion): the campaigns function loads the settings' rules and
+shapes (owners.preferences, owners.schemas: the standard library's zoneinfo, pydantic it had);
+the deletion (owners.deletion, listeners.deletion, the Cognito client) only inside DELETE /owner.
 """
 
 from __future__ import annotations
@@ -307,6 +310,8 @@ SOUNDLINK = {
         "campaigns.repository",
         "campaigns.schemas",
         "campaigns.service",
+        "owners.preferences",
+        "owners.schemas",
         "platform.counters",
         "platform.errors",
         "platform.health",

@@ -26,6 +26,9 @@ EXPECTED_STATUS = {
     "owner-spotify-connect": ("CampaignsFunction", {200}),
     "owner-spotify": ("CampaignsFunction", {200}),
     "owner-spotify-disconnect": ("CampaignsFunction", {200}),
+    "owner-settings": ("CampaignsFunction", {200}),
+    "update-owner-settings": ("CampaignsFunction", {200}),
+    "delete-owner": ("CampaignsFunction", {204}),  # the sample owner owns nothing locally: nothing left
     "track-click": ("TrackClickFunction", {404}),  # no campaign has the sample's slug locally
     "track-click-head": ("TrackClickFunction", {404}),
     "track-click-connect": ("TrackClickFunction", {404}),

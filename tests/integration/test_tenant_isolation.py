@@ -44,15 +44,27 @@ def tenants(local_cloud: LocalCloud):
     spotify = EmulatorControl(local_cloud.spotify_url)
     account = spotify.create_user(f"alice-{tag}", f"Alice Spotify {tag}")
     connect_owner_spotify(local_cloud, alice, account["id"])
+    settings = requests.patch(
+        f"{local_cloud.api_url}/owner/settings", json={"time_zone": "Asia/Tokyo"}, headers=alice.headers, timeout=30
+    )
+    assert settings.status_code == 200, settings.text
     document = requests.get(f"{local_cloud.api_url}/openapi.json", timeout=30).json()
-    return {"alice": alice, "mallory": mallory, "campaign": made.json(), "spotify": account, "document": document}
+    return {
+        "alice": alice,
+        "mallory": mallory,
+        "mallory_email": f"mallory-{tag}@example.com",
+        "campaign": made.json(),
+        "spotify": account,
+        "document": document,
+    }
 
 
 def alice_sees(cloud: LocalCloud, tenants) -> tuple:
     headers, campaign_id = tenants["alice"].headers, tenants["campaign"]["id"]
     one = requests.get(f"{cloud.api_url}/campaigns/{campaign_id}", headers=headers, timeout=30).json()
     mine = requests.get(f"{cloud.api_url}/owner/spotify", headers=headers, timeout=30).json()
-    return one, mine
+    settings = requests.get(f"{cloud.api_url}/owner/settings", headers=headers, timeout=30).json()
+    return one, mine, settings
 
 
 def test_every_owner_route_with_another_owners_id_is_404(local_cloud, tenants):
@@ -99,7 +111,8 @@ def test_routes_without_an_id_show_none_of_another_owners_data(local_cloud, tena
     alice = tenants["campaign"]
     secrets = [alice["id"], alice["slug"], alice["name"], tenants["spotify"]["id"], tenants["spotify"]["display_name"]]
     without_id = [(m, p) for m, p, _ in owner_operations(tenants["document"]) if "{" not in p]
-    assert {("GET", "/campaigns"), ("GET", "/owner/spotify")} <= set(without_id)
+    assert {("GET", "/campaigns"), ("GET", "/owner/spotify"), ("GET", "/owner/settings")} <= set(without_id)
+    assert {("PATCH", "/owner/settings"), ("DELETE", "/owner")} <= set(without_id)
     order = {"GET": 0, "POST": 1, "PATCH": 2, "DELETE": 3}  # what mallory can see first, then what mallory changes
 
     for method, path in sorted(without_id, key=lambda route: (order.get(route[0], 9), route[1])):
@@ -113,3 +126,18 @@ def test_routes_without_an_id_show_none_of_another_owners_data(local_cloud, tena
 
     assert alice_sees(local_cloud, tenants) == before
     assert before[1]["connected"] is True
+
+
+def test_an_owner_deleting_their_account_deletes_nothing_of_another(local_cloud, tenants):
+    """Last in this module: mallory's account is gone after it."""
+    before = alice_sees(local_cloud, tenants)
+    url, mallory = f"{local_cloud.api_url}/owner", tenants["mallory"].headers
+    typed_alices = requests.delete(url, json={"confirm_email": "alice@example.com"}, headers=mallory, timeout=30)
+    assert typed_alices.status_code == 400, typed_alices.text
+
+    gone = requests.delete(url, json={"confirm_email": tenants["mallory_email"]}, headers=mallory, timeout=60)
+
+    assert gone.status_code == 204, gone.text
+    assert alice_sees(local_cloud, tenants) == before
+    assert before[2]["time_zone"] == "Asia/Tokyo"
+    assert requests.get(f"{local_cloud.api_url}/campaigns", headers=mallory, timeout=30).json()["campaigns"] == []

@@ -18,6 +18,11 @@ export function initApi(config) {
   apiUrl = config.apiUrl;
 }
 
+/** The API's base URL (its public pages, such as /privacy, live there too). */
+export function apiBase() {
+  return apiUrl;
+}
+
 /**
  * One API request. Returns the Response (status 2xx or 304); throws ApiError otherwise.
  * A 401 gets one token refresh and one retry; a second 401 ends the session.
@@ -159,3 +164,20 @@ function filenameOf(disposition) {
 export const spotifyConnection = () => json("/owner/spotify");
 export const connectSpotify = () => json("/owner/spotify/connect", { method: "POST" });
 export const disconnectSpotify = () => json("/owner/spotify", { method: "DELETE" });
+
+// ------------------------------------------------------------------ the owner's account
+
+export const ownerSettings = () => json("/owner/settings");
+export const saveOwnerSettings = (changes) => json("/owner/settings", { method: "PATCH", body: changes });
+
+/**
+ * Delete the account and everything it owns. A large account takes several calls (the API
+ * answers 202 while work is left): called again until it answers 204.
+ */
+export async function deleteAccount(confirmEmail, { maxCalls = 30 } = {}) {
+  for (let call = 0; call < maxCalls; call += 1) {
+    const response = await request("/owner", { method: "DELETE", body: { confirm_email: confirmEmail } });
+    if (response.status === 204) return;
+  }
+  throw new ApiError(0, "in_progress", "Your account is still being deleted. Try again in a minute to finish.");
+}

@@ -28,7 +28,7 @@ export function currentOwner() {
   return session ? { email: session.email, expiresAt: session.expiresAt } : null;
 }
 
-/** fn(owner, reason) whenever the owner signs in or out (reason: "signed-in", "signed-out", "expired"). */
+/** fn(owner, reason) whenever the owner signs in or out (reason: "signed-in", "signed-out", "expired", "deleted"). */
 export function onSessionChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
@@ -131,6 +131,21 @@ export async function signOutEverywhere() {
   await cognito(config, "GlobalSignOut", { AccessToken: await accessToken() });
   forget();
   notify("signed-out");
+}
+
+/** Change the signed-in owner's password (Cognito ChangePassword: the current one proves it is them). */
+export async function changePassword(previous, proposed) {
+  await cognito(config, "ChangePassword", {
+    AccessToken: await accessToken(),
+    PreviousPassword: previous,
+    ProposedPassword: proposed,
+  });
+}
+
+/** The account was deleted (DELETE /owner removed the Cognito user too): forget this session. */
+export function accountDeleted() {
+  forget();
+  notify("deleted");
 }
 
 export function signUp(email, password) {

@@ -53,7 +53,7 @@ const MESSAGES = {
   InvalidParameterException: null, // Cognito's own message names the parameter
   PasswordResetRequiredException: "Your password must be reset: use “Forgot your password?”.",
   EnableSoftwareTokenMFAException: "That code is not right. Enter the one your authenticator app shows now.",
-  SoftwareTokenMFANotFoundException: "Set up an authenticator app first (Account page).",
+  SoftwareTokenMFANotFoundException: "Set up an authenticator app first (Settings page).",
 };
 
 /** A sentence a person can act on, for any error a Cognito call threw. */

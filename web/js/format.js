@@ -6,6 +6,30 @@ const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFrac
 
 export const MISSING = "—";
 
+// The owner's time zone (Settings), or undefined: the browser's. Every date names its zone either way.
+let ownerZone;
+
+/** Show dates in `zone` (an IANA name) from now on; a zone this browser does not know, or none, is its own. */
+export function useTimeZone(zone) {
+  ownerZone = isTimeZone(zone) ? zone : undefined;
+  return ownerZone;
+}
+
+/** The zone dates are shown in: the owner's, or the browser's. */
+export function displayZone() {
+  return ownerZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+export function isTimeZone(zone) {
+  if (typeof zone !== "string" || !zone) return false;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isNumber(value) {
   return typeof value === "number" && Number.isFinite(value);
 }
@@ -29,7 +53,13 @@ export function formatShare(part, whole) {
 export function formatDate(iso) {
   const date = parseDate(iso);
   return date
-    ? date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric", timeZoneName: "short" })
+    ? date.toLocaleDateString(undefined, {
+        year: "numeric",
+        month: "short",
+        day: "numeric",
+        timeZoneName: "short",
+        timeZone: ownerZone,
+      })
     : MISSING;
 }
 
@@ -43,21 +73,28 @@ export function formatDateTime(iso) {
         hour: "2-digit",
         minute: "2-digit",
         timeZoneName: "short",
+        timeZone: ownerZone,
       })
     : MISSING;
 }
 
 export function formatTime(date) {
-  return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" });
+  return date.toLocaleTimeString(undefined, {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    timeZoneName: "short",
+    timeZone: ownerZone,
+  });
 }
 
 /**
- * The owner's time zone (IANA name): day points, date pickers and dates use it. The browser's for
- * now; an owner setting replaces this one function later.
+ * The owner's time zone (IANA name): day points, date pickers and dates use it. The owner's
+ * setting (#/settings) when there is one, else the browser's.
  */
 export function ownerTimeZone() {
   try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    return displayZone() || "UTC";
   } catch {
     return "UTC";
   }
@@ -71,7 +108,14 @@ export function formatPoint(iso, granularity, dayZone = "UTC") {
   const date = parseDate(iso);
   if (!date) return String(iso ?? "");
   if (granularity === "hour") {
-    return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    return date.toLocaleString(undefined, {
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZoneName: "short",
+      timeZone: ownerZone,
+    });
   }
   const zone = safeZone(dayZone);
   return `${date.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: zone })} ${zone === "UTC" ? "UTC" : `(${zone})`}`;

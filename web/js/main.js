@@ -1,18 +1,19 @@
 // Start the dashboard: settings, session, routes.
 
-import { initApi } from "./api.js";
+import { initApi, ownerSettings } from "./api.js";
 import { currentOwner, initAuth, onSessionChange, signOut } from "./auth.js";
 import { cognitoMessage } from "./cognito.js";
 import { loadConfig } from "./config.js";
 import { el, refs } from "./dom.js";
+import { useTimeZone } from "./format.js";
 import { setPage } from "./page.js";
-import { renderAccount } from "./pages/account.js";
 import { renderCampaign } from "./pages/campaign.js";
 import { renderCampaignForm } from "./pages/campaign-form.js";
 import { renderCampaigns } from "./pages/campaigns.js";
 import { renderConfirm, renderSignUp } from "./pages/sign-up.js";
 import { renderForgot, renderReset } from "./pages/password-reset.js";
 import { renderNotFound } from "./pages/not-found.js";
+import { renderSettings } from "./pages/settings.js";
 import { renderSignIn } from "./pages/sign-in.js";
 import { match, navigate, reload, route, startRouter } from "./router.js";
 import { takeSpotifyReturn } from "./spotify-return.js";
@@ -31,7 +32,8 @@ route("/campaigns", renderCampaigns);
 route("/campaigns/new", renderCampaignForm);
 route("/campaigns/:id", renderCampaign);
 route("/campaigns/:id/edit", renderCampaignForm);
-route("/account", renderAccount);
+route("/settings", renderSettings);
+route("/account", null, { redirect: "#/settings" }); // the page's name before Settings held it
 
 function show(found) {
   const owner = currentOwner();
@@ -69,17 +71,34 @@ function showAccount(owner) {
   shell.accountEmail.textContent = owner?.email ?? "";
 }
 
-onSessionChange((owner, reason) => {
+/** The owner's time zone for every date shown; unset or unreadable: the browser's (named too). */
+async function loadPreferences() {
+  try {
+    useTimeZone((await ownerSettings())?.time_zone);
+  } catch {
+    useTimeZone(null);
+  }
+}
+
+onSessionChange(async (owner, reason) => {
   showAccount(owner);
   if (reason === "signed-in") {
     clearStatus();
+    await loadPreferences();
     navigate(takeReturn() ?? "#/campaigns", { replace: true });
   } else if (reason === "expired") {
     rememberReturn(location.hash);
     announce("Your session has ended. Sign in again to continue.", { sticky: true });
     navigate("#/sign-in", { replace: true });
   } else if (reason === "signed-out") {
+    useTimeZone(null);
     announce("You are signed out.");
+    navigate("#/sign-in", { replace: true });
+  } else if (reason === "deleted") {
+    useTimeZone(null);
+    announce("Your account and everything it owned are deleted. Goodbye, and thank you for using Soundlink.", {
+      sticky: true,
+    });
     navigate("#/sign-in", { replace: true });
   }
 });
@@ -92,7 +111,7 @@ async function start() {
       // The tokens are gone from this tab, but Cognito did not confirm the revocation.
       announce(
         `You are signed out of this tab, but Cognito did not confirm that the session ended (${cognitoMessage(outcome.error)}). ` +
-          "To be sure, sign in and use “Sign out everywhere” on your Account page.",
+          "To be sure, sign in and use “Sign out everywhere” on your Settings page.",
         { sticky: true, error: true },
       );
     }
@@ -109,6 +128,7 @@ async function start() {
   initAuth(config);
   initApi(config);
   showAccount(currentOwner());
+  if (currentOwner()) await loadPreferences();
   const returned = takeSpotifyReturn();
   if (returned) {
     announce(returned.message, { sticky: true, error: returned.declined });

@@ -3,6 +3,7 @@ import { test } from "node:test";
 
 import {
   countryName,
+  displayZone,
   formatDate,
   formatDateTime,
   formatNumber,
@@ -13,8 +14,10 @@ import {
   fromLocalInput,
   MISSING,
   toLocalInput,
+  useTimeZone,
   utcDay,
 } from "../js/format.js";
+import { zoneChoices } from "../js/pages/settings.js";
 
 test("numbers: whole numbers stay whole, others get one decimal, missing ones a dash", () => {
   assert.equal(formatNumber(1234), new Intl.NumberFormat().format(1234));
@@ -62,4 +65,31 @@ test("every date names its zone: UTC days say UTC, times and hours name the brow
     if (before === undefined) delete process.env.TZ;
     else process.env.TZ = before;
   }
+});
+
+test("the owner's time zone, when set, is the one every date is shown in, and named", () => {
+  const before = process.env.TZ;
+  process.env.TZ = "Europe/Berlin";
+  try {
+    assert.equal(useTimeZone("Asia/Tokyo"), "Asia/Tokyo");
+    assert.equal(displayZone(), "Asia/Tokyo");
+    assert.match(formatDateTime("2026-11-26T13:00:00Z"), /(22|10):00.*(GMT\+9|JST)$/);
+    assert.match(formatDate("2026-11-26T20:00:00Z"), /Nov 27.*(GMT\+9|JST)$/); // already the next day in Tokyo
+    assert.match(formatPoint("2026-11-26T13:00:00Z", "hour"), /(22|10):00.*(GMT\+9|JST)/);
+    assert.match(formatTime(new Date("2026-11-26T13:00:05Z")), /(22|10):00:05.*(GMT\+9|JST)$/);
+    assert.match(formatPoint("2026-11-26T00:00:00Z", "day"), /^Nov 26 UTC$/); // UTC days stay UTC days
+    assert.equal(useTimeZone("Mars/Olympus"), undefined); // unknown: the browser's
+    assert.equal(displayZone(), "Europe/Berlin");
+    assert.match(formatDateTime("2026-11-26T13:00:00Z"), /(GMT\+1|CET)$/);
+    assert.equal(useTimeZone(null), undefined);
+  } finally {
+    useTimeZone(null);
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
+  }
+});
+
+test("the settings' zone list holds UTC first, and a stored zone this browser does not list", () => {
+  assert.deepEqual(zoneChoices(["Europe/Berlin", "America/New_York"], null), ["UTC", "America/New_York", "Europe/Berlin"]);
+  assert.deepEqual(zoneChoices(["UTC", "Europe/Berlin"], "Asia/Calcutta"), ["UTC", "Asia/Calcutta", "Europe/Berlin"]);
 });

@@ -92,7 +92,7 @@ class DynamoCampaignRepository:
             claim = SlugClaim.get(*SlugClaim.key(slug))
         except DoesNotExist:
             return None
-        return self.get(claim.campaign_id)
+        return self.get(claim.campaign_id) if claim.campaign_id else None  # a tombstone: its owner was deleted
 
     def list_for_owner(self, owner_id: str, *, limit: int, cursor: str | None, status: CampaignStatus | None) -> Page:
         owner_key = CampaignItem.owner_key(owner_id)

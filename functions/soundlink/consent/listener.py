@@ -52,7 +52,16 @@ def connected(
     click = dict(state.click.as_dict()) if state.click else {}
     clicked_at = datetime.fromisoformat(click["clicked_at"]) if click.get("clicked_at") else state.created_at
     dims = click_dimensions(click)
-    campaign = CampaignItem.get(*CampaignItem.key(state.campaign_id or ""))
+    try:
+        campaign = CampaignItem.get(*CampaignItem.key(state.campaign_id or ""))
+    except CampaignItem.DoesNotExist:
+        # Deleted with its owner's account while the listener was at Spotify: the state is
+        # used up, nothing is stored or counted, the tokens are dropped; the music is still there.
+        with Consume(state, now):
+            pass
+        return redirect(
+            state.destination_url or "https://open.spotify.com/", status=303, cookies=[oauth_state.clear_cookie()]
+        )
     window_ends_at = clicked_at + timedelta(days=int(campaign.attribution_window_days))
     if campaign.ends_at and campaign.ends_at < window_ends_at:
         window_ends_at = campaign.ends_at

@@ -23,15 +23,20 @@ def delete_listener_data(dynamodb: Any, table: str, account_id: str) -> int:
     for link in links_of(account_id):
         move_link_state(link, None)  # the campaigns stop counting the listener in any state
     keys: list[dict[str, Any]] = []
-    keys += _keys(dynamodb, table, None, "pk", f"LISTENER#{account_id}")
-    keys += _keys(dynamodb, table, "gsi2", "gsi2pk", f"LISTENER#{account_id}")
+    keys += item_keys(dynamodb, table, None, "pk", f"LISTENER#{account_id}")
+    keys += item_keys(dynamodb, table, "gsi2", "gsi2pk", f"LISTENER#{account_id}")
+    return delete_keys(dynamodb, table, keys)
+
+
+def delete_keys(dynamodb: Any, table: str, keys: list[dict[str, Any]]) -> int:
+    """Delete the items with these keys (duplicates once), 25 per request; returns how many keys."""
     unique = list({(k["pk"]["S"], k["sk"]["S"]): k for k in keys}.values())
     for start in range(0, len(unique), 25):
         _delete_batch(dynamodb, table, unique[start : start + 25])
     return len(unique)
 
 
-def _keys(dynamodb: Any, table: str, index: str | None, attribute: str, value: str) -> list[dict[str, Any]]:
+def item_keys(dynamodb: Any, table: str, index: str | None, attribute: str, value: str) -> list[dict[str, Any]]:
     arguments: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "#k = :v",

@@ -45,6 +45,8 @@ class Settings:
     origin_secret: str = ""
     # Base interval between polls of an active listener (quiet ones wait longer, up to 25 min).
     poll_interval_seconds: int = 300
+    # The owners' Cognito user pool: DELETE /owner deletes the owner's user in it, last.
+    owner_user_pool_id: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -84,6 +86,7 @@ class Settings:
                 optional("MAX_CAMPAIGNS_PER_OWNER", "100"), "MAX_CAMPAIGNS_PER_OWNER"
             ),
             poll_interval_seconds=_whole_number(optional("POLL_INTERVAL_SECONDS", "300"), "POLL_INTERVAL_SECONDS"),
+            owner_user_pool_id=optional("OWNER_USER_POOL_ID"),
         )
 
 

@@ -3,7 +3,7 @@
 DataTable (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk; TTL expires_at)
   item                      pk                      sk                    index keys
   campaign                  CAMPAIGN#{id}           CAMPAIGN              gsi1: OWNER#{owner} / CAMPAIGN#{created}#{id}
-  slug claim                SLUG#{slug}             SLUG                  -
+  slug claim                SLUG#{slug}             SLUG                  -  (its owner deleted: a tombstone)
   OAuth state               STATE#{state}           STATE                 TTL minutes
   visitor-key secret        VISITOR_SECRET          DAY#{yyyy-mm-dd}      TTL two days (daily rotation)
   listener                  LISTENER#{account}      LISTENER              gsi1: POLL#{shard} / {next_poll_at}#{account}
@@ -12,6 +12,7 @@ DataTable (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk; TTL expires_at)
   attribution               CAMPAIGN#{campaign}     ATTR#{played_at}#{account}
                             gsi2: LISTENER#{account} / ATTR#{campaign}#{played_at}
   owner Spotify connection  OWNER#{owner}           SPOTIFY               -
+  owner settings            OWNER#{owner}           SETTINGS              -
   playlist state            PLAYLIST#{id}           CURRENT               -
   playlist cache            PLAYLIST#{id}           SNAPSHOT#{snapshot}   TTL 30 days
   Spotify back-off marker   SPOTIFY                 BACKOFF               TTL
@@ -104,10 +105,17 @@ class CampaignItem(_DataTable):
 
 
 class SlugClaim(_DataTable):
-    """Makes a slug unique: created in the same transaction as its campaign."""
+    """Makes a slug unique: created in the same transaction as its campaign.
 
-    campaign_id = UnicodeAttribute()
+    When the campaign's owner deletes their account the claim stays as a tombstone:
+    no campaign id, only where the link still leads (the playlist on Spotify), so the
+    tracker answers "this campaign has ended" and the slug is never given out again.
+    """
+
+    campaign_id = UnicodeAttribute(null=True)  # None: a tombstone
     created_at = UTCDateTimeAttribute()
+    ended_at = UTCDateTimeAttribute(null=True)
+    ended_destination = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(slug: str) -> tuple[str, str]:
@@ -558,3 +566,15 @@ def _subclasses(cls: type) -> list[type]:
         found.append(sub)
         found.extend(_subclasses(sub))
     return found
+
+
+class OwnerSettingsItem(_DataTable):
+    """An owner's preferences (soundlink/owners/preferences.py): time zone and currency."""
+
+    time_zone = UnicodeAttribute(null=True)  # IANA name, e.g. Europe/Berlin
+    currency = UnicodeAttribute(null=True)  # ISO 4217 code, e.g. EUR
+    updated_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(owner_id: str) -> tuple[str, str]:
+        return f"OWNER#{owner_id}", "SETTINGS"

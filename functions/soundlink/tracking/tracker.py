@@ -29,7 +29,7 @@ from pynamodb.exceptions import PynamoDBException
 from soundlink.campaigns.campaign import Campaign, is_slug
 from soundlink.campaigns.items import campaign_from_item
 from soundlink.platform.i18n import for_request
-from soundlink.platform.pages import Page, redirect
+from soundlink.platform.pages import Link, Page, redirect
 from soundlink.platform.settings import Settings
 from soundlink.platform.tables import CampaignItem, PlaylistStateItem, SlugClaim
 from soundlink.tracking import oauth_state, rate
@@ -54,6 +54,24 @@ CAMPAIGN_CACHE_ENTRIES = 1024
 STEPS = ("view", "connect", "play")
 
 
+@dataclass(frozen=True)
+class EndedLink:
+    """A slug whose campaign was deleted with its owner's account: it still leads to Spotify."""
+
+    destination_url: str
+
+
+def ended(link: EndedLink, translations: Any, language: str) -> Page:
+    _ = translations.gettext
+    return Page(
+        410,
+        _("This campaign has ended"),
+        (_("The campaign behind this link has ended. The music is still on Spotify."),),
+        (Link(link.destination_url, _("Listen on Spotify"), button=True),),
+        lang=language,
+    )
+
+
 def not_found(translations: Any, language: str) -> Page:
     _ = translations.gettext
     return Page(
@@ -74,10 +92,10 @@ class CampaignCache:
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._entries: OrderedDict[str, tuple[Campaign | None, float]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[Campaign | EndedLink | None, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, slug: str) -> Campaign | None:
+    def get(self, slug: str) -> Campaign | EndedLink | None:
         now = self._clock()
         with self._lock:
             hit = self._entries.get(slug)
@@ -94,9 +112,11 @@ class CampaignCache:
         return campaign
 
     @staticmethod
-    def _read(slug: str) -> Campaign | None:
+    def _read(slug: str) -> Campaign | EndedLink | None:
         try:
             claim = SlugClaim.get(*SlugClaim.key(slug))
+            if claim.campaign_id is None:
+                return EndedLink(claim.ended_destination) if claim.ended_destination else None
             campaign = campaign_from_item(CampaignItem.get(*CampaignItem.key(claim.campaign_id)))
         except (SlugClaim.DoesNotExist, CampaignItem.DoesNotExist):
             return None
@@ -156,6 +176,8 @@ class Tracker:
         campaign = self._campaigns.get(request.slug) if is_slug(request.slug) else None
         if campaign is None or request.step not in STEPS:
             return not_found(translations, language).response(head=head)
+        if isinstance(campaign, EndedLink):  # its owner deleted their account: counted nowhere, started nothing
+            return ended(campaign, translations, language).response(head=head)
         now = self._now()
         kind = classify(request.method, request.headers)
         click = Click(

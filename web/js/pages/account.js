@@ -1,16 +1,15 @@
-// #/account: two-step sign-in with an authenticator app (TOTP), and signing out everywhere.
+// The sign-in security part of #/settings: two-step sign-in with an authenticator app (TOTP),
+// and signing out everywhere (settings.js mounts it on its page).
 
 import { finishTotpSetup, signOutEverywhere, startTotpSetup, totpStatus, turnOffTotp } from "../auth.js";
 import { cognitoField, cognitoMessage } from "../cognito.js";
-import { fromTemplate, refs } from "../dom.js";
+import { refs } from "../dom.js";
 import { clearErrors, showFieldError, showFormError, value, whileBusy } from "../forms.js";
-import { setTitle } from "../page.js";
 import { announce } from "../status.js";
 import { groups } from "./sign-in.js";
 
-export function renderAccount(main) {
-  setTitle("Your account");
-  const page = fromTemplate("tpl-account");
+/** Wire the two-step sign-in and sessions controls of `page`; returns its cleanup. */
+export function mountSignInSecurity(page) {
   const { status, pageError, setup, turnOff, form, secret, everywhere } = refs(page);
   let alive = true;
 
@@ -93,7 +92,6 @@ export function renderAccount(main) {
     }
   });
 
-  main.append(page);
   show();
   return () => {
     alive = false;
