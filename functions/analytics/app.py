@@ -13,6 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
+from soundlink.analytics.cost import cost_of_report
 from soundlink.analytics.export import MAX_EXPORT_BYTES, export_csv
 from soundlink.analytics.report import MAX_POINTS, campaign_analytics
 from soundlink.analytics.schemas import Analytics
@@ -57,12 +58,16 @@ def _plausible(value: datetime | None, name: str) -> None:
         )
 
 
+def _end_of_hour() -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
 def _range(start: datetime | None, end: datetime | None, granularity: str) -> tuple[datetime, datetime]:
     _plausible(start, "from")
     _plausible(end, "to")
     if end is None:
         # The end of the current hour: the answer (and its ETag) stays the same until data changes.
-        end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        end = _end_of_hour()
     end = end.astimezone(UTC)
     start = (start or end - DEFAULT_RANGE[granularity]).astimezone(UTC)
     if start >= end:
@@ -114,6 +119,8 @@ def analytics(
         compare=compared,
         measure_fans=campaign.measure_fans,
     )
+    # "Now" to the end of the hour, like the default range: the answer (and its ETag) holds within the hour.
+    result.cost = cost_of_report(campaign, result, _end_of_hour())
     body = result.model_dump_json(by_alias=True)
     tag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
     headers = {"ETag": tag, "Cache-Control": "private, no-cache"}

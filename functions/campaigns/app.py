@@ -15,7 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from campaigns import owner_spotify
+from campaigns import owner_spotify, playlist_check
 from soundlink.analytics.report import headlines
 from soundlink.campaigns.campaign import Campaign, CampaignStatus, tracker_url
 from soundlink.campaigns.repository import DynamoCampaignRepository
@@ -36,6 +36,7 @@ from soundlink.platform.tables import CampaignItem, bind_tables
 
 app = make_resolver()
 app.include_router(owner_spotify.router)
+app.include_router(playlist_check.router)
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +55,11 @@ def _out(campaign: Campaign) -> CampaignOut:
     responses=responses(201, "Created; Location is its URL", CampaignOut, errors=(409,)),
 )
 def create_campaign(draft: CampaignCreate) -> Response[CampaignOut]:
-    campaign = service().create(owner_id(app), draft)
+    owner = owner_id(app)
+    service()  # binds the tables
+    # Read the playlist first (never refusing on it): its name and cover, or a warning kept on the campaign.
+    checked = playlist_check.check(draft.playlist, owner)
+    campaign = service().create(owner, draft, playlist_check.seen(checked))
     metrics.add_metric(name="CampaignCreated", unit=MetricUnit.Count, value=1)
     logger.info("campaign created", extra={"campaign_id": campaign.id})
     return Response(

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from soundlink.analytics.cost import Cost
+
 
 class Totals(BaseModel):
     clicks: int = Field(description="Landing page views by people (bots, prefetches and suspicious requests excluded)")
@@ -106,5 +108,6 @@ class Analytics(BaseModel):
     listener_states: dict[str, int]
     data_quality: DataQuality
     fans: Fans | None = Field(None, description="null when the campaign does not measure fans")
+    cost: Cost | None = Field(None, description="What the range cost per click, listener and stream; null: no spend")
 
     model_config = {"populate_by_name": True}

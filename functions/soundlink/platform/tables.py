@@ -89,6 +89,8 @@ class CampaignItem(_DataTable):
     playlist_name = UnicodeAttribute(null=True)
     playlist_image_url = UnicodeAttribute(null=True)
     measure_fans = BooleanAttribute(null=True)  # absent on campaigns made before the option
+    spend = UnicodeAttribute(null=True)  # JSON with decimal strings (soundlink/campaigns/spend.py)
+    playlist_warning = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     @staticmethod
