@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
-from soundlink.analytics.cost import cost_of_report
+from soundlink.analytics.cost import cost_of_report, whole_campaign_cost
 from soundlink.analytics.export import MAX_EXPORT_BYTES, export_csv
 from soundlink.analytics.report import MAX_POINTS, campaign_analytics
 from soundlink.analytics.schemas import Analytics
@@ -139,7 +139,13 @@ def export(
     cursor: Annotated[str | None, Query(max_length=2048, description="X-Next-Cursor of the previous part")] = None,
 ) -> Response[str]:
     campaign = campaigns().get(owner_id(app), campaign_id)
-    body, next_cursor = export_csv(campaign.id, cursor=cursor, secret=_export_secret(), max_bytes=MAX_EXPORT_BYTES)
+    body, next_cursor = export_csv(
+        campaign.id,
+        cursor=cursor,
+        secret=_export_secret(),
+        max_bytes=MAX_EXPORT_BYTES,
+        cost=whole_campaign_cost(campaign, _end_of_hour()),
+    )
     headers = {
         "Content-Disposition": f'attachment; filename="soundlink-{campaign.slug}.csv"',
         "Cache-Control": "no-store",

@@ -120,3 +120,57 @@ def test_analytics_without_spend_have_no_cost(analytics_api):  # noqa: F811
     status, body, _ = analytics_api(campaign.id, query=window(T0, T0 + timedelta(days=3)))
     assert status == 200
     assert body["cost"] is None
+
+
+def test_the_export_carries_the_cost_per_weighted_stream(analytics_api, monkeypatch):  # noqa: F811
+    import csv
+    import importlib
+    import io
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from soundlink.attribution.service import listener_key
+    from soundlink.campaigns.spend import Spend
+    from soundlink.platform.tables import AttributionItem
+    from tests.support.events import FakeContext, http_event, owner_claims
+
+    module = importlib.import_module("analytics.app")
+    monkeypatch.setattr(module, "_export_secret", lambda: "secret-for-tests")
+    campaign = new_campaign()
+    repository = DynamoCampaignRepository()
+    repository.save(replace(repository.get(campaign.id), spend=Spend("EUR", total=Decimal("9.00"))))
+    play(campaign.id, T0 - timedelta(days=1), confidence=0.5, first=True)
+    play(campaign.id, T0 - timedelta(days=1, hours=-1), confidence=1.0)
+    AttributionItem(
+        *AttributionItem.key(campaign.id, (T0 - timedelta(days=1)).isoformat(), "acct"),
+        gsi2pk="LISTENER#acct",
+        gsi2sk=f"CAMPAIGN#{campaign.id}",
+        campaign_id=campaign.id,
+        owner_id="alice-sub",
+        listener_key=listener_key(campaign.id, "acct"),
+        track_id="4uLU6hMCjMI75M1A2tKUQC",
+        played_at=T0 - timedelta(days=1),
+        confidence=0.5,
+        reasons="in_playlist",
+        credit={"last_touch": 1.0},
+    ).save()
+
+    def export():
+        event = http_event(
+            "GET",
+            f"/campaigns/{campaign.id}/export.csv",
+            route="/campaigns/{id}/export.csv",
+            path_parameters={"id": campaign.id},
+            claims=owner_claims("alice-sub"),
+        )
+        response = module.handler(event, FakeContext())
+        assert response["statusCode"] == 200, response
+        return list(csv.DictReader(io.StringIO(response["body"])))
+
+    [row] = export()
+    # The whole campaign: 9.00 over 1.5 weighted streams.
+    assert (row["cost_currency"], row["cost_per_weighted_stream"]) == ("EUR", "6.0000")
+    assert row["track_id"] == "4uLU6hMCjMI75M1A2tKUQC"  # the existing columns are kept
+    repository.save(replace(repository.get(campaign.id), spend=None))
+    [row] = export()
+    assert (row["cost_currency"], row["cost_per_weighted_stream"]) == ("", "")

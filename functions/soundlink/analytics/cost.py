@@ -166,3 +166,23 @@ def cost_of_report(campaign: Campaign, report: Analytics, now: datetime) -> Cost
         new_listeners=totals.new_listeners,
         sources={row.value: (row.clicks, row.streams) for row in report.breakdowns.get("utm_source", [])},
     )
+
+
+def whole_campaign_cost(campaign: Campaign, now: datetime) -> tuple[str, str | None] | None:
+    """(currency, cost per weighted stream) of the whole campaign under its own model, for the export."""
+    if campaign.spend is None:
+        return None
+    from soundlink.analytics.report import totals_of
+
+    totals, _ = totals_of(campaign.id, model=campaign.attribution_model.value, min_confidence=0.0)
+    start = campaign.starts_at or campaign.created_at
+    end = campaign.ends_at or max(now, start)
+    cost = cost_of(
+        campaign.spend,
+        Period(campaign_start=start, campaign_end=campaign.ends_at, start=start, end=end, now=now),
+        clicks=totals.clicks,
+        authorizations=totals.authorizations,
+        weighted_streams=totals.weighted_streams,
+        new_listeners=totals.new_listeners,
+    )
+    return (cost.currency, cost.per_weighted_stream) if cost else None

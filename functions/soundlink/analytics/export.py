@@ -37,6 +37,10 @@ COLUMNS = (
     "reasons",
     "reasons_in_words",
     *(f"credit_{model}" for model in MODELS),
+    # What the whole campaign cost per confidence-weighted stream (empty: no spend entered, or no stream),
+    # the same on every row so a spreadsheet can sum a row's credit x cost.
+    "cost_currency",
+    "cost_per_weighted_stream",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -71,9 +75,16 @@ def pseudonym(secret: str, campaign_id: str, listener_key: str) -> str:
 
 
 def export_csv(
-    campaign_id: str, *, cursor: str | None, secret: str, max_bytes: int = MAX_EXPORT_BYTES
+    campaign_id: str,
+    *,
+    cursor: str | None,
+    secret: str,
+    max_bytes: int = MAX_EXPORT_BYTES,
+    cost: tuple[str, str | None] | None = None,
 ) -> tuple[str, str | None]:
-    """One part of the export and the cursor of the next part (None: this was the last)."""
+    """One part of the export and the cursor of the next part (None: this was the last).
+
+    `cost` is (currency, cost per weighted stream) of the whole campaign, when a spend was entered."""
     if not secret:
         raise ValueError("the export needs the deployment's pseudonym secret")
     start = _decode(cursor, campaign_id) if cursor else None
@@ -100,6 +111,7 @@ def export_csv(
                 _cell(item.reasons),
                 _cell(reasons_in_words(item.reasons)),
                 *(credit.get(model, 0) for model in MODELS),
+                *(cost or ("", "")),
             ]
         )
         # The limit is on the UTF-8 response, not on characters (track names are often not Latin).
