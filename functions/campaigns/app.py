@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from campaigns import owner_spotify, playlist_check
-from soundlink.analytics.report import headlines
+from soundlink.analytics.listing import list_figures
 from soundlink.campaigns.campaign import Campaign, CampaignStatus, tracker_url
 from soundlink.campaigns.repository import DynamoCampaignRepository
 from soundlink.campaigns.schemas import (
@@ -82,7 +83,7 @@ def list_campaigns(
 ) -> CampaignList:
     page = service().list(owner_id(app), limit=limit, cursor=cursor, status=status)
     base = api_url(app, get_settings())
-    numbers = headlines((c.id, c.attribution_model.value) for c in page.campaigns)
+    numbers = list_figures(page.campaigns, datetime.now(UTC))
     return CampaignList(
         campaigns=[
             CampaignListItem(**CampaignOut.of(c, base).model_dump(), headline=Headline(**numbers[c.id]))

@@ -288,6 +288,7 @@ SOUNDLINK = {
     ),
     "campaigns": (
         "analytics.cost",
+        "analytics.listing",
         "analytics.report",
         "analytics.schemas",
         "attribution.rules",

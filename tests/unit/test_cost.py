@@ -85,6 +85,9 @@ def test_an_open_ended_total_is_spread_up_to_now():
 def test_a_campaign_without_a_day_yet_counts_its_whole_total():
     moment = day(3)
     assert spend_in_range(Decimal("300"), False, period(day(1), day(5), campaign=(moment, None), now=moment)) == 300
+    # Made half a second ago, listed now: all of it so far, no division by a zero-day campaign.
+    young = period(moment, moment + timedelta(hours=1), campaign=(moment, None), now=moment + timedelta(seconds=0.5))
+    assert figures(Spend("EUR", total=Decimal("300")), young).spend == "300.00"
 
 
 @pytest.mark.parametrize("field", ["clicks", "authorizations", "weighted_streams", "new_listeners"])

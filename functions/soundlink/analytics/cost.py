@@ -80,7 +80,7 @@ class Period:
 
 
 def _days(span: timedelta) -> Decimal:
-    return Decimal(int(span.total_seconds())) / Decimal(86400)
+    return Decimal(span // timedelta(microseconds=1)) / Decimal(86_400_000_000)
 
 
 def spend_in_range(amount: Decimal, basis_per_day: bool, period: Period) -> Decimal:

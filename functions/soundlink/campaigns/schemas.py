@@ -345,6 +345,17 @@ class Headline(BaseModel):
     clicks: int
     listeners: int
     streams: float = Field(description="Plays credited to the campaign under its own model")
+    authorizations: int = Field(0, description="Listeners who connected Spotify")
+    connect_rate: float | None = Field(None, description="authorizations / clicks; null: no click yet")
+    weighted_streams: float = Field(0.0, description="streams weighted by their confidence (as on its page)")
+    new_listeners: int = 0
+    cost_currency: str | None = None
+    cost_per_weighted_stream: str | None = Field(
+        None, description="The whole campaign's spend / weighted_streams; null: no spend, or no stream yet"
+    )
+    last_7_days: list[float] = Field(
+        default_factory=list, description="Streams under its model on each of the last 7 UTC days, oldest first"
+    )
 
 
 class CampaignListItem(CampaignOut):
