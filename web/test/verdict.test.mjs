@@ -45,3 +45,15 @@ test("the models table is shown only where the models differ", async () => {
   assert.equal(modelsDiffer({ last_touch: same, first_touch: { ...same }, linear: { ...same }, time_decay: { ...same } }), false);
   assert.equal(modelsDiffer({ last_touch: same, first_touch: { ...same }, linear: { streams: 3.5, weighted_streams: 2.8 } }), true);
 });
+
+test("with a spend entered, the verdict ends with the cost per stream; none without a stream is a dash", () => {
+  const cost = { currency: "EUR", spend: "6.00", per_weighted_stream: "4.0000" };
+  const verdict = verdictOf({ totals, cost, data_quality: {} }, NOW);
+  const last = verdict.figures.at(-1);
+  assert.equal(last.name, "cost_per_weighted_stream");
+  assert.equal(last.value, 4);
+  assert.match(last.text, /4\.00/);
+  const none = verdictOf({ totals, cost: { ...cost, per_weighted_stream: null }, data_quality: {} }, NOW);
+  assert.equal(none.figures.at(-1).text, "—");
+  assert.equal(verdictOf({ totals, cost: null, data_quality: {} }, NOW).figures.length, 4);
+});
