@@ -86,6 +86,36 @@ def test_reads_stay_flat_as_plays_grow(api, dynamodb_calls):  # noqa: F811
     dynamodb_calls.clear()
     listed(api)
     reads = [call for call in dynamodb_calls if call not in ("Query",)]
-    # The campaigns page (one Query) and counters by BatchGetItem, however many plays: 2 x 144 keys = 3 calls.
+    # The campaigns page (one Query) and counters by BatchGetItem, however many plays: 2 x 144 keys = 3 calls,
+    # and one for the app's count of followed listeners.
     assert dynamodb_calls.count("Query") == 1
-    assert reads == ["BatchGetItem"] * 3
+    assert reads == ["BatchGetItem"] * 4
+
+
+def test_the_list_names_development_modes_ceiling(api, monkeypatch):  # noqa: F811
+    from soundlink.listeners import followed
+    from soundlink.platform.settings import get_settings
+
+    for account in ("a", "b", "c", "a"):
+        followed.count(account, datetime.now(UTC))
+    _, body, _ = api("GET", "/campaigns")
+    assert body["spotify"] == {"extended_quota": False, "listener_ceiling": 5, "listeners_followed": 3}
+    monkeypatch.setenv("SPOTIFY_EXTENDED_QUOTA", "true")
+    get_settings.cache_clear()
+    _, body, _ = api("GET", "/campaigns")
+    assert body["spotify"] == {"extended_quota": True, "listener_ceiling": None, "listeners_followed": 3}
+
+
+def test_followed_accounts_are_counted_once_and_forgotten_once(tables):
+    from soundlink.listeners import followed
+
+    now = datetime.now(UTC)
+    assert followed.followed() == 0
+    assert followed.count("acct", now) is True
+    assert followed.count("acct", now) is False  # a reconnect of a known account
+    assert followed.count("other", now) is True
+    assert followed.followed() == 2
+    assert followed.forget("acct") is True
+    assert followed.forget("acct") is False  # a deletion run again
+    assert followed.forget("never") is False
+    assert followed.followed() == 1

@@ -362,6 +362,15 @@ class CampaignListItem(CampaignOut):
     headline: Headline
 
 
+class SpotifyQuota(BaseModel):
+    """Development Mode's ceiling, for the dashboard to show wherever listener numbers appear."""
+
+    extended_quota: bool = Field(description="false: Spotify's Development Mode (the SpotifyExtendedQuota parameter)")
+    listener_ceiling: int | None = Field(description="Most Spotify accounts the app may follow; null: no ceiling")
+    listeners_followed: int = Field(description="Spotify accounts of listeners the app follows now, across owners")
+
+
 class CampaignList(BaseModel):
     campaigns: list[CampaignListItem]
     next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page")
+    spotify: SpotifyQuota | None = None

@@ -45,6 +45,9 @@ class Settings:
     origin_secret: str = ""
     # Base interval between polls of an active listener (quiet ones wait longer, up to 25 min).
     poll_interval_seconds: int = 300
+    # Whether Spotify granted the app extended quota; without it (Development Mode) it may follow
+    # at most DEVELOPMENT_MODE_LISTENERS allow-listed users (the template's SpotifyExtendedQuota).
+    spotify_extended_quota: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -84,7 +87,12 @@ class Settings:
                 optional("MAX_CAMPAIGNS_PER_OWNER", "100"), "MAX_CAMPAIGNS_PER_OWNER"
             ),
             poll_interval_seconds=_whole_number(optional("POLL_INTERVAL_SECONDS", "300"), "POLL_INTERVAL_SECONDS"),
+            spotify_extended_quota=optional("SPOTIFY_EXTENDED_QUOTA", "false").lower() == "true",
         )
+
+
+# Spotify's Development Mode: at most 5 allow-listed users per client id (since Feb/Mar 2026).
+DEVELOPMENT_MODE_LISTENERS = 5
 
 
 def _whole_number(value: str, name: str) -> int:

@@ -173,6 +173,17 @@ class PollIndex(GlobalSecondaryIndex["ListenerItem"]):
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
+class FollowedGuard(_DataTable):
+    """Marks a Spotify account as counted in APP/LISTENERS (once); in the listener's partition,
+    so their deletion takes it with the rest."""
+
+    counted_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(account_id: str) -> tuple[str, str]:
+        return f"LISTENER#{account_id}", "FOLLOWED"
+
+
 class ListenerItem(_DataTable):
     gsi1pk = UnicodeAttribute(null=True)  # absent when the listener is not polled
     gsi1sk = UnicodeAttribute(null=True)
@@ -464,6 +475,8 @@ class CounterItem(Model):
     new_listeners = NumberAttribute(null=True)  # ... whose baseline had none of the campaign's tracks
     streams = NumberAttribute(null=True)  # MODEL# items: credit under the model (fractional)
     weighted_streams = NumberAttribute(null=True)  # MODEL# items: credit x confidence
+    # APP/LISTENERS: Spotify accounts followed across the app (soundlink/listeners/followed.py).
+    followed_listeners = NumberAttribute(null=True)
     # TOTAL items: credit under each model (all confidences), for the campaigns list.
     streams_last_touch = NumberAttribute(null=True)
     streams_first_touch = NumberAttribute(null=True)
