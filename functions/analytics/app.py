@@ -21,6 +21,7 @@ from soundlink.attribution.rules import CONFIDENCE_BUCKETS
 from soundlink.campaigns.campaign import AttributionModel
 from soundlink.campaigns.repository import DynamoCampaignRepository
 from soundlink.campaigns.service import CampaignService
+from soundlink.listeners.followed import spotify_quota
 from soundlink.platform.errors import BadRequest
 from soundlink.platform.http import make_resolver, owner_id, responses
 from soundlink.platform.observability import logger, metrics, tracer
@@ -121,6 +122,7 @@ def analytics(
     )
     # "Now" to the end of the hour, like the default range: the answer (and its ETag) holds within the hour.
     result.cost = cost_of_report(campaign, result, _end_of_hour())
+    result.spotify = spotify_quota()
     body = result.model_dump_json(by_alias=True)
     tag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
     headers = {"ETag": tag, "Cache-Control": "private, no-cache"}

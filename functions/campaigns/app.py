@@ -34,7 +34,7 @@ from soundlink.listeners import followed
 from soundlink.platform.health import run_checks
 from soundlink.platform.http import HealthBody, api_url, make_resolver, openapi_document, owner_id, responses
 from soundlink.platform.observability import logger, metrics, tracer
-from soundlink.platform.settings import DEVELOPMENT_MODE_LISTENERS, get_settings
+from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import CampaignItem, bind_tables
 
 app = make_resolver()
@@ -97,12 +97,7 @@ def list_campaigns(
 
 
 def _quota() -> SpotifyQuota:
-    extended = get_settings().spotify_extended_quota
-    return SpotifyQuota(
-        extended_quota=extended,
-        listener_ceiling=None if extended else DEVELOPMENT_MODE_LISTENERS,
-        listeners_followed=followed.followed(),
-    )
+    return SpotifyQuota(**followed.spotify_quota())
 
 
 @app.get(

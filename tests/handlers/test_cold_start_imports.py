@@ -325,6 +325,7 @@ SOUNDLINK = {
         "campaigns.repository",
         "campaigns.service",
         "campaigns.spend",
+        "listeners.followed",
         "platform.counters",
         "platform.errors",
         "platform.http",

@@ -95,3 +95,12 @@ test("the spend form gives the API's object or a message for the field", () => {
   assert.equal(spendOf({ amount: "1e9", currency: "EUR", basis: "total" }).error.field, "spend_amount");
   assert.equal(spendOf({ amount: "5", currency: "EURO", basis: "total" }).error.field, "spend_currency");
 });
+
+test("Development Mode's ceiling is said plainly; nothing with extended quota", async () => {
+  const { ceilingText } = await import("../js/quota.js");
+  assert.match(ceilingText({ extended_quota: false, listener_ceiling: 5, listeners_followed: 3 }), /^Spotify lets this app follow 5 listeners; 3 used \(Development Mode/);
+  assert.match(ceilingText({ extended_quota: false, listener_ceiling: 5, listeners_followed: 5 }), /cannot be followed until one leaves\.$/);
+  assert.doesNotMatch(ceilingText({ extended_quota: false, listener_ceiling: 5, listeners_followed: 4 }), /cannot be followed/);
+  assert.equal(ceilingText({ extended_quota: true, listener_ceiling: null, listeners_followed: 40 }), "");
+  assert.equal(ceilingText(null), "");
+});

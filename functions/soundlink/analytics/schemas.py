@@ -109,5 +109,8 @@ class Analytics(BaseModel):
     data_quality: DataQuality
     fans: Fans | None = Field(None, description="null when the campaign does not measure fans")
     cost: Cost | None = Field(None, description="What the range cost per click, listener and stream; null: no spend")
+    spotify: dict | None = Field(
+        None, description="Development Mode's ceiling: {extended_quota, listener_ceiling, listeners_followed}"
+    )
 
     model_config = {"populate_by_name": True}

@@ -54,7 +54,21 @@ def forget(account_id: str) -> bool:
 
 
 def followed() -> int:
-    """The accounts followed now (one BatchGetItem of one key: the owner API may only batch-read counters)."""
-    for item in CounterItem.batch_get([APP_KEY]):
-        return max(0, int(item.followed_listeners or 0))
-    return 0
+    """The accounts followed now (one GetItem)."""
+    try:
+        item = CounterItem.get(*APP_KEY)
+    except CounterItem.DoesNotExist:
+        return 0
+    return max(0, int(item.followed_listeners or 0))
+
+
+def spotify_quota() -> dict:
+    """What the dashboard shows next to listener numbers: Development Mode's ceiling and its use."""
+    from soundlink.platform.settings import DEVELOPMENT_MODE_LISTENERS, get_settings
+
+    extended = get_settings().spotify_extended_quota
+    return {
+        "extended_quota": extended,
+        "listener_ceiling": None if extended else DEVELOPMENT_MODE_LISTENERS,
+        "listeners_followed": followed(),
+    }

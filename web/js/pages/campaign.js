@@ -20,6 +20,7 @@ import { el, fromTemplate, refs } from "../dom.js";
 import { saveBlob } from "../download.js";
 import { formatDateTime, formatTime } from "../format.js";
 import { focusHeading, setTitle } from "../page.js";
+import { showCeiling } from "../quota.js";
 import { spotifyPanel } from "../spotify-panel.js";
 import { announce } from "../status.js";
 
@@ -139,6 +140,10 @@ export function renderCampaign(main, { params }) {
     section("models", () => renderModels(ui.models, data));
     section("compare", () => renderCompare(ui.compare, data, campaign, compare));
     section("listeners", () => renderListenerStates(ui.states, data));
+    section("ceiling", () => {
+      showCeiling(ui.verdictCeiling, data.spotify);
+      showCeiling(ui.statesCeiling, data.spotify);
+    });
     if (!pickerShown) {
       pickerShown = true;
       renderComparePicker(ui.compareOptions, campaign.id, compare, () => load());

@@ -6,6 +6,7 @@ import { COLUMNS, nextSort, rowOf, sortRows, sparklineLabel, sparklinePoints } f
 import { el, fromTemplate, refs } from "../dom.js";
 import { formatDate, formatNumber, formatPercent } from "../format.js";
 import { formatMoney } from "../money.js";
+import { showCeiling } from "../quota.js";
 import { setTitle } from "../page.js";
 import { navigate } from "../router.js";
 import { spotifyPanel } from "../spotify-panel.js";
@@ -73,18 +74,6 @@ export function renderCampaigns(main, { query }) {
   return () => {
     alive = false;
   };
-}
-
-/** "Spotify lets this app follow 5 listeners; 3 used" while the app is in Development Mode. */
-export function ceilingText(spotify) {
-  if (!spotify || spotify.extended_quota !== false) return "";
-  const used = typeof spotify.listeners_followed === "number" ? `; ${formatNumber(spotify.listeners_followed)} used` : "";
-  return `Spotify lets this app follow ${formatNumber(spotify.listener_ceiling)} listeners${used} (Development Mode: the operator adds each listener's Spotify account to the app's allow-list).`;
-}
-
-function showCeiling(node, spotify) {
-  node.textContent = ceilingText(spotify);
-  node.hidden = !node.textContent;
 }
 
 function campaignTable(rows, sort, onSort) {
