@@ -44,7 +44,7 @@ def test_a_playlist_spotify_will_not_show_is_saved_with_its_warning_before_any_l
     expect(notice).to_contain_text("Spotify did not show this playlist")
     expect(page.get_by_test_id("verdict-sentence")).to_contain_text("Nobody has opened your link yet")
     # Listener numbers on the page name Development Mode's ceiling.
-    expect(page.get_by_test_id("verdict-ceiling")).to_contain_text("Spotify lets this app follow 5 listeners;")
+    expect(page.get_by_test_id("states-ceiling")).to_contain_text("Spotify lets this app follow 5 listeners;")
     assert not page.context.recorder.page_errors, page.context.recorder.page_errors
 
 

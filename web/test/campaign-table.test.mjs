@@ -103,4 +103,5 @@ test("Development Mode's ceiling is said plainly; nothing with extended quota", 
   assert.doesNotMatch(ceilingText({ extended_quota: false, listener_ceiling: 5, listeners_followed: 4 }), /cannot be followed/);
   assert.equal(ceilingText({ extended_quota: true, listener_ceiling: null, listeners_followed: 40 }), "");
   assert.equal(ceilingText(null), "");
+  assert.equal(ceilingText({ extended_quota: false, listener_ceiling: 5, listeners_followed: 3 }, { short: true }), "Spotify lets this app follow 5 listeners; 3 used.");
 });

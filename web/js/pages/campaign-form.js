@@ -20,6 +20,8 @@ const WORDS = {
   ends_at: "the end",
 };
 
+const CHECK_DELAY_MS = 400;
+
 function defaultCurrency() {
   return currencyForLocale(navigator.language || "en-US");
 }
@@ -129,7 +131,6 @@ function watchPlaylist(input, ui, alive) {
     ui.playlistWarning.hidden = !warning;
     ui.playlistCover.hidden = !cover;
     if (cover) ui.playlistCover.src = cover;
-    ui.playlistCheck.hidden = !name && !warning;
   };
   const check = async () => {
     const pasted = input.value.trim();
@@ -151,8 +152,13 @@ function watchPlaylist(input, ui, alive) {
       show("", error.message, null);
     }
   };
-  input.addEventListener("change", check);
-  input.addEventListener("blur", check);
+  // As it is pasted or typed (a moment after the last keystroke), not when the field loses focus:
+  // an answer arriving as the owner presses "Create" would move the button from under the pointer.
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(check, CHECK_DELAY_MS);
+  });
 }
 
 function read(form) {

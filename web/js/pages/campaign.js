@@ -140,10 +140,8 @@ export function renderCampaign(main, { params }) {
     section("models", () => renderModels(ui.models, data));
     section("compare", () => renderCompare(ui.compare, data, campaign, compare));
     section("listeners", () => renderListenerStates(ui.states, data));
-    section("ceiling", () => {
-      showCeiling(ui.verdictCeiling, data.spotify);
-      showCeiling(ui.statesCeiling, data.spotify);
-    });
+    // Development Mode's ceiling beside the listeners' states (the verdict stays short: a phone's first screen).
+    section("ceiling", () => showCeiling(ui.statesCeiling, data.spotify));
     if (!pickerShown) {
       pickerShown = true;
       renderComparePicker(ui.compareOptions, campaign.id, compare, () => load());
