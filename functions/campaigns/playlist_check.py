@@ -86,6 +86,10 @@ def check(playlist_id: str, owner: str) -> PlaylistCheck:
 
 
 def seen(result: PlaylistCheck) -> PlaylistSeen:
+    """What the campaign keeps: the name and cover only as the owner's own connection read them (listeners
+    see them on the landing page, like those attribution reads); the warning whoever read it."""
+    if result.read_with != "owner":
+        return PlaylistSeen(warning=result.warning)
     return PlaylistSeen(name=result.name, image_url=result.image_url, warning=result.warning)
 
 

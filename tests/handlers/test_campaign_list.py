@@ -71,7 +71,9 @@ def test_the_playlist_name_is_on_the_list(api, monkeypatch):  # noqa: F811
     import campaigns.playlist_check as module
     from soundlink.attribution.playlist_check import PlaylistCheck
 
-    monkeypatch.setattr(module, "check", lambda pid, owner: PlaylistCheck(pid, True, name="Spring Songs"))
+    monkeypatch.setattr(
+        module, "check", lambda pid, owner: PlaylistCheck(pid, True, name="Spring Songs", read_with="owner")
+    )
     campaign = create(api)
     assert listed(api)[campaign["id"]]["playlist_name"] == "Spring Songs"
 

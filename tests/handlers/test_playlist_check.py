@@ -176,3 +176,13 @@ def test_without_spotify_configured_the_campaign_is_still_saved(api):  # noqa: F
 def test_the_check_needs_a_signed_in_owner(api, spotify):  # noqa: F811
     status, _, _ = api("POST", "/campaigns/playlist-check", claims=None, body={"playlist": PUBLIC_ID})
     assert status == 401
+
+
+def test_a_name_read_without_the_owners_connection_is_shown_but_not_kept(api, spotify):  # noqa: F811
+    """The landing page shows a playlist's name and cover only as its owner's connection read them."""
+    status, body, _ = check(api, PUBLIC_ID)
+    assert (status, body["name"], body["read_with"]) == (200, "Spring Songs", "app")
+    status, created, _ = api("POST", "/campaigns", body={"name": "Launch", "playlist": PUBLIC_ID})
+    assert status == 201
+    assert (created["playlist_name"], created["playlist_image_url"]) == (None, None)
+    assert "connect the Spotify account that owns it" in created["playlist_warning"]
