@@ -110,25 +110,13 @@ def seeded_items() -> list[dict]:
     """The sample events' campaign and slug as DynamoDB items (serialized by the real models)."""
     from datetime import UTC, datetime
 
-    from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
+    from bench.samples import sample_campaign
     from soundlink.campaigns.items import campaign_to_item
     from soundlink.platform.tables import SlugClaim
 
     now = datetime(2026, 11, 25, 12, tzinfo=UTC)
-    campaign = Campaign(
-        id="6f1c2a3e-5b4d-4c8e-9a7f-0123456789ab",
-        owner_id="11111111-2222-3333-4444-555555555555",
-        name="Sample",
-        slug="k7m2p9q4rx",
-        playlist_id="37i9dQZF1DXcBWIGoYBM5M",
-        destination_url="https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M",
-        attribution_window_days=14,
-        attribution_model=AttributionModel.LAST_TOUCH,
-        starts_at=None,
-        ends_at=None,
-        status=CampaignStatus.ACTIVE,
-        created_at=now,
-        updated_at=now,
+    campaign = sample_campaign(
+        "6f1c2a3e-5b4d-4c8e-9a7f-0123456789ab", "11111111-2222-3333-4444-555555555555", "k7m2p9q4rx", now
     )
     items = [campaign_to_item(campaign)]
     items.append(SlugClaim(*SlugClaim.key(campaign.slug), campaign_id=campaign.id, created_at=now))

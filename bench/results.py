@@ -72,6 +72,11 @@ ROWS: tuple[Row, ...] = (
         "reported",
     ),
     Row("listeners followed at the 5-minute cadence", ("listeners_followed_at_5min",), "reported"),
+    Row(
+        "fans on: extra Spotify calls / DynamoDB writes per listener a day (5 attributed plays every day)",
+        ("spotify_calls_per_listener_day_fans_extra", "dynamodb_writes_per_listener_day_fans"),
+        "≤ 1 / reported",
+    ),
     Row("analytics reads, 100 vs 100,000 plays", ("analytics_reads_100_plays", "analytics_reads_100k_plays"), "equal"),
     *(
         Row(

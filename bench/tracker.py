@@ -59,7 +59,7 @@ def warm_requests() -> None:
         )
         os.environ["CLICK_QUEUE_URL"] = boto3.client("sqs").create_queue(QueueName="bench-clicks")["QueueUrl"]
 
-        from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
+        from bench.samples import sample_campaign
         from soundlink.campaigns.repository import DynamoCampaignRepository
         from soundlink.platform.settings import get_settings
         from soundlink.platform.tables import bind_tables
@@ -67,21 +67,7 @@ def warm_requests() -> None:
         get_settings.cache_clear()
         bind_tables(get_settings())
         now = datetime.now(UTC)
-        campaign = Campaign(
-            id="9b2f4c1e-0d5a-4c3b-8a71-3f0e2d9c6b10",
-            owner_id="bench-owner",
-            name="Bench",
-            slug="b2nchb2nch",
-            playlist_id="37i9dQZF1DXcBWIGoYBM5M",
-            destination_url="https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M",
-            attribution_window_days=14,
-            attribution_model=AttributionModel.LAST_TOUCH,
-            starts_at=None,
-            ends_at=None,
-            status=CampaignStatus.ACTIVE,
-            created_at=now,
-            updated_at=now,
-        )
+        campaign = sample_campaign("9b2f4c1e-0d5a-4c3b-8a71-3f0e2d9c6b10", "bench-owner", "b2nchb2nch", now, "Bench")
         DynamoCampaignRepository().create(campaign)
 
         import track_click.app as tracker

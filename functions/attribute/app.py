@@ -3,6 +3,11 @@
 The batch's plays are attributed together first (one listener's plays for one owner in
 one transaction, counters summed); then each record is reported: a play whose write
 failed is returned to SQS alone, the others are kept.
+
+A play credited to a campaign that measures fans queues that listener's re-check of
+the library (poll_user holds the token), at most once a day per listener and campaign.
+If the re-checks cannot be queued, their plays are returned to SQS: redelivered, they
+are duplicates that queue the re-check again, so none is dropped.
 """
 
 from __future__ import annotations
@@ -17,17 +22,20 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from soundlink.attribution.fans_jobs import Credited, rechecks_due
 from soundlink.attribution.playlists import PlaylistTracks
 from soundlink.attribution.service import Attributor, Outcome, PlayMessage
 from soundlink.platform.observability import logger, metrics, tracer
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
+from soundlink.polling.fanout import send_batches
 from soundlink.spotify.credentials import spotify_config
 from soundlink.tokens.cipher import TokenCipher
 
 settings = get_settings()
 bind_tables(settings)
 processor = BatchProcessor(event_type=EventType.SQS)
+sqs = boto3.client("sqs", region_name=settings.region)
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +57,37 @@ def _parse(record: SQSRecord) -> PlayMessage | Exception:
         # A malformed message never becomes valid: it fails, so SQS parks it in the DLQ.
         logger.error("play message is not valid", extra={"message_id": record.message_id, "error": str(error)})
         return error
+
+
+def _measures_fans(campaign_id: str) -> bool:
+    campaign = attributor.campaign(campaign_id)
+    return campaign is not None and campaign.measure_fans
+
+
+def _queue_rechecks(plays: dict[str, PlayMessage], outcomes: dict[str, Outcome | Exception]) -> None:
+    """Queue the fans re-checks the batch's credited plays call for; on failure, their plays fail."""
+    credited = {
+        message_id: [
+            Credited(play.account_id, campaign_id, play.played_at, play.track_id, play.artist_ids)
+            for campaign_id in outcome.campaign_ids
+        ]
+        for message_id, play in plays.items()
+        if isinstance(outcome := outcomes[message_id], Outcome) and outcome.campaign_ids
+    }
+    if not credited:
+        return
+    try:
+        for message_id in list(credited):
+            credited[message_id] = [c for c in credited[message_id] if _measures_fans(c.campaign_id)]
+            if not credited[message_id]:
+                del credited[message_id]
+        jobs = rechecks_due([c for entries in credited.values() for c in entries], lambda _id: True, datetime.now(UTC))
+        if jobs:
+            send_batches(sqs, settings.poll_queue_url, [job.message() for job in jobs])
+    except Exception as error:  # noqa: BLE001 - the plays come back as duplicates and queue them again
+        logger.warning("fans re-checks not queued; their plays are retried", extra={"error": str(error)})
+        for message_id in credited:
+            outcomes[message_id] = error
 
 
 def _report(outcomes: dict[str, Outcome | Exception], record: SQSRecord) -> None:
@@ -73,6 +112,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     plays = {message_id: play for message_id, play in parsed.items() if isinstance(play, PlayMessage)}
     outcomes: dict[str, Outcome | Exception] = {k: v for k, v in parsed.items() if isinstance(v, Exception)}
     outcomes.update(zip(plays, attributor.attribute_all(list(plays.values())), strict=True))
+    _queue_rechecks(plays, outcomes)
     return process_partial_response(
         event=event, record_handler=partial(_report, outcomes), processor=processor, context=context
     )

@@ -52,6 +52,10 @@ def _queue_poll(account_id: str) -> None:
     _sqs().send_message(QueueUrl=settings.poll_queue_url, MessageBody=json.dumps({"account_id": account_id}))
 
 
+def _queue_job(body: dict) -> None:
+    _sqs().send_message(QueueUrl=settings.poll_queue_url, MessageBody=json.dumps(body))
+
+
 callback = ConsentCallback(
     settings,
     accounts=lambda: SpotifyAccounts(spotify_config(settings)),
@@ -59,6 +63,7 @@ callback = ConsentCallback(
     cipher=_cipher,
     dynamodb=_dynamodb,
     queue_poll=_queue_poll,
+    queue_job=_queue_job,
 )
 
 

@@ -7,6 +7,11 @@ reported alone and retried by SQS, then parked in the dead-letter queue. A 429
 or an unavailable Spotify (5xx, timeouts) is not a failure: the listener is
 rescheduled after Retry-After (a minute when Spotify sent none) and every
 poller waits (back-off marker), so the job is never burned toward the DLQ.
+
+The same queue carries fans checks (``kind: "fans"``, polling/fans_checks.py):
+they need the listener's token, as a poll does. A listener's poll and checks
+of one batch run one after the other in the listener's thread, so two token
+refreshes of one listener never race.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from soundlink.attribution.fans_jobs import FansJob, is_fans_message
+from soundlink.attribution.playlists import PlaylistTracks
 from soundlink.platform.observability import logger, metrics, tracer
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
 from soundlink.polling.fanout import send_batches
+from soundlink.polling.fans_checks import CheckOutcome, FansChecker
 from soundlink.polling.poller import Poller, PollOutcome
 from soundlink.spotify.credentials import spotify_config
 from soundlink.tokens.cipher import TokenCipher
@@ -47,6 +55,10 @@ def _remaining_ms() -> int:
     return context.get_remaining_time_in_millis() if context else 60_000
 
 
+def _send_job(body: dict, delay_seconds: int) -> None:
+    sqs.send_message(QueueUrl=settings.poll_queue_url, MessageBody=json.dumps(body), DelaySeconds=delay_seconds)
+
+
 poller = Poller(
     cipher=_cipher,
     spotify_config=lambda: spotify_config(settings),
@@ -54,37 +66,93 @@ poller = Poller(
     base_interval=timedelta(seconds=settings.poll_interval_seconds),
     now=lambda: datetime.now(UTC),
     remaining_ms=_remaining_ms,
+    send_jobs=lambda bodies: send_batches(sqs, settings.poll_queue_url, bodies),
 )
+checker = FansChecker(
+    cipher=_cipher,
+    spotify_config=lambda: spotify_config(settings),
+    playlists=PlaylistTracks(
+        cipher=_cipher, spotify_config=lambda: spotify_config(settings), now=lambda: datetime.now(UTC)
+    ),
+    send_job=_send_job,
+    now=lambda: datetime.now(UTC),
+    remaining_ms=_remaining_ms,
+)
+Result = PollOutcome | CheckOutcome | Exception
 
 
-def _poll(account_id: str) -> PollOutcome | Exception:
+def _parse(record: SQSRecord) -> tuple[str, FansJob | None] | Exception:
+    """The record's listener, and its fans check if it is one (None: a poll)."""
     try:
-        return poller.poll(account_id)
-    except Exception as error:  # noqa: BLE001 - reported on the listener's records, which SQS retries
+        body = json.loads(record.body)
+        if is_fans_message(body):
+            job = FansJob.parse(body)
+            return job.account_id, job
+        return str(body["account_id"]), None
+    except (ValueError, KeyError, TypeError) as error:  # never valid: SQS parks it in the DLQ
         return error
 
 
-def _poll_all(records: list[SQSRecord]) -> dict[str, PollOutcome | Exception]:
-    """Each record's outcome: every listener of the batch polled once, all at the same time."""
-    accounts: dict[str, str | Exception] = {}
-    for record in records:
+def _listener(account_id: str, poll: bool, jobs: list[tuple[str, FansJob]]) -> dict[str, Result]:
+    """One listener's poll (once, however many records asked for it), then its fans checks."""
+    results: dict[str, Result] = {}
+    if poll:
         try:
-            accounts[record.message_id] = str(json.loads(record.body)["account_id"])
-        except (ValueError, KeyError, TypeError) as error:  # never valid: SQS parks it in the DLQ
-            accounts[record.message_id] = error
-    distinct = sorted({account for account in accounts.values() if isinstance(account, str)})
+            results[""] = poller.poll(account_id)
+        except Exception as error:  # noqa: BLE001 - reported on the listener's records, which SQS retries
+            results[""] = error
+    for message_id, job in jobs:
+        try:
+            results[message_id] = checker.check(job)
+        except Exception as error:  # noqa: BLE001 - this check alone is retried by SQS
+            results[message_id] = error
+    return results
+
+
+def _poll_all(records: list[SQSRecord]) -> dict[str, Result]:
+    """Each record's outcome: every listener of the batch polled once, all at the same time."""
+    parsed = {record.message_id: _parse(record) for record in records}
+    polls: set[str] = set()
+    jobs: dict[str, list[tuple[str, FansJob]]] = {}
+    for message_id, entry in parsed.items():
+        if isinstance(entry, Exception):
+            continue
+        account, job = entry
+        if job is None:
+            polls.add(account)
+        else:
+            jobs.setdefault(account, []).append((message_id, job))
+    distinct = sorted(polls | set(jobs))
     with ThreadPoolExecutor(max_workers=max(1, len(distinct))) as pool:
-        polled = dict(zip(distinct, pool.map(_poll, distinct), strict=True))
-    return {
-        message_id: account if isinstance(account, Exception) else polled[account]
-        for message_id, account in accounts.items()
-    }
+        done = dict(
+            zip(
+                distinct,
+                pool.map(lambda account: _listener(account, account in polls, jobs.get(account, [])), distinct),
+                strict=True,
+            )
+        )
+    outcomes: dict[str, Result] = {}
+    for message_id, entry in parsed.items():
+        if isinstance(entry, Exception):
+            outcomes[message_id] = entry
+        else:
+            account, job = entry
+            outcomes[message_id] = done[account][message_id if job else ""]
+    return outcomes
 
 
-def _report(outcomes: dict[str, PollOutcome | Exception], record: SQSRecord) -> None:
+def _report(outcomes: dict[str, Result], record: SQSRecord) -> None:
     outcome = outcomes[record.message_id]
     if isinstance(outcome, Exception):
+        logger.error("job failed; SQS delivers it again", extra={"message_id": record.message_id}, exc_info=outcome)
         raise outcome
+    if isinstance(outcome, CheckOutcome):
+        logger.info("fans check", extra={"result": outcome.result, "spotify_calls": outcome.spotify_calls})
+        metrics.add_metric(name="FansChecks", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="FansSpotifyCalls", unit=MetricUnit.Count, value=outcome.spotify_calls)
+        if outcome.result in ("requeued", "reauth_required", "not_allowlisted"):
+            metrics.add_metric(name="FansChecksDeferred", unit=MetricUnit.Count, value=1)
+        return
     logger.info(
         "poll", extra={"result": outcome.result, "plays": outcome.plays_fetched, "queued": outcome.plays_queued}
     )

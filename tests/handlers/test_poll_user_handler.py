@@ -72,3 +72,47 @@ def test_a_failed_poll_and_a_malformed_job_fail_alone(app, monkeypatch):
     ]
     answer = app.handler({"Records": records}, FakeContext())
     assert sorted(f["itemIdentifier"] for f in answer["batchItemFailures"]) == ["down", "junk", "no-account"]
+
+
+class FakeChecker:
+    """Records each fans check and the polls that had run for its listener before it."""
+
+    def __init__(self, poller: FakePoller, failing: str | None = None) -> None:
+        self.poller = poller
+        self.checks: list[tuple[str, str, list[str]]] = []
+        self.failing = failing
+
+    def check(self, job):  # type: ignore[no-untyped-def]
+        self.checks.append((job.account_id, job.check, list(self.poller.polled)))
+        if job.campaign_id == self.failing:
+            raise RuntimeError("DynamoDB unavailable")
+        from soundlink.polling.fans_checks import CheckOutcome
+
+        return CheckOutcome("checked", spotify_calls=1)
+
+
+def fans_job(account: str, check: str = "baseline", campaign: str = "c1", **extra: object) -> str:
+    return json.dumps({"kind": "fans", "check": check, "account_id": account, "campaign_id": campaign, **extra})
+
+
+def test_fans_checks_run_after_their_listener_s_poll_each_once_and_fail_alone(app, monkeypatch):
+    poller = FakePoller(listeners=2)
+    checker = FakeChecker(poller, failing="broken")
+    monkeypatch.setattr(app, "poller", poller)
+    monkeypatch.setattr(app, "checker", checker)
+    records = [
+        record("poll-a", json.dumps({"account_id": "a"})),
+        record("fans-a", fans_job("a")),
+        record("fans-a-end", fans_job("a", "end")),
+        record("poll-b", json.dumps({"account_id": "b"})),
+        record("fans-c", fans_job("c", campaign="broken")),  # no poll of c in the batch
+        record("fans-bad", fans_job("a", "play")),  # a play check without its track: never valid
+        record("fans-unknown", fans_job("a", "nap")),
+    ]
+    answer = app.handler({"Records": records}, FakeContext())
+    failed = sorted(f["itemIdentifier"] for f in answer["batchItemFailures"])
+    assert failed == ["fans-bad", "fans-c", "fans-unknown"]
+    assert sorted(poller.polled) == ["a", "b"]  # fans checks never trigger a poll
+    a_checks = [(check, "a" in polled) for account, check, polled in checker.checks if account == "a"]
+    assert a_checks == [("baseline", True), ("end", True)]  # after a's poll, in order, in one thread
+    assert [account for account, _check, _polled in checker.checks].count("c") == 1

@@ -41,3 +41,23 @@ def test_models_point_at_the_deployed_tables(tables):
     assert t.CampaignItem.Meta.table_name == tables["DataTable"]
     assert t.ClickItem.Meta.table_name == tables["EventsTable"]
     assert t.CounterItem.Meta.table_name == tables["StatsTable"]
+
+
+def test_the_tables_client_comes_from_boto3s_session_when_boto3_is_loaded(monkeypatch):
+    """A second botocore session reads every data file again (~100 ms of cold start)."""
+    import boto3
+
+    monkeypatch.setattr(t, "_connections", {})
+    connection = t.shared_connection("eu-west-1", None)
+    assert boto3.DEFAULT_SESSION is not None
+    assert connection.session is boto3.DEFAULT_SESSION._session
+
+
+def test_without_boto3_the_tables_use_a_session_of_their_own(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(t, "_connections", {})
+    monkeypatch.delitem(sys.modules, "boto3")
+    connection = t.shared_connection("eu-west-1", None)
+    assert isinstance(connection.session, botocore.session.Session)
+    assert "boto3" not in sys.modules

@@ -104,7 +104,9 @@ def test_every_kms_grant_is_conditioned_on_the_purposes_the_function_needs(templ
 
     needs = {
         "OAuthCallbackFunction": {LISTENER_PURPOSE, OWNER_PURPOSE},  # seals both
-        "PollUserFunction": {LISTENER_PURPOSE},
+        # Polls and fans checks use listener tokens; a fans check reads the campaign's playlist
+        # (its tracks and their artists) with the owner's connection, as attribution does.
+        "PollUserFunction": {LISTENER_PURPOSE, OWNER_PURPOSE},
         "AttributeFunction": {OWNER_PURPOSE},
         "CampaignsFunction": {OWNER_PURPOSE},  # the playlist check at creation
     }

@@ -604,6 +604,28 @@ def test_redirect_sets_location_and_security_headers():
         (CHROME_WINDOWS, "desktop", "Chrome", "Windows"),
         (SAFARI_MAC, "desktop", "Safari", "Mac OS X"),
         (FIREFOX_LINUX, "desktop", "Firefox", "Linux"),
+        # Tablets told apart from the user agent alone (no device rules are parsed).
+        (
+            "Mozilla/5.0 (Linux; Android 9; KFMAWI) AppleWebKit/537.36 (KHTML, like Gecko) Silk/108.3.1 "
+            "like Chrome/108.0.5359.220 Safari/537.36",
+            "tablet",
+            "Amazon Silk",
+            "Android",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 13; SM-T870) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/130.0.0.0 Mobile Safari/537.36",
+            "tablet",
+            "Chrome Mobile",
+            "Android",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/130.0.0.0 Mobile Safari/537.36",
+            "mobile",
+            "Chrome Mobile",
+            "Android",
+        ),
     ],
 )
 def test_describe_categorises_devices(user_agent, device, browser, os):

@@ -65,6 +65,7 @@ def record_baseline(account_id: str, campaign_id: str, answers: Mapping[str, boo
         counts = {"fans_not_measured": 1}
     else:
         item.baseline = {uri: bool(flag) for uri, flag in answers.items()}
+        item.checked_day = day_of(at)  # the baseline is that day's check: no re-check hours later
         counts = {"fans_measured": 1}
     tally = Tally()
     tally.add(campaign_id, f"TOTAL#{shard_of(account_id)}", counts)
@@ -79,6 +80,17 @@ def record_baseline(account_id: str, campaign_id: str, answers: Mapping[str, boo
             return False
         raise
     return True
+
+
+def wants_recheck(account_id: str, campaign_id: str, at: datetime) -> bool:
+    """Whether a credited play calls for a re-check job: one is due, or the listener has no
+    fans record at all (connected before the campaign measured fans, or the baseline is still
+    on its way: the check decides which, without asking Spotify)."""
+    try:
+        item = FansItem.get(*FansItem.key(account_id, campaign_id), consistent_read=True)
+    except FansItem.DoesNotExist:
+        return True
+    return item.baseline is not None and item.checked_day != day_of(at)
 
 
 def due_for_recheck(account_id: str, campaign_id: str, at: datetime) -> bool:

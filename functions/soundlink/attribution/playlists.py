@@ -12,6 +12,7 @@ attribution counts context matches only; the state records why.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from soundlink.campaigns import owner_spotify
@@ -35,6 +36,14 @@ SNAPSHOT_LIFETIME = timedelta(days=30)
 _MEMORY_ENTRIES = 64
 
 
+@dataclass(frozen=True)
+class Catalog:
+    """A playlist's tracks and their artists at one snapshot (a fans check asks about both)."""
+
+    track_ids: frozenset[str]
+    artist_ids: frozenset[str]
+
+
 class PlaylistTracks:
     def __init__(
         self,
@@ -46,9 +55,13 @@ class PlaylistTracks:
         self._cipher = cipher
         self._config = spotify_config
         self._now = now
-        self._memory: dict[tuple[str, str], frozenset[str]] = {}
+        self._memory: dict[tuple[str, str], Catalog] = {}
 
     def track_ids(self, playlist_id: str, owner_id: str) -> frozenset[str] | None:
+        catalog = self.catalog(playlist_id, owner_id)
+        return None if catalog is None else catalog.track_ids
+
+    def catalog(self, playlist_id: str, owner_id: str) -> Catalog | None:
         now = self._now()
         try:
             state = PlaylistStateItem.get(*PlaylistStateItem.key(playlist_id))
@@ -68,7 +81,7 @@ class PlaylistTracks:
                 return self._snapshot(playlist_id, state.snapshot_id)
             raise
 
-    def _refresh(self, playlist_id: str, owner_id: str, now: datetime) -> frozenset[str] | None:
+    def _refresh(self, playlist_id: str, owner_id: str, now: datetime) -> Catalog | None:
         connection = owner_spotify.get(owner_id)
         if connection is None:
             return self._unreadable(playlist_id, "the campaign owner has not connected Spotify", now)
@@ -82,15 +95,20 @@ class PlaylistTracks:
             playlist = client.playlist(playlist_id)
             cached = self._snapshot(playlist_id, playlist.snapshot_id)
             if cached is None:
-                ids = frozenset(item.track.id for item in client.playlist_items(playlist_id))
+                items = client.playlist_items(playlist_id)
+                catalog = Catalog(
+                    frozenset(item.track.id for item in items),
+                    frozenset(artist for item in items for artist in item.track.artist_ids),
+                )
                 PlaylistSnapshotItem(
                     *PlaylistSnapshotItem.key(playlist_id, playlist.snapshot_id),
-                    track_ids=set(ids) or None,
+                    track_ids=set(catalog.track_ids) or None,
+                    artist_ids=set(catalog.artist_ids) or None,
                     fetched_at=now,
                     expires_at=int((now + SNAPSHOT_LIFETIME).timestamp()),
                 ).save()
-                self._remember(playlist_id, playlist.snapshot_id, ids)
-                cached = ids
+                self._remember(playlist_id, playlist.snapshot_id, catalog)
+                cached = catalog
         except (PlaylistNotReadable, PlaylistNotFound, TokenRevoked, NotAllowListed, SpotifyRequestError) as error:
             return self._unreadable(playlist_id, f"Spotify refused to read the playlist: {error.message}", now)
         PlaylistStateItem(
@@ -103,7 +121,7 @@ class PlaylistTracks:
         ).save()
         return cached
 
-    def _snapshot(self, playlist_id: str, snapshot_id: str) -> frozenset[str] | None:
+    def _snapshot(self, playlist_id: str, snapshot_id: str) -> Catalog | None:
         key = (playlist_id, snapshot_id)
         if key in self._memory:
             return self._memory[key]
@@ -111,14 +129,16 @@ class PlaylistTracks:
             item = PlaylistSnapshotItem.get(*PlaylistSnapshotItem.key(playlist_id, snapshot_id))
         except PlaylistSnapshotItem.DoesNotExist:
             return None
-        ids = frozenset(item.track_ids or ())
-        self._remember(playlist_id, snapshot_id, ids)
-        return ids
+        # A snapshot stored before artists were kept has none: its fans checks ask about
+        # tracks and the playlist until the playlist changes.
+        catalog = Catalog(frozenset(item.track_ids or ()), frozenset(item.artist_ids or ()))
+        self._remember(playlist_id, snapshot_id, catalog)
+        return catalog
 
-    def _remember(self, playlist_id: str, snapshot_id: str, ids: frozenset[str]) -> None:
+    def _remember(self, playlist_id: str, snapshot_id: str, catalog: Catalog) -> None:
         if len(self._memory) >= _MEMORY_ENTRIES:
             self._memory.pop(next(iter(self._memory)))
-        self._memory[(playlist_id, snapshot_id)] = ids
+        self._memory[(playlist_id, snapshot_id)] = catalog
 
     @staticmethod
     def _unreadable(playlist_id: str, reason: str, now: datetime) -> None:

@@ -16,6 +16,7 @@ class PlayMessage:
     track_name: str | None
     artists: tuple[str, ...]
     context_uri: str | None
+    artist_ids: tuple[str, ...] = ()  # what a fans re-check asks about besides the track
 
     @property
     def played_iso(self) -> str:
@@ -41,6 +42,7 @@ class PlayMessage:
             track_name=body.get("track_name"),
             artists=tuple(body.get("artists") or ()),
             context_uri=body.get("context_uri"),
+            artist_ids=tuple(a for a in body.get("artist_ids") or () if isinstance(a, str) and a)[:10],
         )
 
 

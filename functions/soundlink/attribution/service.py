@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from soundlink.attribution import rules
 from soundlink.attribution.playlists import PlaylistTracks
@@ -33,6 +33,9 @@ _ATTEMPTS = 3  # a lost race on a listener's first attribution is retried with f
 class Outcome:
     result: str  # attributed, duplicate, not_attributed, no_open_window, gone
     campaigns: int = 0
+    # The campaigns the play is credited to (attributed or duplicate): what fans re-checks are
+    # queued for. Detail, not the outcome itself: outcomes compare by result and count.
+    campaign_ids: tuple[str, ...] = field(default=(), compare=False)
 
 
 class Attributor:
@@ -120,14 +123,21 @@ class Attributor:
             for owner_id, owned in owners.items():
                 by_owner[owner_id].append((index, play, owned))
         written: dict[int, int] = defaultdict(int)
-        matched = {index for entries in by_owner.values() for index, _play, _owned in entries}
+        credited: dict[int, set[str]] = defaultdict(set)
+        for entries in by_owner.values():
+            for index, _play, owned in entries:
+                credited[index].update(match.campaign_id for match in owned)
+        matched = set(credited)
         for owner_id, entries in sorted(by_owner.items()):
             fresh = self._not_yet_written(owner_id, entries)
             for index, count in write_coalesced(fresh, owner_id, links, playlists).items():
                 written[index] += count
         for index in matched:
             if index not in outcomes:
-                outcomes[index] = Outcome("attributed", written[index]) if written[index] else Outcome("duplicate")
+                ids = tuple(sorted(credited[index]))
+                outcomes[index] = (
+                    Outcome("attributed", written[index], ids) if written[index] else Outcome("duplicate", 0, ids)
+                )
 
     @staticmethod
     def _not_yet_written(
@@ -138,6 +148,10 @@ class Attributor:
         keys = [PlayGuardItem.key(play.account_id, play.played_iso, owner_id) for _i, play, _m in entries]
         found = {(guard.pk, guard.sk) for guard in PlayGuardItem.batch_get(keys, attributes_to_get=["pk", "sk"])}
         return [entry for entry, key in zip(entries, keys, strict=True) if key not in found]
+
+    def campaign(self, campaign_id: str) -> Campaign | None:
+        """The campaign, as attribution last read it (cached a minute)."""
+        return self._campaign(campaign_id)
 
     def _campaign(self, campaign_id: str) -> Campaign | None:
         now = self._clock()

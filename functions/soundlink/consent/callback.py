@@ -69,6 +69,7 @@ class ConsentCallback:
         cipher: Callable[[], TokenCipher],
         dynamodb: Callable[[], Any],
         queue_poll: Callable[[str], None] = lambda account_id: None,
+        queue_job: Callable[[dict[str, Any]], None] = lambda body: None,
         now: Callable[[], datetime] = oauth_state.utcnow,
     ) -> None:
         self._settings = settings
@@ -77,6 +78,7 @@ class ConsentCallback:
         self._cipher = cipher
         self._dynamodb = dynamodb
         self._queue_poll = queue_poll
+        self._queue_job = queue_job
         self._now = now
 
     # ------------------------------------------------------------------ entry
@@ -117,7 +119,14 @@ class ConsentCallback:
         try:
             if purpose is Purpose.LISTEN:
                 page = listener.connected(
-                    state, tokens, profile, now, request, cipher=self._cipher(), queue_poll=self._queue_poll
+                    state,
+                    tokens,
+                    profile,
+                    now,
+                    request,
+                    cipher=self._cipher(),
+                    queue_poll=self._queue_poll,
+                    queue_job=self._queue_job,
                 )
                 return page, Outcome(purpose, "connected")
             if purpose is Purpose.OWNER:

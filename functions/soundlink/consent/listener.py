@@ -1,5 +1,12 @@
 """A listener's consent: seal their tokens, link them to the campaign they clicked, count it,
-and queue their first poll."""
+and queue their first poll (and, for a campaign measuring fans, the baseline check).
+
+A listener has one Spotify grant for polls, whichever campaign's consent gave it. The
+tracker does not know who clicks, so it asks for the clicked campaign's scopes only; a
+later consent for a campaign without fans would then replace a grant holding the library
+scopes with one without. So the earlier grant is kept beside the new one, for fans checks
+only (``library_tokens``): joining a campaign never drops what an earlier fans campaign
+was granted. A listener who never granted them is "not measured" for fans campaigns."""
 
 from __future__ import annotations
 
@@ -11,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
+from soundlink.attribution import fans
+from soundlink.attribution.fans_jobs import FansJob
 from soundlink.consent.consume import Consume
 from soundlink.listeners import followed, links
 from soundlink.platform.counters import add_counts
 from soundlink.platform.observability import logger
 from soundlink.platform.pages import redirect
-from soundlink.platform.tables import CampaignItem, ListenerLinkItem, OAuthStateItem
+from soundlink.platform.tables import CampaignItem, ListenerItem, ListenerLinkItem, OAuthStateItem
 from soundlink.spotify.models import Profile, TokenSet
 from soundlink.tokens.cipher import TokenCipher, listener_context
 from soundlink.tokens.sealed import seal
@@ -37,6 +46,7 @@ def connected(
     *,
     cipher: TokenCipher,
     queue_poll: Callable[[str], None],
+    queue_job: Callable[[dict[str, Any]], None] = lambda body: None,
 ) -> dict:
     account = profile.listener_id
     sealed = seal(cipher, tokens, listener_context(account))
@@ -61,6 +71,7 @@ def connected(
             clicked_at=clicked_at,
             window_ends_at=window_ends_at,
             click=dims,
+            library_grant=earlier_library_grant(account, tokens),
         )
         add_counts(writes, state.campaign_id or "", now, {"authorizations": 1}, event_id=state.pk, dimensions=dims)
     # The app-wide count of followed accounts (Development Mode's ceiling): after the consent, once
@@ -76,9 +87,38 @@ def connected(
     # finds the listener due anyway (next_poll_at is now).
     with contextlib.suppress(BotoCoreError, ClientError):
         queue_poll(account)
+    if campaign.measure_fans:
+        queue_baseline(account, state.campaign_id or "", now, queue_job)
     return redirect(
         state.destination_url or "https://open.spotify.com/", status=303, cookies=[oauth_state.clear_cookie()]
     )
+
+
+def queue_baseline(account: str, campaign_id: str, now: datetime, queue_job: Callable[[dict[str, Any]], None]) -> bool:
+    """Queue the fans baseline (it needs the listener's token and Spotify: poll_user runs it).
+    If SQS fails after boto3's retries, the listener is counted "not measured", never zero."""
+    try:
+        queue_job(FansJob(account, campaign_id, "baseline").message())
+    except (BotoCoreError, ClientError):
+        with contextlib.suppress(PynamoDBException):
+            fans.record_baseline(account, campaign_id, None, now)
+        return False
+    return True
+
+
+def earlier_library_grant(account: str, tokens: TokenSet) -> tuple[str, str] | None:
+    """The earlier grant with the library scopes to keep, when this one lacks them."""
+    if oauth_state.grants_library(tokens.scope):
+        return None
+    try:
+        stored = ListenerItem.get(*ListenerItem.key(account), consistent_read=True)
+    except ListenerItem.DoesNotExist:
+        return None
+    if oauth_state.grants_library(stored.scopes):
+        return stored.tokens, stored.scopes
+    if stored.library_tokens and oauth_state.grants_library(stored.library_scopes):
+        return stored.library_tokens, stored.library_scopes or ""
+    return None
 
 
 def click_dimensions(click: dict[str, Any]) -> dict[str, str]:

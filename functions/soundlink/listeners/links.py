@@ -47,9 +47,13 @@ def connect(
     clicked_at: datetime,
     window_ends_at: datetime,
     click: dict[str, Any],
+    library_grant: tuple[str, str] | None = None,
 ) -> None:
     """Add to `writes`: the listener (created or refreshed, active, due for a poll now)
-    and its link to the campaign (first click kept, last click moved)."""
+    and its link to the campaign (first click kept, last click moved).
+
+    `library_grant` (sealed tokens, scopes): an earlier grant with the library scopes that
+    this consent's grant lacks, kept for fans checks; None removes any such grant."""
     gsi1pk, gsi1sk = poll_index_keys(account_id, now)
     writes.update(
         ListenerItem(*ListenerItem.key(account_id)),
@@ -60,6 +64,11 @@ def connect(
             ListenerItem.status.set(ListenerStatus.ACTIVE.value),
             ListenerItem.tokens.set(sealed_tokens),
             ListenerItem.scopes.set(scopes),
+            *(
+                [ListenerItem.library_tokens.set(library_grant[0]), ListenerItem.library_scopes.set(library_grant[1])]
+                if library_grant
+                else [ListenerItem.library_tokens.remove(), ListenerItem.library_scopes.remove()]
+            ),
             ListenerItem.connected_at.set(ListenerItem.connected_at | now),
             ListenerItem.updated_at.set(now),
             ListenerItem.next_poll_at.set(now),

@@ -30,6 +30,9 @@ Table names come from Settings at run time (`bind_tables`), never from code.
 
 from __future__ import annotations
 
+import sys
+
+import botocore.session
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
@@ -195,6 +198,10 @@ class ListenerItem(_DataTable):
     status = UnicodeAttribute()
     tokens = UnicodeAttribute()  # envelope ciphertext (soundlink/tokens/cipher.py), never plaintext
     scopes = UnicodeAttribute()
+    # An earlier grant that holds the library scopes, kept when a later consent (for a campaign
+    # without fans) granted fewer: fans checks use it, polls use `tokens`. Sealed like `tokens`.
+    library_tokens = UnicodeAttribute(null=True)
+    library_scopes = UnicodeAttribute(null=True)
     connected_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     next_poll_at = UTCDateTimeAttribute(null=True)
@@ -248,6 +255,8 @@ class ListenerLinkItem(_DataTable):
     first_attributed_at = UTCDateTimeAttribute(null=True)  # set once: the listener counts once
     attributed_tracks = UnicodeSetAttribute(null=True)  # tracks credited so far: per-track listeners
     state = UnicodeAttribute(null=True)  # the listener's state as the campaign's STATES counter has it
+    # Fans measured for this link: the poll before the window closes queues its end check, once.
+    fans_end_due = BooleanAttribute(null=True)
 
     @staticmethod
     def key(account_id: str, campaign_id: str) -> tuple[str, str]:
@@ -264,6 +273,7 @@ class FansItem(_DataTable):
     kinds = UnicodeSetAttribute(null=True)  # save, artist, playlist: the person counted once each
     checked_day = UnicodeAttribute(null=True)  # the day of the last re-check after a play
     not_measured = BooleanAttribute(null=True)  # the consent lacked the library scopes
+    end_checked_at = UTCDateTimeAttribute(null=True)  # the check at the window's end ran
 
     @staticmethod
     def key(account_id: str, campaign_id: str) -> tuple[str, str]:
@@ -375,9 +385,11 @@ class PlaylistStateItem(_DataTable):
 
 
 class PlaylistSnapshotItem(_DataTable):
-    """The track ids of a playlist at one snapshot_id (a snapshot never changes)."""
+    """The track ids of a playlist at one snapshot_id (a snapshot never changes), and the
+    ids of those tracks' artists (what a fans check asks about)."""
 
     track_ids = UnicodeSetAttribute(null=True)
+    artist_ids = UnicodeSetAttribute(null=True)
     fetched_at = UTCDateTimeAttribute()
     expires_at = NumberAttribute()
 
@@ -534,7 +546,22 @@ def shared_connection(region: str | None, host: str | None) -> Connection:
     connection = _connections.get((region, host))
     if connection is None:
         connection = _connections[(region, host)] = Connection(region=region, host=host)
+        # PynamoDB would start a botocore session of its own and read every data file again
+        # (~80-120 ms of cold start); boto3's default session has them loaded already.
+        connection._local.session = default_botocore_session()
     return connection
+
+
+def default_botocore_session() -> botocore.session.Session:
+    """The botocore session behind ``boto3.client`` when the handler uses boto3 (its data files
+    are loaded once per container); a session of its own otherwise, so a handler without boto3
+    does not load it for this."""
+    boto3 = sys.modules.get("boto3")
+    if boto3 is None:
+        return botocore.session.get_session()
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    return boto3.DEFAULT_SESSION._session
 
 
 def _subclasses(cls: type) -> list[type]:

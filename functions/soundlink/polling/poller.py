@@ -18,6 +18,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
+from soundlink.attribution.fans_jobs import FansJob
 from soundlink.listeners.links import ListenerStatus, link_state, links_of, move_link_state, poll_index_keys
 from soundlink.platform.counters import add_to, campaign_key, shard_of
 from soundlink.platform.tables import CounterItem, ListenerItem, ListenerLinkItem
@@ -75,6 +76,7 @@ def play_message(account_id: str, play: Play) -> dict[str, Any]:
         "track_id": play.track.id,
         "track_name": play.track.name[:300],
         "artists": [name[:200] for name in play.track.artist_names][:10],
+        "artist_ids": list(play.track.artist_ids[:10]),
         "context_uri": play.context_uri,
     }
 
@@ -89,7 +91,9 @@ class Poller:
         base_interval: timedelta,
         now: Callable[[], datetime],
         remaining_ms: Callable[[], int] | None = None,
+        send_jobs: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
+        self._send_jobs = send_jobs
         self._cipher = cipher
         self._config = spotify_config
         self._send_plays = send_plays
@@ -115,6 +119,8 @@ class Poller:
         for link in links:  # campaigns count the listener under its state (rarely a write)
             move_link_state(link, link_state(listener.status, link, now))
         open_links = [link for link in links if link.window_ends_at is None or link.window_ends_at > now]
+        # A fans end check found due only after the window closed could count nothing: no call.
+        self._fans_end_checks([link for link in links if link not in open_links], queue=False)
         if not open_links:
             self._set_status(listener, ListenerStatus.IDLE, "every attribution window has closed", links)
             return PollOutcome("idle")
@@ -171,7 +177,10 @@ class Poller:
         new_plays = sum(1 for play in recent.plays if cursor is None or play.played_at_ms > cursor)
         seen |= {play.played_at_ms for play in recent.plays}
         gap_links = open_links if recent.possible_gap else []
-        self._advance(listener, recent.cursor_ms, cursor, new_plays, gap_links, seen, now)
+        when, quiet = next_poll(now, new_plays=new_plays, quiet_polls=int(listener.quiet_polls or 0), base=self._base)
+        # The last poll before a window closes queues that link's fans check at the window's end.
+        self._fans_end_checks([link for link in open_links if link.window_ends_at and link.window_ends_at <= when])
+        self._advance(listener, recent.cursor_ms, cursor, (when, quiet), new_plays, gap_links, seen, now)
         self._mark_polled({link.campaign_id for link in open_links}, now)
         return PollOutcome(
             "polled",
@@ -189,12 +198,13 @@ class Poller:
         listener: ListenerItem,
         cursor_ms: int | None,
         previous: int | None,
+        next_at: tuple[datetime, int],
         new_plays: int,
         gap_links: list[ListenerLinkItem],
         seen: set[int],
         now: datetime,
     ) -> None:
-        when, quiet = next_poll(now, new_plays=new_plays, quiet_polls=int(listener.quiet_polls or 0), base=self._base)
+        when, quiet = next_at
         gsi1pk, gsi1sk = poll_index_keys(listener.account_id, when)
         actions = [
             ListenerItem.last_polled_at.set(now),
@@ -242,6 +252,18 @@ class Poller:
         except TransactWriteError as error:
             if 0 not in failed_conditions(error):
                 raise
+
+    def _fans_end_checks(self, links: list[ListenerLinkItem], *, queue: bool = True) -> None:
+        """Queue the end check of each link still owing one (then clear its mark: a job lost
+        after the send is retried by SQS, a mark left by a failure only re-queues a check the
+        job's own guard runs once)."""
+        due = [link for link in links if link.fans_end_due]
+        if not due:
+            return
+        if queue and self._send_jobs is not None:
+            self._send_jobs([FansJob(link.account_id, link.campaign_id, "end").message() for link in due])
+        for link in due:
+            _update_existing(link, [ListenerLinkItem.fans_end_due.remove()])
 
     def _reschedule(self, listener: ListenerItem, when: datetime) -> None:
         gsi1pk, gsi1sk = poll_index_keys(listener.account_id, when)

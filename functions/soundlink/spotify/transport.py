@@ -13,6 +13,7 @@ import requests
 from aws_lambda_powertools import Logger
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
+from soundlink.platform.observability import tracer
 from soundlink.spotify.config import SpotifyConfig
 from soundlink.spotify.errors import SpotifyUnavailable
 from soundlink.spotify.responses import retry_after_seconds
@@ -24,6 +25,7 @@ logger = Logger(child=True)
 # default): retrying is decided below, within the caller's deadline.
 SESSION = requests.Session()
 SESSION.headers["User-Agent"] = "soundlink/0.1 (+spotify-web-api)"
+tracer.patch(modules=("requests",))  # X-Ray segments for Spotify calls (the tracer patches botocore only)
 
 # No attempt is started with less time than this left before the deadline.
 _MIN_ATTEMPT_SECONDS = 0.1

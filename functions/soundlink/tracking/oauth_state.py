@@ -53,6 +53,11 @@ SCOPES: dict[Purpose, tuple[str, ...]] = {
 FANS_SCOPES: tuple[str, ...] = ("user-library-read", "user-follow-read", "playlist-read-private")
 
 
+def grants_library(scopes: str | None) -> bool:
+    """Whether a grant (the token answer's space-separated `scope`) lets fans be measured."""
+    return set((scopes or "").split()) >= set(FANS_SCOPES)
+
+
 def listener_scopes(measure_fans: bool) -> tuple[str, ...]:
     """The scopes a listener's consent asks for: recently played, plus the library's for fans."""
     return SCOPES[Purpose.LISTEN] + (FANS_SCOPES if measure_fans else ())
