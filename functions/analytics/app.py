@@ -13,6 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
+from soundlink.analytics.cost import cost_of_report, whole_campaign_cost
 from soundlink.analytics.export import MAX_EXPORT_BYTES, export_csv
 from soundlink.analytics.report import MAX_POINTS, campaign_analytics
 from soundlink.analytics.schemas import Analytics
@@ -21,6 +22,7 @@ from soundlink.attribution.rules import CONFIDENCE_BUCKETS
 from soundlink.campaigns.campaign import AttributionModel
 from soundlink.campaigns.repository import DynamoCampaignRepository
 from soundlink.campaigns.service import CampaignService
+from soundlink.listeners.followed import spotify_quota
 from soundlink.platform.errors import BadRequest
 from soundlink.platform.http import make_resolver, owner_id, responses
 from soundlink.platform.observability import logger, metrics, tracer
@@ -58,6 +60,10 @@ def _plausible(value: datetime | None, name: str) -> None:
         )
 
 
+def _end_of_hour() -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
 def _range(
     start: datetime | None, end: datetime | None, granularity: str, began: datetime
 ) -> tuple[datetime, datetime]:
@@ -67,7 +73,7 @@ def _range(
     _plausible(end, "to")
     if end is None:
         # The end of the current hour: the answer (and its ETag) stays the same until data changes.
-        end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        end = _end_of_hour()
     end = end.astimezone(UTC)
     if start is None:
         step = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
@@ -135,6 +141,9 @@ def analytics(
         window_days=campaign.attribution_window_days,
         zone=zone,
     )
+    # "Now" to the end of the hour, like the default range: the answer (and its ETag) holds within the hour.
+    result.cost = cost_of_report(campaign, result, _end_of_hour())
+    result.spotify = spotify_quota()
     body = result.model_dump_json(by_alias=True)
     tag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
     headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
@@ -160,7 +169,13 @@ def export(
     if start and end and start >= end:
         raise BadRequest(f"from must be earlier than to (from {start.isoformat()}, to {end.isoformat()})")
     body, next_cursor = export_csv(
-        campaign.id, cursor=cursor, secret=_export_secret(), max_bytes=MAX_EXPORT_BYTES, start=start, end=end
+        campaign.id,
+        cursor=cursor,
+        secret=_export_secret(),
+        max_bytes=MAX_EXPORT_BYTES,
+        start=start,
+        end=end,
+        cost=whole_campaign_cost(campaign, _end_of_hour()),
     )
     headers = {
         "Content-Disposition": f'attachment; filename="soundlink-{campaign.slug}.csv"',

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated
 
@@ -16,8 +17,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from campaigns import owner_account, owner_spotify
-from soundlink.analytics.report import headlines
+from campaigns import owner_account, owner_spotify, playlist_check
+from soundlink.analytics.listing import list_figures
 from soundlink.campaigns.campaign import Campaign, CampaignStatus, tracker_url
 from soundlink.campaigns.repository import DynamoCampaignRepository
 from soundlink.campaigns.schemas import (
@@ -27,8 +28,10 @@ from soundlink.campaigns.schemas import (
     CampaignOut,
     CampaignUpdate,
     Headline,
+    SpotifyQuota,
 )
 from soundlink.campaigns.service import CampaignService
+from soundlink.listeners import followed
 from soundlink.platform.health import run_checks
 from soundlink.platform.http import HealthBody, api_url, make_resolver, openapi_document, owner_id, responses
 from soundlink.platform.observability import logger, metrics, tracer
@@ -38,6 +41,7 @@ from soundlink.platform.tables import CampaignItem, bind_tables
 app = make_resolver()
 app.include_router(owner_spotify.router)
 app.include_router(owner_account.router)
+app.include_router(playlist_check.router)
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +60,11 @@ def _out(campaign: Campaign) -> CampaignOut:
     responses=responses(201, "Created; Location is its URL", CampaignOut, errors=(409,)),
 )
 def create_campaign(draft: CampaignCreate) -> Response[CampaignOut]:
-    campaign = service().create(owner_id(app), draft)
+    owner = owner_id(app)
+    service()  # binds the tables
+    # Read the playlist first (never refusing on it): its name and cover, or a warning kept on the campaign.
+    checked = playlist_check.check(draft.playlist, owner)
+    campaign = service().create(owner, draft, playlist_check.seen(checked))
     metrics.add_metric(name="CampaignCreated", unit=MetricUnit.Count, value=1)
     logger.info("campaign created", extra={"campaign_id": campaign.id})
     return Response(
@@ -79,17 +87,19 @@ def list_campaigns(
 ) -> CampaignList:
     page = service().list(owner_id(app), limit=limit, cursor=cursor, status=status)
     base = api_url(app, get_settings())
-    numbers = headlines(
-        ((c.id, c.attribution_model.value) for c in page.campaigns),
-        measuring_fans=[c.id for c in page.campaigns if c.measure_fans],
-    )
+    numbers = list_figures(page.campaigns, datetime.now(UTC))
     return CampaignList(
         campaigns=[
             CampaignListItem(**CampaignOut.of(c, base).model_dump(), headline=Headline(**numbers[c.id]))
             for c in page.campaigns
         ],
         next_cursor=page.next_cursor,
+        spotify=_quota(),
     )
+
+
+def _quota() -> SpotifyQuota:
+    return SpotifyQuota(**followed.spotify_quota())
 
 
 @app.get(

@@ -178,6 +178,8 @@ def create_app(state: EmulatorState) -> Flask:
             err = EmulatorError(fault.status, message, "api", headers=headers, reason=fault.reason)
         return _error_response(err)
 
+    APP_TOKEN_ENDPOINTS = frozenset({"playlist", "playlist-items"})
+
     def web_api(endpoint: str):
         def decorate(fn):
             @wraps(fn)
@@ -199,7 +201,11 @@ def create_app(state: EmulatorState) -> Flask:
                     app_record = state.apps.get(record.client_id)
                     if app_record is None:
                         raise EmulatorError(401, "The access token expired", "api")
-                    if app_record.allowlist is not None and record.user_id not in app_record.allowlist:
+                    if not record.user_id:
+                        # The app's own token (client credentials) reads public catalogue data only.
+                        if endpoint not in APP_TOKEN_ENDPOINTS:
+                            raise EmulatorError(401, "This request requires user authentication.", "api")
+                    elif app_record.allowlist is not None and record.user_id not in app_record.allowlist:
                         raise EmulatorError(403, ALLOWLIST_MESSAGE, "api")
                     g.token = record
                     g.scopes = set(record.scope.split())
@@ -402,7 +408,7 @@ def create_app(state: EmulatorState) -> Flask:
     def token():
         form = request.form
         grant_type = form.get("grant_type")
-        if grant_type not in ("authorization_code", "refresh_token"):
+        if grant_type not in ("authorization_code", "refresh_token", "client_credentials"):
             msg = "grant_type parameter is missing" if not grant_type else f"Unsupported grant_type: {grant_type}"
             raise EmulatorError(400, msg, "accounts", "unsupported_grant_type")
         header = request.headers.get("Authorization", "")
@@ -426,7 +432,9 @@ def create_app(state: EmulatorState) -> Flask:
             return faulted
         app_record = state.authenticate_client(client_id, client_secret)
         has_secret = client_secret is not None
-        if grant_type == "authorization_code":
+        if grant_type == "client_credentials":
+            body = state.app_token(app_record, has_secret)
+        elif grant_type == "authorization_code":
             body = state.exchange_code(
                 app_record, has_secret, form.get("code"), form.get("redirect_uri"), form.get("code_verifier")
             )

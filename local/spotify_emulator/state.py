@@ -576,6 +576,14 @@ class EmulatorState:
             raise EmulatorError(401, "Invalid client secret", "accounts", "invalid_client")
         return app
 
+    def app_token(self, app: App, has_secret: bool) -> dict:
+        """Client credentials: a token of the app itself, for no user (no scope, no refresh token)."""
+        if not has_secret:
+            raise EmulatorError(400, "Invalid client", "accounts", "invalid_client")
+        with self.lock:
+            token = self._issue_access(app.client_id, "", "")
+            return {"access_token": token.token, "token_type": "Bearer", "expires_in": self.config["expires_in"]}
+
     def exchange_code(
         self, app: App, has_secret: bool, code: str | None, redirect_uri: str | None, code_verifier: str | None
     ) -> dict:

@@ -230,7 +230,8 @@ def test_codes_expire_after_ten_minutes(http, emu, ctl, app, alice):
 
 
 def test_unsupported_grant_type(http, emu, app):
-    resp = token(http, emu, {"grant_type": "client_credentials"}, auth=(app["client_id"], app["client_secret"]))
+    # client_credentials is supported, as on Spotify (tests/emulator/test_app_token.py); password is not.
+    resp = token(http, emu, {"grant_type": "password"}, auth=(app["client_id"], app["client_secret"]))
     assert resp.status_code == 400
     assert resp.json()["error"] == "unsupported_grant_type"
     resp = token(http, emu, {}, auth=(app["client_id"], app["client_secret"]))

@@ -135,6 +135,7 @@ def play(
                 "listeners": int(first),
                 "new_listeners": int(first),
                 **{f"streams_{model}": credit.get(model, 0.0) for model in MODELS},
+                **{f"weighted_{model}": credit.get(model, 0.0) * confidence for model in MODELS},
             },
             event_id=event_id,
             dimensions={name: CLICK.get(name, "") for name in CLICK_DIMENSIONS},

@@ -290,12 +290,26 @@ def test_the_owner_connects_spotify_and_sees_the_connection(local_cloud, owner, 
     assert not [item for item in data_items(local_cloud, f"OWNER#{owner.sub}") if item["sk"]["S"] == "SPOTIFY"]
 
 
+def followed_listeners(cloud: LocalCloud) -> int:
+    """The app-wide count of followed Spotify accounts (Development Mode's ceiling is shown against it)."""
+    key = {"pk": {"S": "APP"}, "sk": {"S": "LISTENERS"}}
+    item = cloud.client("dynamodb").get_item(TableName=cloud.physical_id("StatsTable"), Key=key).get("Item", {})
+    return int(item.get("followed_listeners", {}).get("N", 0))
+
+
 def test_disconnect_leaves_no_item_naming_the_listener(local_cloud, owner, listener) -> None:
+    before = followed_listeners(local_cloud)
     campaign = new_campaign(local_cloud, owner)
     started = start(local_cloud, campaign["slug"])
     finish(approve(started, listener["id"]), consent_cookie(started))
     account = listener["account_id"]
     assert data_items(local_cloud, f"LISTENER#{account}")
+    assert followed_listeners(local_cloud) == before + 1
+    # A second consent of the same account (another campaign) follows no one new.
+    again = new_campaign(local_cloud, owner)
+    started = start(local_cloud, again["slug"])
+    finish(approve(started, listener["id"]), consent_cookie(started))
+    assert followed_listeners(local_cloud) == before + 1
 
     browser = {"User-Agent": BROWSER}
     intro = requests.get(f"{local_cloud.api_url}/privacy/disconnect", headers=browser, timeout=30)
@@ -308,6 +322,7 @@ def test_disconnect_leaves_no_item_naming_the_listener(local_cloud, owner, liste
     assert done.status_code == 200 and "disconnected" in done.text
     everything = local_cloud.client("dynamodb").scan(TableName=local_cloud.physical_id("DataTable"))["Items"]
     assert not [item for item in everything if account in str(item) or listener["id"] in str(item)]
+    assert followed_listeners(local_cloud) == before
     # Campaign totals stay.
     assert counters(local_cloud, campaign["id"])["TOTAL"]["authorizations"] == 1
 

@@ -44,9 +44,9 @@ def test_only_functions_that_read_sealed_tokens_hold_kms_decrypt(template):
             for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
                 if any(action in ("kms:Decrypt", "kms:*") for action in _actions(statement)):
                     holders.add(logical_id)
-    # poll_user reads listeners' tokens, attribute the owners' (to read playlists); the callback
-    # only seals new ones (GenerateDataKey).
-    assert holders == {"PollUserFunction", "AttributeFunction"}
+    # poll_user reads listeners' tokens, attribute and the owner API the owners' (to read playlists:
+    # attribution, and the playlist check at creation); the callback only seals new ones (GenerateDataKey).
+    assert holders == {"PollUserFunction", "AttributeFunction", "CampaignsFunction"}
 
 
 def test_the_waf_rate_rule_counts_and_marks_the_tracker_and_callback_paths(template):
@@ -108,6 +108,7 @@ def test_every_kms_grant_is_conditioned_on_the_purposes_the_function_needs(templ
         # (its tracks and their artists) with the owner's connection, as attribution does.
         "PollUserFunction": {LISTENER_PURPOSE, OWNER_PURPOSE},
         "AttributeFunction": {OWNER_PURPOSE},
+        "CampaignsFunction": {OWNER_PURPOSE},  # the playlist check at creation
     }
     holders = {}
     for logical_id, fn in resources_of_type(template, "AWS::Serverless::Function").items():

@@ -86,7 +86,8 @@ def test_slug_space_exhaustion_is_a_conflict_not_a_crash(repo):
         ({"destination_url": "javascript:alert(1)"}, "destination_url", "https://"),
         ({"destination_url": "https://user:pw@example.com"}, "destination_url", "user name"),
         ({"destination_url": "https://e.com/" + "a" * 2100}, "destination_url", "longer than"),
-        ({"playlist": "https://open.spotify.com/album/" + PID}, "playlist", "spotify:playlist:{id}"),
+        # Issue 15: an album link is named in a sentence, not answered with the list of formats.
+        ({"playlist": "https://open.spotify.com/album/" + PID}, "playlist", "That is an album link;"),
         ({"name": "   "}, "name", "at least 1"),
         ({"name": "x" * 121}, "name", "at most 120"),
         ({"starts_at": "2026-12-01T00:00:00"}, "starts_at", "timezone"),

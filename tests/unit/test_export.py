@@ -127,7 +127,8 @@ def test_each_row_names_its_cohort_week_and_the_week_after_the_click(tables):
     attribution("acct-new", T0 + timedelta(days=9), cohort_week="2026-02-23", week_after_click=2)
     table = [dict(zip(COLUMNS, row, strict=True)) for row in rows(export_csv(CAMPAIGN, cursor=None)[0])[1:]]
     assert [(row["cohort_week"], row["week_after_click"]) for row in table] == [("", ""), ("2026-02-23", "2")]
-    assert COLUMNS[-2:] == ("cohort_week", "week_after_click")  # new columns last: existing ones keep their place
+    # New columns after the credits: existing ones keep their place.
+    assert COLUMNS[-4:] == ("cohort_week", "week_after_click", "cost_currency", "cost_per_weighted_stream")
 
 
 def test_an_empty_campaign_is_the_header_alone(tables):

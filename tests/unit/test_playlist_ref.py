@@ -36,9 +36,6 @@ def test_every_accepted_form_gives_the_canonical_playlist(text):
         "hello",
         PID[:-1],
         PID + "x",
-        f"https://open.spotify.com/album/{PID}",
-        f"https://open.spotify.com/track/{PID}",
-        f"spotify:album:{PID}",
         f"https://evil.example/playlist/{PID}",
         f"https://open.spotify.com.evil.example/playlist/{PID}",
         f"https://evilspotify.com/playlist/{PID}",
@@ -63,3 +60,40 @@ def test_anything_else_is_refused_naming_the_accepted_forms(text):
     assert caught.value.status == 400
     for form in ACCEPTED_FORMS:
         assert form in message
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        (f"https://open.spotify.com/album/{PID}", "That is an album link;"),
+        (f"https://open.spotify.com/intl-de/album/{PID}?si=x", "That is an album link;"),
+        (f"https://open.spotify.com/track/{PID}", "That is a track link;"),
+        (f"open.spotify.com/artist/{PID}", "That is an artist link;"),
+        (f"https://open.spotify.com/show/{PID}", "That is a podcast link;"),
+        ("https://open.spotify.com/user/someone", "That is a Spotify profile link;"),
+        (f"spotify:album:{PID}", "That is an album URI;"),
+        (f"spotify:track:{PID}", "That is a track URI;"),
+    ],
+)
+def test_an_album_or_track_link_gets_a_sentence_naming_what_was_pasted(text, sentence):
+    with pytest.raises(BadRequest) as caught:
+        parse_playlist(text)
+    message = caught.value.message
+    assert caught.value.status == 400
+    assert message.startswith(sentence)
+    assert "Soundlink measures a playlist: paste a link that contains /playlist/" in message
+    assert "{id}" not in message  # not the developer list of formats
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"https://evil.example/album/{PID}",
+        f"https://open.spotify.com.evil.example/track/{PID}",
+        f"spotify:albums:{PID}",
+    ],
+)
+def test_only_spotify_itself_is_named_as_an_album_or_track(text):
+    with pytest.raises(BadRequest) as caught:
+        parse_playlist(text)
+    assert not caught.value.message.startswith("That is")

@@ -101,6 +101,7 @@ export const getCampaign = (id) => json(`/campaigns/${encodeURIComponent(id)}`);
 export const createCampaign = (draft) => json("/campaigns", { method: "POST", body: draft });
 export const updateCampaign = (id, changes) =>
   json(`/campaigns/${encodeURIComponent(id)}`, { method: "PATCH", body: changes });
+export const checkPlaylist = (playlist) => json("/campaigns/playlist-check", { method: "POST", body: { playlist } });
 export const archiveCampaign = (id) => json(`/campaigns/${encodeURIComponent(id)}`, { method: "DELETE" });
 
 export async function campaignQr(id) {

@@ -87,3 +87,14 @@ test("listeners connected but never checked", () => {
   const notices = qualityNotices({ analytics: analytics({ last_successful_poll: null }), campaign, connection: { connected: true }, now: NOW });
   assert.deepEqual(ids(notices), ["not-checked"]);
 });
+
+test("the playlist check's warning shows before any listener, and gives way once Spotify read the playlist", () => {
+  const warned = { ...campaign, playlist_warning: "Spotify did not show this playlist to Soundlink (you have not connected Spotify)." };
+  const before = { totals: { authorizations: 0 }, listener_states: {}, data_quality: { playlist_readable: null, last_successful_poll: null } };
+  const [notice] = qualityNotices({ analytics: before, campaign: warned, connection: { connected: false }, now: NOW });
+  assert.equal(notice.id, "playlist-warning");
+  assert.equal(notice.text, warned.playlist_warning);
+  assert.equal(notice.action, "connect-spotify");
+  assert.deepEqual(ids(qualityNotices({ analytics: analytics(), campaign: warned, connection: { connected: true }, now: NOW })), []);
+  assert.deepEqual(ids(qualityNotices({ analytics: before, campaign, connection: { connected: true }, now: NOW })), []);
+});

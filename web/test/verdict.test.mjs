@@ -67,3 +67,15 @@ test("no change is shown when the previous period ends before the campaign start
   assert.deepEqual(new Set(verdict.figures.map((figure) => figure.change)), new Set([""]));
   assert.equal(changeText("listeners", 3, null), "");
 });
+
+test("with a spend entered, the verdict ends with the cost per stream; none without a stream is a dash", () => {
+  const cost = { currency: "EUR", spend: "6.00", per_weighted_stream: "4.0000" };
+  const verdict = verdictOf({ totals, cost, data_quality: {} }, NOW);
+  const last = verdict.figures.at(-1);
+  assert.equal(last.name, "cost_per_weighted_stream");
+  assert.equal(last.value, 4);
+  assert.match(last.text, /4\.00/);
+  const none = verdictOf({ totals, cost: { ...cost, per_weighted_stream: null }, data_quality: {} }, NOW);
+  assert.equal(none.figures.at(-1).text, "—");
+  assert.equal(verdictOf({ totals, cost: null, data_quality: {} }, NOW).figures.length, 4);
+});

@@ -43,6 +43,10 @@ COLUMNS = (
     *(f"credit_{model}" for model in MODELS),
     "cohort_week",
     "week_after_click",
+    # What the whole campaign cost per confidence-weighted stream (empty: no spend entered, or no stream),
+    # the same on every row so a spreadsheet can sum a row's credit x cost.
+    "cost_currency",
+    "cost_per_weighted_stream",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -93,9 +97,12 @@ def export_csv(
     max_bytes: int = MAX_EXPORT_BYTES,
     start: datetime | None = None,
     end: datetime | None = None,
+    cost: tuple[str, str | None] | None = None,
 ) -> tuple[str, str | None]:
     """One part of the export (plays in [start, end); all by default) and the cursor of the next
-    part (None: this was the last)."""
+    part (None: this was the last).
+
+    `cost` is (currency, cost per weighted stream) of the whole campaign, when a spend was entered."""
     if not secret:
         raise ValueError("the export needs the deployment's pseudonym secret")
     resume = _decode(cursor, campaign_id) if cursor else None
@@ -124,6 +131,7 @@ def export_csv(
                 *(credit.get(model, 0) for model in MODELS),
                 item.cohort_week or "",
                 "" if item.week_after_click is None else int(item.week_after_click),
+                *(cost or ("", "")),
             ]
         )
         # The limit is on the UTF-8 response, not on characters (track names are often not Latin).

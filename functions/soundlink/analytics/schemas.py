@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from soundlink.analytics.cost import Cost
+
 
 class Totals(BaseModel):
     clicks: int = Field(description="Landing page views by people (bots, prefetches and suspicious requests excluded)")
@@ -150,6 +152,10 @@ class Analytics(BaseModel):
         default_factory=list,
         description="Who came back, per week of first click, oldest first: counted for every campaign "
         "(streams need no library scopes); also in fans.cohorts when the campaign measures fans",
+    )
+    cost: Cost | None = Field(None, description="What the range cost per click, listener and stream; null: no spend")
+    spotify: dict | None = Field(
+        None, description="Development Mode's ceiling: {extended_quota, listener_ceiling, listeners_followed}"
     )
 
     model_config = {"populate_by_name": True}

@@ -181,6 +181,8 @@ def _plan(
                 "listeners": int(first),
                 "new_listeners": int(new_listener),
                 **{f"streams_{model}": match.credit.get(model, 0.0) for model in rules.MODELS},
+                # Weighted by confidence: the campaign list's figure without a Query of the model counters.
+                **{f"weighted_{model}": match.credit.get(model, 0.0) * match.confidence for model in rules.MODELS},
             }
             tally.add_event(campaign_id, play.played_at, counts, shard=shard, dimensions=dims, also=(f"CONF#{bucket}",))
             tally.add(

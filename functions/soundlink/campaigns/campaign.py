@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from soundlink.campaigns.playlist_ref import PlaylistRef
+from soundlink.campaigns.spend import Spend
 
 # No 0/o, 1/i/l: a slug read aloud or off a poster survives. 31 symbols x 10
 # = ~49.5 bits, far too many to enumerate through a throttled public route.
@@ -54,6 +55,9 @@ class Campaign:
     playlist_image_url: str | None = None
     # Also measure saves, follows and who came back (listeners are asked for the library scopes).
     measure_fans: bool = False
+    # What it cost (None: not entered), and why the playlist could not be read when it was made.
+    spend: Spend | None = None
+    playlist_warning: str | None = None
 
     @property
     def playlist(self) -> PlaylistRef:

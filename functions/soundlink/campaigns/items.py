@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
+from soundlink.campaigns.spend import Spend
 from soundlink.platform.tables import CampaignItem
 
 
@@ -31,6 +32,8 @@ def campaign_to_item(campaign: Campaign) -> CampaignItem:
         playlist_name=campaign.playlist_name,
         playlist_image_url=campaign.playlist_image_url,
         measure_fans=campaign.measure_fans or None,
+        spend=campaign.spend.to_json() if campaign.spend else None,
+        playlist_warning=campaign.playlist_warning,
     )
     if campaign.version:
         item.version = campaign.version
@@ -58,4 +61,6 @@ def campaign_from_item(item: CampaignItem) -> Campaign:
         playlist_name=item.playlist_name,
         playlist_image_url=item.playlist_image_url,
         measure_fans=bool(item.measure_fans),
+        spend=Spend.from_json(item.spend),
+        playlist_warning=item.playlist_warning,
     )

@@ -29,6 +29,23 @@ ACCEPTED_FORMS = (
 )
 
 
+# Other things Spotify shares (its apps' "Copy link"): named back to the owner in words.
+_OTHER_KINDS = {
+    "album": "an album",
+    "track": "a track",
+    "artist": "an artist",
+    "show": "a podcast",
+    "episode": "a podcast episode",
+    "user": "a Spotify profile",
+    "collection": "your Liked Songs",
+}
+# A profile (user) only when nothing follows its name: /user/{u}/playlist/{id} is a playlist.
+_OTHER_URI_RE = re.compile(r"^spotify:(?:(album|track|artist|show|episode|collection)(?::|$)|(user):[^:\s]+$)")
+_OTHER_PATH_RE = re.compile(
+    r"^(?:/intl-[a-z]{2}(?:-[a-z]{2})?)?/(?:(album|track|artist|show|episode|collection)(?:/|$)|(user)/[^/]+/?$)"
+)
+
+
 @dataclass(frozen=True)
 class PlaylistRef:
     id: str
@@ -47,10 +64,32 @@ def parse_playlist(value: str) -> PlaylistRef:
     text = (value or "").strip()
     playlist_id = _match(text)
     if playlist_id is None:
+        kind = _other_kind(text)
+        if kind is not None:
+            link = "link" if "://" in text or text.startswith("open.") else "URI"
+            raise BadRequest(
+                f"That is {_OTHER_KINDS[kind]} {link}; Soundlink measures a playlist: paste a link that contains "
+                "/playlist/ (in Spotify: the playlist's ⋯ menu → Share → Copy link to playlist)"
+            )
         raise BadRequest(
             f"playlist {text[:200]!r} is not a Spotify playlist link; use one of: " + "; ".join(ACCEPTED_FORMS)
         )
     return PlaylistRef(playlist_id)
+
+
+def _other_kind(text: str) -> str | None:
+    """album, track, ... when the text is a Spotify link or URI to something that is not a playlist."""
+    uri = _OTHER_URI_RE.match(text)
+    if uri:
+        return uri.group(1) or uri.group(2)
+    if "://" not in text and text.startswith("open.spotify.com/"):
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme in ("https", "http") and parts.hostname == "open.spotify.com":
+        path = _OTHER_PATH_RE.match(parts.path)
+        if path:
+            return path.group(1) or path.group(2)
+    return None
 
 
 def _match(text: str) -> str | None:

@@ -9,6 +9,7 @@ import ipaddress
 import re
 import unicodedata
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, fi
 
 from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus, check_period, tracker_url
 from soundlink.campaigns.playlist_ref import parse_playlist
+from soundlink.campaigns.spend import CURRENCY_DIGITS, MAX_SOURCES, Spend, check_amount
 from soundlink.platform.errors import BadRequest
 from soundlink.platform.settings import destination_hosts
 
@@ -125,6 +127,83 @@ def _check_playlist(value: str) -> str:
         raise ValueError(error.message) from None
 
 
+class SpendIn(BaseModel):
+    """What the campaign cost: `total` for the whole campaign or `per_day`, in `currency`."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    currency: str = Field(description="ISO 4217 code, e.g. EUR, USD, JPY", examples=["EUR"])
+    total: Decimal | None = Field(None, description="What the whole campaign cost", examples=["250.00"])
+    per_day: Decimal | None = Field(None, description="What each day of the campaign cost", examples=["12.50"])
+    by_source: dict[str, Decimal] | None = Field(
+        None,
+        description="Part of the amount (on the same basis: total or per day) spent on each utm_source",
+        examples=[{"instagram": "100.00"}],
+    )
+
+    @field_validator("total", "per_day", mode="wrap")
+    @classmethod
+    def _number(cls, value: Any, handler: Any) -> Decimal | None:
+        # A JSON number or a string of digits; NaN and infinity get a sentence, not pydantic's code.
+        if isinstance(value, float) and value != value:
+            raise ValueError("must be a number (not NaN)")
+        return handler(value)
+
+    @model_validator(mode="after")
+    def _rules(self) -> SpendIn:
+        self.currency = self.currency.upper()
+        if self.currency not in CURRENCY_DIGITS:
+            raise ValueError(
+                f"currency {self.currency[:10]!r} is not an ISO 4217 currency in use; write its 3-letter code, "
+                "e.g. EUR, USD, GBP, JPY"
+            )
+        if (self.total is None) == (self.per_day is None):
+            raise ValueError(
+                "give total (what the whole campaign cost) or per_day (what each day cost)"
+                + (", not both" if self.total is not None else "")
+            )
+        basis = "total" if self.total is not None else "per_day"
+        amount = check_amount(self.total if self.total is not None else self.per_day, self.currency, basis)
+        sources = self.by_source or {}
+        if len(sources) > MAX_SOURCES:
+            raise ValueError(f"by_source names at most {MAX_SOURCES} sources")
+        for source, value in sources.items():
+            if not source.strip() or len(source) > 100 or any(_is_control(ch) for ch in source):
+                raise ValueError("each by_source key must be a utm_source of 1 to 100 printable characters")
+            check_amount(value, self.currency, f"by_source[{source[:40]!r}]")
+        if sum(sources.values(), Decimal(0)) > amount:
+            raise ValueError(f"the by_source amounts add up to more than {basis} ({amount} {self.currency})")
+        return self
+
+    def to_spend(self) -> Spend:
+        return Spend(
+            currency=self.currency,
+            total=self.total,
+            per_day=self.per_day,
+            by_source={source.strip(): value for source, value in (self.by_source or {}).items()},
+        )
+
+
+class SpendOut(BaseModel):
+    """Amounts are decimal strings (exact, never floats)."""
+
+    currency: str
+    total: str | None = None
+    per_day: str | None = None
+    by_source: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, spend: Spend | None) -> SpendOut | None:
+        if spend is None:
+            return None
+        return cls(
+            currency=spend.currency,
+            total=None if spend.total is None else str(spend.total),
+            per_day=None if spend.per_day is None else str(spend.per_day),
+            by_source={source: str(value) for source, value in spend.by_source.items()},
+        )
+
+
 class CampaignCreate(BaseModel):
     """Body of POST /campaigns."""
 
@@ -148,6 +227,7 @@ class CampaignCreate(BaseModel):
     destination_url: str | None = Field(None, description="https URL; defaults to the playlist on Spotify")
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
+    spend: SpendIn | None = Field(None, description="What the campaign cost (for cost per stream)")
 
     _name = field_validator("name", "presented_by")(_check_name)
     _playlist = field_validator("playlist")(_check_playlist)
@@ -173,6 +253,7 @@ class CampaignUpdate(BaseModel):
     destination_url: str | None = Field(None, description="null resets it to the playlist on Spotify")
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
+    spend: SpendIn | None = Field(None, description="null removes it")
     playlist: Any = Field(None, description="Cannot be changed; present only to explain why")
 
     _name = field_validator("name", "presented_by")(_check_name)
@@ -222,6 +303,12 @@ class CampaignOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
+    playlist_name: str | None = Field(None, description="As Spotify names it, when Soundlink could read it")
+    playlist_image_url: str | None = None
+    playlist_warning: str | None = Field(
+        None, description="Why Soundlink could not read the playlist when the campaign was made, and what to do"
+    )
+    spend: SpendOut | None = None
 
     @classmethod
     def of(cls, campaign: Campaign, api_url: str) -> CampaignOut:
@@ -245,6 +332,10 @@ class CampaignOut(BaseModel):
             created_at=campaign.created_at,
             updated_at=campaign.updated_at,
             archived_at=campaign.archived_at,
+            playlist_name=campaign.playlist_name,
+            playlist_image_url=campaign.playlist_image_url,
+            playlist_warning=campaign.playlist_warning,
+            spend=SpendOut.of(campaign.spend),
         )
 
 
@@ -266,12 +357,32 @@ class Headline(BaseModel):
     listeners: int
     streams: float = Field(description="Plays credited to the campaign under its own model")
     fans: FansHeadline | None = Field(None, description="null when the campaign does not measure fans")
+    authorizations: int = Field(0, description="Listeners who connected Spotify")
+    connect_rate: float | None = Field(None, description="authorizations / clicks; null: no click yet")
+    weighted_streams: float = Field(0.0, description="streams weighted by their confidence (as on its page)")
+    new_listeners: int = 0
+    cost_currency: str | None = None
+    cost_per_weighted_stream: str | None = Field(
+        None, description="The whole campaign's spend / weighted_streams; null: no spend, or no stream yet"
+    )
+    last_7_days: list[float] = Field(
+        default_factory=list, description="Streams under its model on each of the last 7 UTC days, oldest first"
+    )
 
 
 class CampaignListItem(CampaignOut):
     headline: Headline
 
 
+class SpotifyQuota(BaseModel):
+    """Development Mode's ceiling, for the dashboard to show wherever listener numbers appear."""
+
+    extended_quota: bool = Field(description="false: Spotify's Development Mode (the SpotifyExtendedQuota parameter)")
+    listener_ceiling: int | None = Field(description="Most Spotify accounts the app may follow; null: no ceiling")
+    listeners_followed: int = Field(description="Spotify accounts of listeners the app follows now, across owners")
+
+
 class CampaignList(BaseModel):
     campaigns: list[CampaignListItem]
     next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page")
+    spotify: SpotifyQuota | None = None

@@ -40,6 +40,15 @@ class StaleCampaign(Exception):
 
 
 @dataclass(frozen=True)
+class PlaylistSeen:
+    """What reading the playlist at creation found: its name and cover, or why it could not be read."""
+
+    name: str | None = None
+    image_url: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
 class Page:
     campaigns: list[Campaign]
     next_cursor: str | None
@@ -85,8 +94,10 @@ class CampaignService:
         self._now = now
         self._slugs = slugs
 
-    def create(self, owner_id: str, draft: CampaignCreate) -> Campaign:
+    def create(self, owner_id: str, draft: CampaignCreate, playlist_seen: PlaylistSeen | None = None) -> Campaign:
+        """Store a new campaign; `playlist_seen` is what the playlist check found (name, cover or a warning)."""
         now = self._now()
+        seen = playlist_seen or PlaylistSeen()
         if draft.ends_at and draft.ends_at <= now:
             raise BadRequest("ends_at is in the past: a campaign must end in the future")
         # Anyone may sign up as an owner: the cap bounds what one account can create (checked
@@ -110,6 +121,10 @@ class CampaignService:
                 attribution_window_days=draft.attribution_window_days,
                 attribution_model=draft.attribution_model,
                 measure_fans=draft.measure_fans,
+                spend=draft.spend.to_spend() if draft.spend else None,
+                playlist_name=seen.name,
+                playlist_image_url=seen.image_url,
+                playlist_warning=seen.warning,
                 starts_at=draft.starts_at,
                 ends_at=draft.ends_at,
                 status=CampaignStatus.ACTIVE,
@@ -145,7 +160,9 @@ class CampaignService:
         campaign = self.get(owner_id, campaign_id)
         if campaign.status is CampaignStatus.ARCHIVED:
             raise Conflict(f"campaign {campaign_id} is archived; archived campaigns cannot be changed")
-        fields = changes.model_dump(exclude_unset=True, exclude={"playlist"})
+        fields = changes.model_dump(exclude_unset=True, exclude={"playlist", "spend"})
+        if "spend" in changes.model_fields_set:
+            fields["spend"] = changes.spend.to_spend() if changes.spend else None
         if "destination_url" in fields:
             fields["destination_url"] = fields["destination_url"] or campaign.playlist.url
         updated = replace(campaign, **fields, updated_at=self._now())

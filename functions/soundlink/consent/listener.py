@@ -21,8 +21,9 @@ from pynamodb.exceptions import PynamoDBException
 from soundlink.attribution import fans
 from soundlink.attribution.fans_jobs import FansJob
 from soundlink.consent.consume import Consume
-from soundlink.listeners import links
+from soundlink.listeners import followed, links
 from soundlink.platform.counters import add_counts
+from soundlink.platform.observability import logger
 from soundlink.platform.pages import redirect
 from soundlink.platform.tables import CampaignItem, ListenerItem, ListenerLinkItem, OAuthStateItem
 from soundlink.spotify.models import Profile, TokenSet
@@ -82,6 +83,12 @@ def connected(
             library_grant=earlier_library_grant(account, tokens),
         )
         add_counts(writes, state.campaign_id or "", now, {"authorizations": 1}, event_id=state.pk, dimensions=dims)
+    # The app-wide count of followed accounts (Development Mode's ceiling): after the consent, once
+    # per account; a failure leaves the count one short and is logged, the consent stands.
+    try:
+        followed.count(account, now)
+    except (PynamoDBException, BotoCoreError, ClientError):
+        logger.warning("the followed listeners count was not updated", exc_info=True)
     with contextlib.suppress(PynamoDBException):  # else the next poll counts the state
         link = ListenerLinkItem.get(*ListenerLinkItem.key(account, state.campaign_id or ""), consistent_read=True)
         links.move_link_state(link, links.ListenerStatus.ACTIVE.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from soundlink.listeners import followed
 from soundlink.listeners.links import links_of, move_link_state
 
 
@@ -22,6 +23,7 @@ def delete_listener_data(dynamodb: Any, table: str, account_id: str) -> int:
     """
     for link in links_of(account_id):
         move_link_state(link, None)  # the campaigns stop counting the listener in any state
+    followed.forget(account_id)  # the app-wide count of followed accounts (before its guard is deleted)
     keys: list[dict[str, Any]] = []
     keys += item_keys(dynamodb, table, None, "pk", f"LISTENER#{account_id}")
     keys += item_keys(dynamodb, table, "gsi2", "gsi2pk", f"LISTENER#{account_id}")

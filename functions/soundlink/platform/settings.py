@@ -47,6 +47,9 @@ class Settings:
     poll_interval_seconds: int = 300
     # The owners' Cognito user pool: DELETE /owner deletes the owner's user in it, last.
     owner_user_pool_id: str = ""
+    # Whether Spotify granted the app extended quota; without it (Development Mode) it may follow
+    # at most DEVELOPMENT_MODE_LISTENERS allow-listed users (the template's SpotifyExtendedQuota).
+    spotify_extended_quota: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -87,7 +90,12 @@ class Settings:
             ),
             poll_interval_seconds=_whole_number(optional("POLL_INTERVAL_SECONDS", "300"), "POLL_INTERVAL_SECONDS"),
             owner_user_pool_id=optional("OWNER_USER_POOL_ID"),
+            spotify_extended_quota=optional("SPOTIFY_EXTENDED_QUOTA", "false").lower() == "true",
         )
+
+
+# Spotify's Development Mode: at most 5 allow-listed users per client id (since Feb/Mar 2026).
+DEVELOPMENT_MODE_LISTENERS = 5
 
 
 def _whole_number(value: str, name: str) -> int:

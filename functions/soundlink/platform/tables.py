@@ -93,6 +93,8 @@ class CampaignItem(_DataTable):
     playlist_name = UnicodeAttribute(null=True)
     playlist_image_url = UnicodeAttribute(null=True)
     measure_fans = BooleanAttribute(null=True)  # absent on campaigns made before the option
+    spend = UnicodeAttribute(null=True)  # JSON with decimal strings (soundlink/campaigns/spend.py)
+    playlist_warning = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     @staticmethod
@@ -180,6 +182,17 @@ class PollIndex(GlobalSecondaryIndex["ListenerItem"]):
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class FollowedGuard(_DataTable):
+    """Marks a Spotify account as counted in APP/LISTENERS (once); in the listener's partition,
+    so their deletion takes it with the rest."""
+
+    counted_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(account_id: str) -> tuple[str, str]:
+        return f"LISTENER#{account_id}", "FOLLOWED"
 
 
 class ListenerItem(_DataTable):
@@ -485,11 +498,18 @@ class CounterItem(Model):
     new_listeners = NumberAttribute(null=True)  # ... whose baseline had none of the campaign's tracks
     streams = NumberAttribute(null=True)  # MODEL# items: credit under the model (fractional)
     weighted_streams = NumberAttribute(null=True)  # MODEL# items: credit x confidence
+    # APP/LISTENERS: Spotify accounts followed across the app (soundlink/listeners/followed.py).
+    followed_listeners = NumberAttribute(null=True)
     # TOTAL items: credit under each model (all confidences), for the campaigns list.
     streams_last_touch = NumberAttribute(null=True)
     streams_first_touch = NumberAttribute(null=True)
     streams_linear = NumberAttribute(null=True)
     streams_time_decay = NumberAttribute(null=True)
+    # TOTAL, HOUR and DAY items: that credit x confidence (the list's weighted streams, no Query).
+    weighted_last_touch = NumberAttribute(null=True)
+    weighted_first_touch = NumberAttribute(null=True)
+    weighted_linear = NumberAttribute(null=True)
+    weighted_time_decay = NumberAttribute(null=True)
     # STATES item: the campaign's listeners by state (moved when a link's state changes).
     state_active = NumberAttribute(null=True)
     state_idle = NumberAttribute(null=True)

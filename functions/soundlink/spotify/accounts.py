@@ -65,6 +65,12 @@ class SpotifyAccounts:
             previous=tokens,
         )
 
+    def app_token(self) -> TokenSet:
+        """An access token of the app itself (client credentials): public data only, no user, no refresh."""
+        return self._grant(
+            "client credentials", {"grant_type": "client_credentials"}, invalid_grant=TokenRevoked, previous=None
+        )
+
     def _grant(
         self,
         what: str,

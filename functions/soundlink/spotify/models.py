@@ -113,6 +113,8 @@ class Playlist:
     uri: str
     collaborative: bool = False
     image_url: str | None = None  # the largest cover Spotify lists first
+    # Only for a playlist the reading account owns or collaborates on (since Feb 2026): else None.
+    track_count: int | None = None
 
 
 @dataclass(frozen=True)

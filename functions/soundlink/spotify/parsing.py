@@ -101,7 +101,13 @@ def parse_playlist(data: Any) -> Playlist:
         uri=str(data.get("uri") or f"spotify:playlist:{data['id']}"),
         collaborative=bool(data.get("collaborative")),
         image_url=_first_image(data.get("images")),
+        track_count=_total(data.get("items") or data.get("tracks")),
     )
+
+
+def _total(page: Any) -> int | None:
+    total = page.get("total") if isinstance(page, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
 
 
 def _first_image(images: Any) -> str | None:

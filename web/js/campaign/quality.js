@@ -41,7 +41,16 @@ export function qualityNotices({ analytics, campaign, connection, now = new Date
     }
   }
 
-  if (quality.playlist_readable === false) {
+  const notYetRead = quality.playlist_readable === null || quality.playlist_readable === undefined;
+  if (campaign?.playlist_warning && notYetRead) {
+    // What the check at creation found (Spotify hid the playlist, or was busy): shown before any listener.
+    notices.push({
+      id: "playlist-warning",
+      level: "warning",
+      text: campaign.playlist_warning,
+      action: notConnected ? "connect-spotify" : undefined,
+    });
+  } else if (quality.playlist_readable === false) {
     const said = quality.playlist_reason ? ` (At our last check: ${quality.playlist_reason}.)` : "";
     if (notConnected) {
       notices.push({

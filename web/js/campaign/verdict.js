@@ -3,6 +3,7 @@
 
 import { el } from "../dom.js";
 import { formatAgo, formatNumber, formatPercent, MISSING, parseDate } from "../format.js";
+import { formatMoney } from "../money.js";
 
 /** [name, label] of the verdict's figures, in the order they are read. */
 export const VERDICT = [
@@ -25,6 +26,17 @@ export function verdictOf(data, now = new Date(), { startedAt } = {}) {
     const text = name === "conversion_rate" ? formatPercent(value) : formatNumber(round1(value));
     return { name, label, value, text, change: changeText(name, value, previous) };
   });
+  const cost = data?.cost;
+  if (cost) {
+    // Only once a spend was entered: what the range cost per confidence-weighted stream.
+    const amount = cost.per_weighted_stream;
+    figures.push({
+      name: "cost_per_weighted_stream",
+      label: "Cost per stream",
+      value: amount === null || amount === undefined ? null : Number(amount),
+      text: formatMoney(amount, cost.currency),
+    });
+  }
   return { figures, checked: checkedText(data?.data_quality, now), sentence: sentenceOf(totals) };
 }
 

@@ -1,9 +1,10 @@
 // #/campaigns/new and #/campaigns/<id>/edit: one form; the API's field errors appear under their fields.
 
-import { createCampaign, getCampaign, updateCampaign } from "../api.js";
+import { checkPlaylist, createCampaign, getCampaign, updateCampaign } from "../api.js";
 import { fromTemplate, refs } from "../dom.js";
 import { clearErrors, focusFirstInvalid, showApiErrors, showFieldError, showFormError, value, whileBusy } from "../forms.js";
-import { fromLocalInput, toLocalInput } from "../format.js";
+import { formatNumber, fromLocalInput, toLocalInput } from "../format.js";
+import { currencyForLocale, spendOf } from "../money.js";
 import { focusHeading, setTitle } from "../page.js";
 import { navigate } from "../router.js";
 import { announce } from "../status.js";
@@ -19,6 +20,12 @@ const WORDS = {
   ends_at: "the end",
 };
 
+const CHECK_DELAY_MS = 400;
+
+function defaultCurrency() {
+  return currencyForLocale(navigator.language || "en-US");
+}
+
 export function renderCampaignForm(main, { params }) {
   const editing = Boolean(params.id);
   setTitle(editing ? "Edit campaign" : "New campaign");
@@ -27,6 +34,9 @@ export function renderCampaignForm(main, { params }) {
   const { form } = ui;
   let original = null;
   let alive = true;
+
+  form.elements.spend_currency.value = defaultCurrency();
+  if (!editing) watchPlaylist(form.elements.playlist, ui, () => alive);
 
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   ui.timezone.textContent = `Start and end are in your time zone${zone ? ` (${zone})` : ""}. Leave them empty to count plays from now on, with no end.`;
@@ -63,6 +73,12 @@ export function renderCampaignForm(main, { params }) {
     clearErrors(form);
     const draft = read(form);
     if (!checkLocally(form, draft)) return focusFirstInvalid(form);
+    const { spend, error: spendError } = spendOf(draft.spend);
+    if (spendError) {
+      showFieldError(form, spendError.field, spendError.message);
+      return focusFirstInvalid(form);
+    }
+    draft.spendValue = spend;
     try {
       if (editing) {
         const changes = changesOf(original, draft);
@@ -99,6 +115,51 @@ function fill(form, campaign) {
   form.elements.starts_at.value = toLocalInput(campaign.starts_at);
   form.elements.ends_at.value = toLocalInput(campaign.ends_at);
   form.elements.measure_fans.checked = Boolean(campaign.measure_fans);
+  const spend = campaign.spend;
+  if (spend) {
+    form.elements.spend_amount.value = spend.total ?? spend.per_day ?? "";
+    form.elements.spend_currency.value = spend.currency;
+    form.elements.spend_basis.value = spend.per_day ? "per_day" : "total";
+  }
+}
+
+/** Read the playlist as the owner pastes it: its name, cover and track count, or Spotify's warning. */
+function watchPlaylist(input, ui, alive) {
+  let asked = "";
+  const show = (name, warning, cover) => {
+    ui.playlistName.textContent = name;
+    ui.playlistWarning.textContent = warning ?? "";
+    ui.playlistWarning.hidden = !warning;
+    ui.playlistCover.hidden = !cover;
+    if (cover) ui.playlistCover.src = cover;
+  };
+  const check = async () => {
+    const pasted = input.value.trim();
+    if (!pasted || pasted === asked) return;
+    asked = pasted;
+    show("Reading the playlist on Spotify…", null, null);
+    try {
+      const found = await checkPlaylist(pasted);
+      if (!alive() || asked !== pasted) return;
+      if (found.readable) {
+        const count = typeof found.track_count === "number" ? ` · ${formatNumber(found.track_count)} ${found.track_count === 1 ? "track" : "tracks"}` : "";
+        show(`${found.name ?? "Untitled playlist"}${count}`, found.warning, found.image_url);
+      } else {
+        show("", found.warning, null);
+      }
+    } catch (error) {
+      if (!alive() || asked !== pasted) return;
+      // A link that is not a playlist: the API's sentence ("That is an album link; …").
+      show("", error.message, null);
+    }
+  };
+  // As it is pasted or typed (a moment after the last keystroke), not when the field loses focus:
+  // an answer arriving as the owner presses "Create" would move the button from under the pointer.
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(check, CHECK_DELAY_MS);
+  });
 }
 
 function read(form) {
@@ -112,6 +173,11 @@ function read(form) {
     starts_at: form.elements.starts_at.value,
     ends_at: form.elements.ends_at.value,
     measure_fans: form.elements.measure_fans.checked,
+    spend: {
+      amount: form.elements.spend_amount.value,
+      currency: form.elements.spend_currency.value.trim(),
+      basis: form.elements.spend_basis.value,
+    },
   };
 }
 
@@ -141,6 +207,7 @@ function newCampaign(draft) {
   if (draft.starts_at) body.starts_at = fromLocalInput(draft.starts_at);
   if (draft.ends_at) body.ends_at = fromLocalInput(draft.ends_at);
   if (draft.measure_fans) body.measure_fans = true;
+  if (draft.spendValue) body.spend = draft.spendValue;
   return body;
 }
 
@@ -162,5 +229,14 @@ export function changesOf(original, draft) {
   if (draft.measure_fans !== undefined && draft.measure_fans !== Boolean(original.measure_fans)) {
     changes.measure_fans = draft.measure_fans;
   }
+  if ("spendValue" in draft && JSON.stringify(spendKey(draft.spendValue)) !== JSON.stringify(spendKey(original.spend))) {
+    changes.spend = draft.spendValue;
+  }
   return changes;
+}
+
+function spendKey(spend) {
+  if (!spend) return null;
+  const amount = spend.total ?? spend.per_day;
+  return [spend.currency, spend.total != null ? "total" : "per_day", amount == null ? null : Number(amount)];
 }

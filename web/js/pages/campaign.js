@@ -21,6 +21,7 @@ import { el, fromTemplate, refs } from "../dom.js";
 import { saveBlob } from "../download.js";
 import { formatDateTime, formatTime, ownerTimeZone, parseDate } from "../format.js";
 import { focusHeading, setTitle } from "../page.js";
+import { showCeiling } from "../quota.js";
 import { spotifyPanel } from "../spotify-panel.js";
 import { announce } from "../status.js";
 
@@ -143,6 +144,8 @@ export function renderCampaign(main, { params }) {
     section("models", () => renderModels(ui.models, data));
     section("compare", () => renderCompare(ui.compare, data, campaign, compare));
     section("listeners", () => renderListenerStates(ui.states, data));
+    // Development Mode's ceiling beside the listeners' states (the verdict stays short: a phone's first screen).
+    section("ceiling", () => showCeiling(ui.statesCeiling, data.spotify));
     if (!pickerShown) {
       pickerShown = true;
       renderComparePicker(ui.compareOptions, campaign.id, compare, () => load());
