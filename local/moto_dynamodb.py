@@ -10,11 +10,23 @@ errors (the same code, below) and changes only how it undoes a cancelled
 transaction: it remembers the items the transaction names as they were before
 it started and puts exactly those back. What a transaction can change is only
 the items it names, so the outcome is the same as moto's.
+
+It also makes writes isolated, as DynamoDB's are: moto's threaded server runs
+a transaction's reads and writes, and an `UpdateItem`'s read-modify-write, with
+no lock, so two clicks recorded at once could both add 1 to a counter read
+before either wrote (one lost), and a cancelled transaction's rollback could
+put back a counter another transaction had just moved. With the local click
+consumer recording several batches at once, the 10,000-request load run
+recorded about 20 clicks too few. `install()` runs every write (`PutItem`,
+`UpdateItem`, `DeleteItem`, `TransactWriteItems`, the items of
+`BatchWriteItem`) under one lock of the moto server.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import threading
 from typing import Any
 
 
@@ -151,3 +163,15 @@ def install() -> None:
             raise TransactionCanceledException(errors)
 
     DynamoDBBackend.transact_write_items = transact_write_items
+    writes = threading.RLock()  # reentrant: a transaction's items are put and updated under it
+
+    def isolated(method: Any) -> Any:
+        @functools.wraps(method)
+        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with writes:
+                return method(self, *args, **kwargs)
+
+        return write
+
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        setattr(DynamoDBBackend, name, isolated(getattr(DynamoDBBackend, name)))

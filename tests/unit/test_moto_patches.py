@@ -15,6 +15,9 @@ from local import moto_dynamodb, moto_sqs
 
 PATCHED = [
     (DynamoDBBackend, "transact_write_items"),
+    (DynamoDBBackend, "put_item"),
+    (DynamoDBBackend, "update_item"),
+    (DynamoDBBackend, "delete_item"),
     (SQSBackend, "is_message_valid_based_on_retention_period"),
     (Queue, "messages"),
     (Queue, "delete_message"),
