@@ -9,15 +9,13 @@ message left in a dead-letter queue, a 5xx, or a secret or client address in a l
 from __future__ import annotations
 
 import argparse
-import logging
-import re
 import sys
 import time
 
 from bench import tracker_load
 from local.cloud import LocalCloud
-from local.logs import ROOT_LOGGER
 from tests.integration.ground_truth import Plan, run
+from tests.integration.log_scan import collected, leaks, spotify_secrets
 
 FULL = Plan(
     listeners=16,
@@ -32,25 +30,6 @@ FULL = Plan(
 )
 
 
-class _Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-        raw = getattr(record, "handler_line", None)
-        if raw:
-            self.lines.append(raw)
-
-
-def leaks(lines: list[str], secrets: dict[str, set[str]], addresses: set[str]) -> list[str]:
-    text = "\n".join(lines)
-    found = [kind for kind, values in secrets.items() for value in values if value and value in text]
-    found += [a for a in addresses if re.search(rf"(?<![\d.]){re.escape(a)}(?!\d)", text)]
-    return sorted(set(found))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak")
     parser.add_argument("--seed", type=int, default=FULL.seed)
@@ -58,28 +37,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     args = parser.parse_args(argv)
     plan = Plan(**{**FULL.__dict__, "seed": args.seed})
-    logger = logging.getLogger(ROOT_LOGGER)
-    lines = _Lines()
-    logger.addHandler(lines)
-    logger.setLevel(logging.DEBUG)
     started = time.monotonic()
-    with LocalCloud(background=False) as cloud:
+    with collected() as lines, LocalCloud(background=False) as cloud:
         report = run(cloud, plan)
-        state = cloud.spotify.state
         secrets = {
-            "access token": set(state.access_tokens),
-            "refresh token": set(state.refresh_tokens),
-            "client secret": {app.client_secret for app in state.apps.values()},
+            **spotify_secrets(cloud),
             "auth code": report.secrets["codes"],
             "cookie": report.secrets["cookies"],
         }
         ground_truth_seconds = time.monotonic() - started
-        gt_leaked = leaks(lines.lines, secrets, report.secrets["addresses"])
-        print_ground_truth(plan, report, ground_truth_seconds, len(lines.lines), gt_leaked)
+        gt_leaked = leaks(lines, secrets, report.secrets["addresses"])
+        print_ground_truth(plan, report, ground_truth_seconds, len(lines), gt_leaked)
         load = tracker_load.run(cloud, count=args.requests, concurrency=args.concurrency, seed=args.seed)
-    leaked = leaks(lines.lines, secrets, report.secrets["addresses"] | set(tracker_load.ADDRESSES))
+        leaked = leaks(lines, secrets, report.secrets["addresses"] | set(tracker_load.ADDRESSES))
     tracker_load.print_result(load)
-    print(f"log lines scanned in all: {len(lines.lines)}, secrets or client addresses found: {leaked or 'none'}")
+    print(f"log lines scanned in all: {len(lines)}, secrets or client addresses found: {leaked or 'none'}")
     failed = report.mismatches or any(report.dead_letters.values()) or leaked or not tracker_load.ok(load)
     return 1 if failed else 0
 

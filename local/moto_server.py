@@ -133,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     from local.cognito_extras import install as install_cognito_extras
 
     install_cognito_extras()
+    from local.moto_dynamodb import install as install_journaled_transactions
+    from local.moto_sqs import install as install_faster_sqs
+
+    install_faster_sqs()
+    install_journaled_transactions()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = FaultableMotoServer(ip_address=args.host, port=args.port, verbose=False)

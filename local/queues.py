@@ -10,7 +10,13 @@ a batch, and invokes the function with Lambda's SQS event. Then, as Lambda:
   `batchItemFailures` names (an invalid answer fails the whole batch).
 Messages left behind come back after the queue's visibility timeout, and
 SQS (moto) moves them to the dead-letter queue after `maxReceiveCount`
-receives. Batches of one source are delivered one at a time.
+receives.
+
+Batches of one source go one at a time while the queue is short. When a
+receive comes back full (a backlog), the source scales up as Lambda's SQS
+poller does: up to `ScalingConfig.MaximumConcurrency` batches at once, never
+more than the function's local workers (one at a time without a
+`MaximumConcurrency`, as before).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import base64
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +59,7 @@ class SqsSource:
     batching_window: float = 0.0
     report_batch_item_failures: bool = False
     enabled: bool = True
+    maximum_concurrency: int | None = None
 
     @property
     def queue_name(self) -> str:
@@ -81,6 +89,8 @@ def sqs_sources_from_stack(stack: Any, functions: Mapping[str, FunctionSpec]) ->
             log.warning("%s: queue %s is not in the stack; not delivered", name, queue_arn)
             continue
         window = props.get("MaximumBatchingWindowInSeconds", 0)
+        scaling = props.get("ScalingConfig") or {}
+        maximum = scaling.get("MaximumConcurrency") if isinstance(scaling, dict) else None
         sources.append(
             SqsSource(
                 name=name,
@@ -91,6 +101,7 @@ def sqs_sources_from_stack(stack: Any, functions: Mapping[str, FunctionSpec]) ->
                 batching_window=float(window),
                 report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
                 enabled=str(props.get("Enabled", "true")).lower() != "false",
+                maximum_concurrency=int(maximum) if maximum is not None else None,
             )
         )
     return sources
@@ -151,14 +162,17 @@ def _records(count: int) -> str:
 class SqsPoller:
     """Delivers one source's messages; counts what it processed and what failed."""
 
-    def __init__(self, source: SqsSource, functions: Functions, client: Any, region: str) -> None:
+    def __init__(self, source: SqsSource, functions: Functions, client: Any, region: str, concurrency: int = 1) -> None:
         self.source = source
         self.functions = functions
         self.client = client
         self.region = region
         self.processed = 0
         self.failed = 0
-        self.lock = threading.Lock()  # one batch at a time, whether from the poller or a drain
+        self.concurrency = max(1, concurrency)
+        # At most `concurrency` batches at a time, whether from the poller or a drain.
+        self.slots = threading.BoundedSemaphore(self.concurrency)
+        self._counts = threading.Lock()
         self.chaos: DeliveryChaos | None = None  # tests and `make soak` only (local/chaos.py)
 
     def _receive(self, count: int) -> list[dict[str, Any]]:
@@ -172,7 +186,7 @@ class SqsPoller:
 
     def deliver_once(self, *, wait_for_window: bool = True, stop: threading.Event | None = None) -> int:
         """Receive and deliver one batch; returns how many messages it held (0: none visible)."""
-        with self.lock:
+        with self.slots:
             messages = self._receive(self.source.batch_size)
             if not messages:
                 return 0
@@ -241,8 +255,9 @@ class SqsPoller:
                 for index, message in enumerate(done[start : start + 10])
             ]
             self.client.delete_message_batch(QueueUrl=self.source.queue_url, Entries=entries)
-        self.processed += len(done)
-        self.failed += len(failed)
+        with self._counts:
+            self.processed += len(done)
+            self.failed += len(failed)
         if failed:
             log.warning(
                 "%s -> %s: %s, %d failed (%s); they return after the visibility timeout",
@@ -256,6 +271,17 @@ class SqsPoller:
             log.info(
                 "%s -> %s: %s, all processed", self.source.queue_name, self.source.function, _records(len(records))
             )
+
+    def deliver_some(self, *, wait_for_window: bool = True, stop: threading.Event | None = None) -> int:
+        """One batch; after a full one (a backlog), `concurrency` batches at once. Returns the messages."""
+        delivered = self.deliver_once(wait_for_window=wait_for_window, stop=stop)
+        if delivered < self.source.batch_size or self.concurrency == 1 or (stop is not None and stop.is_set()):
+            return delivered
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"sqs-{self.source.name}") as pool:
+            batches = pool.map(
+                lambda _: self.deliver_once(wait_for_window=wait_for_window, stop=stop), range(self.concurrency)
+            )
+            return delivered + sum(batches)
 
     def pending(self) -> int:
         """Messages still in the queue: visible, in flight or delayed."""
@@ -276,12 +302,21 @@ class SqsPoller:
         return sum(int(value) for value in attributes.values())
 
 
+def _concurrency(source: SqsSource, functions: Functions) -> int:
+    """Batches of `source` at once: its MaximumConcurrency, within the function's local workers."""
+    if not source.maximum_concurrency:
+        return 1
+    runtime = functions.find(source.function)
+    workers = runtime.max_workers if runtime is not None else 1
+    return max(1, min(source.maximum_concurrency, workers))
+
+
 class EventSources:
     """Every SQS poller of the stack, polling in the background or drained on demand."""
 
     def __init__(self, sources: list[SqsSource], functions: Functions, client_for: Callable[[], Any], region: str):
         self.pollers = [
-            SqsPoller(source, functions, client_for(), region)
+            SqsPoller(source, functions, client_for(), region, concurrency=_concurrency(source, functions))
             for source in sources
             if source.enabled and source.function in functions
         ]
@@ -291,7 +326,7 @@ class EventSources:
     def _poll(self, poller: SqsPoller) -> None:
         while not self._stop.is_set():
             try:
-                delivered = poller.deliver_once(stop=self._stop)
+                delivered = poller.deliver_some(stop=self._stop)
             except Exception:
                 log.exception("polling %s failed", poller.source.queue_name)
                 delivered = 0
@@ -338,7 +373,7 @@ class EventSources:
         remaining = 0
         timed_out = True
         while time.monotonic() < deadline and not self._stop.is_set():
-            delivered = sum(poller.deliver_once(wait_for_window=False, stop=self._stop) for poller in self.pollers)
+            delivered = sum(poller.deliver_some(wait_for_window=False, stop=self._stop) for poller in self.pollers)
             if delivered:
                 continue
             remaining = sum(poller.pending() for poller in self.pollers)

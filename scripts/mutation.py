@@ -41,9 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     ignore = shutil.ignore_patterns("__pycache__", "test-artifacts")
     # mutmut names a mutant by its file's path from the working directory, so the packages
     # under functions/ (soundlink, the handlers) sit at the top of the copy.
-    for package in (ROOT / "functions").iterdir():
-        if package.is_dir():
+    handlers = []
+    for package in sorted((ROOT / "functions").iterdir()):
+        if package.is_dir() and package.name != "__pycache__":
             shutil.copytree(package, work / package.name, ignore=ignore)
+            if package.name != "soundlink":
+                handlers.append(package.name)
     for name in COPIED:
         source = ROOT / name
         if source.is_dir():
@@ -52,13 +55,15 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copy2(source, work / name)
     config = (ROOT / "pyproject.toml").read_text().replace('pythonpath = ["functions", "."]', 'pythonpath = ["."]')
     tests = ", ".join(f'"{test}"' for test in args.tests)
+    # The handlers' packages too: handler tests import them (mutmut runs from mutants/).
+    also_copy = ", ".join(f'"{name}"' for name in ("local", "template.yaml", "README.md", *handlers))
     config += (
         "\n[tool.mutmut]\n"
         'source_paths = ["soundlink"]\n'
         f'only_mutate = ["soundlink/{args.module}"]\n'
         f"pytest_add_cli_args_test_selection = [{tests}]\n"
         f'pytest_add_cli_args = ["-p", "no:cacheprovider", "-k", "{NOT_UNDER_MUTATION}"]\n'
-        'also_copy = ["local", "template.yaml", "README.md"]\n'
+        f"also_copy = [{also_copy}]\n"
     )
     (work / "pyproject.toml").write_text(config)
     mutmut = [str(Path(sys.executable).with_name("mutmut"))]

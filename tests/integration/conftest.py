@@ -1,6 +1,9 @@
 """The local cloud, started once per test session on free ports.
 
 - `local_cloud`: template.yaml with the Spotify emulator, as `make dev` runs it.
+- `scanned_logs` (module): every log line of the local cloud while a module's tests run,
+  asserted at its end to hold no token, code, client secret, cookie value or client
+  address (tests/integration/log_scan.py); the end-to-end modules use it.
 - `fixture_cloud`: tests/fixtures/local_cloud/template.yaml (copied to a
   temporary folder so tests may edit its handlers), which exercises the
   machinery: routes, JWT, CORS, schedules, SQS with a DLQ, environments.
@@ -20,6 +23,7 @@ import pytest
 
 from local.cfn import TEMPLATE_PATH
 from local.cloud import LocalCloud
+from tests.integration import log_scan
 
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "local_cloud"
 
@@ -28,6 +32,12 @@ FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "local_cloud"
 def local_cloud() -> Iterator[LocalCloud]:
     with LocalCloud(TEMPLATE_PATH, background=False) as cloud:
         yield cloud
+
+
+@pytest.fixture(scope="module")
+def scanned_logs(local_cloud: LocalCloud) -> Iterator[log_scan.Sent]:
+    with log_scan.scanning(local_cloud) as sent:
+        yield sent
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import requests
 
 from local.cloud import LocalCloud, OwnerTokens
+from tests.integration import log_scan
 from tests.support.counter_names import counter_name
 
 PLAYLIST = "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M"
@@ -19,6 +20,10 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko
 COOKIE = "__Host-soundlink_consent"
 PAGE_COOKIE = "__Host-soundlink_page"
 VISITOR_COOKIE = "__Host-soundlink_visitor"
+# The journey's browser, on a client address of its own (127.0.0.x, not the servers' 127.0.0.1),
+# so the log scan (tests/integration/log_scan.py) can tell whether it was logged.
+ADDRESS = "127.0.0.47"
+http = log_scan.client(ADDRESS)
 
 
 def new_campaign(cloud: LocalCloud, owner: OwnerTokens, **fields: Any) -> dict:
@@ -36,7 +41,7 @@ def click(
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> requests.Response:
-    return requests.get(
+    return http.get(
         f"{cloud.api_url}/c/{slug}",
         params=query,
         headers={"User-Agent": user_agent, "Referer": "https://news.example.org/post", **(headers or {})},
@@ -66,7 +71,7 @@ def follow_connect(
     *,
     user_agent: str = BROWSER,
     cookies: dict[str, str] | None = None,
-    session: Any = requests,
+    session: Any = http,
 ) -> requests.Response:
     """Follow the landing page's #connect as its browser would: with the cookies the page set."""
     jar = {**(cookies or {}), **set_cookies(page)}
@@ -97,7 +102,7 @@ def consent_cookie(response: requests.Response) -> str:
 
 def approve(started: requests.Response, user_id: str, decision: str = "approve") -> str:
     """Answer Spotify's (the emulator's) consent page as `user_id`; returns the callback URL."""
-    answer = requests.get(
+    answer = http.get(
         started.headers["location"] + f"&login_as={user_id}&decision={decision}", allow_redirects=False, timeout=30
     )
     assert answer.status_code == 302, answer.text
@@ -108,7 +113,7 @@ def finish(callback_url: str, cookie: str | None) -> requests.Response:
     headers = {"User-Agent": BROWSER}
     if cookie is not None:
         headers["Cookie"] = f"{COOKIE}={cookie}"
-    return requests.get(callback_url, headers=headers, allow_redirects=False, timeout=30)
+    return http.get(callback_url, headers=headers, allow_redirects=False, timeout=30)
 
 
 def drain(cloud: LocalCloud) -> dict:
@@ -151,8 +156,8 @@ def counters(cloud: LocalCloud, campaign_id: str) -> dict[str, dict[str, int]]:
 def connect_owner_spotify(cloud: LocalCloud, owner: OwnerTokens, user_id: str) -> None:
     """The owner's browser opens the one-time connect_url (issue 13), then approves on Spotify."""
     started = requests.post(f"{cloud.api_url}/owner/spotify/connect", headers=owner.headers, timeout=30).json()
-    ticket = requests.get(started["connect_url"], headers={"User-Agent": BROWSER}, allow_redirects=False, timeout=30)
-    back = requests.get(
+    ticket = http.get(started["connect_url"], headers={"User-Agent": BROWSER}, allow_redirects=False, timeout=30)
+    back = http.get(
         ticket.headers["location"] + f"&login_as={user_id}&decision=approve", allow_redirects=False, timeout=30
     )
     assert finish(back.headers["location"], consent_cookie(ticket)).status_code == 303

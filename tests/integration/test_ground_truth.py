@@ -5,40 +5,18 @@ no log line holds a token, a code, a secret, a cookie or a client's address."""
 
 from __future__ import annotations
 
-import logging
-import re
-
 import pytest
 
-from local.logs import ROOT_LOGGER
 from tests.integration.ground_truth import Plan, run
+from tests.integration.log_scan import collected, leaks, spotify_secrets
 
 pytestmark = pytest.mark.slow
 
 
-class _Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-        raw = getattr(record, "handler_line", None)
-        if raw:
-            self.lines.append(raw)
-
-
 @pytest.fixture
 def every_log_line():
-    logger = logging.getLogger(ROOT_LOGGER)
-    handler, level = _Lines(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield handler.lines
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    with collected() as lines:
+        yield lines
 
 
 @pytest.mark.timeout(600)
@@ -53,17 +31,11 @@ def test_a_short_ground_truth_run_under_faults_is_exact_and_leaks_nothing(local_
     assert report.spotify_faults > 0
     assert report.redeliveries.get("crashes", 0) > 0 and report.redeliveries.get("duplicates", 0) > 0
 
-    state = local_cloud.spotify.state
     secrets = {
-        "access token": set(state.access_tokens),
-        "refresh token": set(state.refresh_tokens),
-        "client secret": {app.client_secret for app in state.apps.values()},
+        **spotify_secrets(local_cloud),
         "auth code": report.secrets["codes"],
         "cookie": report.secrets["cookies"],
     }
     assert all(secrets.values()), {kind: len(values) for kind, values in secrets.items()}
     assert len(every_log_line) > 100
-    text = "\n".join(every_log_line)
-    leaks = sorted(kind for kind, values in secrets.items() for value in values if value and value in text)
-    addresses = sorted(a for a in report.secrets["addresses"] if re.search(rf"(?<![\d.]){re.escape(a)}(?!\d)", text))
-    assert (leaks, addresses) == ([], [])
+    assert leaks(every_log_line, secrets, report.secrets["addresses"]) == []

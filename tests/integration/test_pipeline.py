@@ -30,7 +30,8 @@ from tests.integration.journey import (
     start,
 )
 
-pytestmark = pytest.mark.slow
+# Every log line of the module is scanned for tokens, codes, secrets, cookies and client addresses.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("scanned_logs")]
 
 WINDOW_DAYS = 14
 

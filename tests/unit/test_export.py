@@ -359,3 +359,60 @@ def test_a_range_in_parts_resumes_inside_the_range(tables):
         if cursor is None:
             break
     assert seen == [(T0 + timedelta(minutes=m)).isoformat() for m in (1, 2, 3, 4)]
+
+
+# ------------------------------------------------- mutation testing's survivors (issue 14)
+
+
+def test_cursors_are_url_safe_without_padding_and_round_trip_every_sort_key(tables):
+    from soundlink.analytics.export import _decode, _encode
+
+    for n in range(300):
+        sort_key = f"ATTR#2026-03-01T12:00:00.{n:03d}+00:00#{'x' * (n % 7)}"
+        cursor = _encode(sort_key)
+        assert "=" not in cursor and "+" not in cursor and "/" not in cursor
+        assert _decode(cursor, CAMPAIGN) == {"pk": {"S": f"CAMPAIGN#{CAMPAIGN}"}, "sk": {"S": sort_key}}
+
+
+def test_a_cursor_of_exactly_300_characters_is_taken_and_301_is_refused(tables):
+    from soundlink.analytics.export import _decode
+
+    longest = "ATTR#" + "x" * 295
+    assert _decode(cursor_of({"sk": longest}), CAMPAIGN)["sk"] == {"S": longest}
+    with pytest.raises(BadRequest) as raised:
+        _decode(cursor_of({"sk": longest + "x"}), CAMPAIGN)
+    assert raised.value.message == "cursor is not valid: use the X-Next-Cursor of the previous part, or omit it"
+
+
+def test_the_export_without_a_secret_says_what_it_needs(tables):
+    with pytest.raises(ValueError, match=r"^the export needs the deployment's pseudonym secret$"):
+        export_with_secret(CAMPAIGN, cursor=None, secret="")
+
+
+def test_other_items_of_the_campaigns_partition_are_not_exported(tables):
+    attribution("acct-1", T0)
+    stray = attribution("acct-2", T0 + timedelta(minutes=1))
+    stray.sk = "LINK#acct-2"  # an item of the same partition that is no attribution
+    stray.save()
+    AttributionItem(
+        *AttributionItem.key(CAMPAIGN, (T0 + timedelta(minutes=1)).isoformat(timespec="milliseconds"), "acct-2")
+    ).delete()
+    body, cursor = export_csv(CAMPAIGN, cursor=None, max_bytes=10**6)
+    assert cursor is None
+    assert [row[0] for row in rows(body)[1:]] == [shown(CAMPAIGN, "acct-1")]
+
+
+def test_missing_credit_is_exported_as_zero(tables):
+    whole = attribution("acct-1", T0)
+    whole.credit = {}
+    whole.save()
+    partial = attribution("acct-2", T0 + timedelta(minutes=1))
+    partial.credit = {"last_touch": 1.0}
+    partial.save()
+    body, _ = export_csv(CAMPAIGN, cursor=None, max_bytes=10**6)
+    header, *data = rows(body)
+    credit = [header.index(f"credit_{model}") for model in MODELS]
+    assert [[row[i] for i in credit] for row in data] == [
+        ["0"] * len(MODELS),
+        ["1.0" if model == "last_touch" else "0" for model in MODELS],
+    ]
