@@ -311,27 +311,14 @@ def new_campaign(rng: random.Random, owner: str, name: str, *, window_days: int 
     given a CampaignItem.batch_write(), its campaign item alone by BatchWriteItem (the listing
     reads nothing else; moto copies a whole table for each item of a transaction, so a hundred
     campaign transactions would dominate the bench's run time)."""
-    from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
+    from bench.samples import sample_campaign
     from soundlink.campaigns.items import campaign_to_item
     from soundlink.campaigns.repository import DynamoCampaignRepository
 
     campaign_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     created = datetime.now(UTC) - timedelta(days=60)
-    campaign = Campaign(
-        id=campaign_id,
-        owner_id=owner,
-        name=name,
-        slug=campaign_id.replace("-", "")[:10],
-        playlist_id=PLAYLIST,
-        destination_url=f"https://open.spotify.com/playlist/{PLAYLIST}",
-        attribution_window_days=window_days,
-        attribution_model=AttributionModel.LAST_TOUCH,
-        starts_at=None,
-        ends_at=None,
-        status=CampaignStatus.ACTIVE,
-        created_at=created,
-        updated_at=created,
-    )
+    slug = campaign_id.replace("-", "")[:10]
+    campaign = sample_campaign(campaign_id, owner, slug, created, name, playlist_id=PLAYLIST, window_days=window_days)
     if batch is None:
         DynamoCampaignRepository().create(campaign)
     else:

@@ -286,7 +286,8 @@ def build_world(emulator: Any, calls: Calls) -> World:
 
 
 def create_campaign(owner_id: str, name: str) -> Any:
-    from soundlink.campaigns.campaign import SLUG_ALPHABET, AttributionModel, Campaign, CampaignStatus
+    from bench.samples import sample_campaign
+    from soundlink.campaigns.campaign import SLUG_ALPHABET
     from soundlink.campaigns.repository import DynamoCampaignRepository
 
     now = datetime.now(UTC)
@@ -295,21 +296,7 @@ def create_campaign(owner_id: str, name: str) -> Any:
     playlist_id = "".join(
         "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"[(number >> (6 * i)) % 49] for i in range(22)
     )
-    campaign = Campaign(
-        id=str(uuid.uuid4()),
-        owner_id=owner_id,
-        name=f"Bench {name}",
-        slug=slug,
-        playlist_id=playlist_id,
-        destination_url=f"https://open.spotify.com/playlist/{playlist_id}",
-        attribution_window_days=14,
-        attribution_model=AttributionModel.LAST_TOUCH,
-        starts_at=None,
-        ends_at=None,
-        status=CampaignStatus.ACTIVE,
-        created_at=now,
-        updated_at=now,
-    )
+    campaign = sample_campaign(str(uuid.uuid4()), owner_id, slug, now, f"Bench {name}", playlist_id=playlist_id)
     DynamoCampaignRepository().create(campaign)
     return campaign
 

@@ -11,8 +11,17 @@ from typing import Any
 PLAYLIST_ID = "37i9dQZF1DXcBWIGoYBM5M"
 
 
-def sample_campaign(campaign_id: str, owner_id: str, slug: str, now: datetime, name: str = "Sample") -> Any:
-    """An active last-touch campaign for the sample playlist, 14-day window, created at ``now``."""
+def sample_campaign(
+    campaign_id: str,
+    owner_id: str,
+    slug: str,
+    now: datetime,
+    name: str = "Sample",
+    *,
+    playlist_id: str = PLAYLIST_ID,
+    window_days: int = 14,
+) -> Any:
+    """An active last-touch campaign (the sample playlist and a 14-day window by default), created at ``now``."""
     from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus
 
     return Campaign(
@@ -20,9 +29,9 @@ def sample_campaign(campaign_id: str, owner_id: str, slug: str, now: datetime, n
         owner_id=owner_id,
         name=name,
         slug=slug,
-        playlist_id=PLAYLIST_ID,
-        destination_url=f"https://open.spotify.com/playlist/{PLAYLIST_ID}",
-        attribution_window_days=14,
+        playlist_id=playlist_id,
+        destination_url=f"https://open.spotify.com/playlist/{playlist_id}",
+        attribution_window_days=window_days,
         attribution_model=AttributionModel.LAST_TOUCH,
         starts_at=None,
         ends_at=None,

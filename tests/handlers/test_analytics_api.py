@@ -9,7 +9,6 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import botocore.client
 import pytest
 
 from soundlink.analytics.schemas import Analytics
@@ -62,21 +61,6 @@ def api(aws, monkeypatch):
     yield call
     get_settings.cache_clear()
     module.campaigns.cache_clear()
-
-
-@pytest.fixture
-def dynamodb_calls(monkeypatch):
-    """Every DynamoDB operation sent from now on."""
-    calls: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        if self.meta.service_model.service_name == "dynamodb":
-            calls.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
-    return calls
 
 
 def new_campaign(

@@ -12,7 +12,6 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import boto3
-import botocore.client
 import pytest
 
 from soundlink.attribution.rules import MAX_CAMPAIGNS_PER_OWNER, MODELS, Reason, bucket
@@ -57,21 +56,6 @@ class FakePlaylists:
 @pytest.fixture
 def attributor(tables) -> Attributor:
     return Attributor(playlists=FakePlaylists(PLAYLISTS))
-
-
-@pytest.fixture
-def transactions(monkeypatch) -> list[list[dict]]:
-    """The TransactItems of every TransactWriteItems request."""
-    seen: list[list[dict]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        if operation_name == "TransactWriteItems":
-            seen.append(api_params["TransactItems"])
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
-    return seen
 
 
 def campaign(

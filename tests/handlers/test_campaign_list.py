@@ -5,26 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import botocore.client
-import pytest
-
 from soundlink.attribution.rules import MODELS
 from tests.handlers.test_analytics_api import click, play
 from tests.handlers.test_campaigns_api import api, create  # noqa: F401 (fixture)
-
-
-@pytest.fixture
-def dynamodb_calls(monkeypatch):
-    calls: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        if self.meta.service_model.service_name == "dynamodb":
-            calls.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
-    return calls
 
 
 def listed(api):  # noqa: F811

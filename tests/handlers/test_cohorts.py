@@ -7,7 +7,6 @@ import random
 from datetime import timedelta
 
 import botocore.client
-import pytest
 from botocore.exceptions import ClientError
 
 from soundlink.analytics.report import cohorts_of
@@ -30,20 +29,6 @@ from tests.handlers.test_attribution_service import (
 
 MS = timedelta(milliseconds=1)
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def transactions(monkeypatch) -> list[list[dict]]:
-    seen: list[list[dict]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        if operation_name == "TransactWriteItems":
-            seen.append(api_params["TransactItems"])
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
-    return seen
 
 
 def table(campaign_id: str, window_days: int = 14) -> list[tuple[str, int, list[int]]]:
