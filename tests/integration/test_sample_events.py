@@ -19,6 +19,7 @@ EXPECTED_STATUS = {
     "openapi": ("CampaignsFunction", {200}),
     "list-campaigns": ("CampaignsFunction", {200}),
     "create-campaign": ("CampaignsFunction", {201}),
+    "playlist-check": ("CampaignsFunction", {200}),
     "get-campaign": ("CampaignsFunction", {404}),  # the sample owner has no such campaign locally
     "update-campaign": ("CampaignsFunction", {404}),
     "archive-campaign": ("CampaignsFunction", {404}),
