@@ -673,8 +673,8 @@ def test_fifty_warm_polls_decrypt_the_data_key_at_most_once(world, monkeypatch):
 # --------------------------------------------- possible gaps: newer than the cursor, once
 
 
-def campaign_gaps(campaign_id: str = CAMPAIGN) -> int:
-    items = CounterItem.query(campaign_key(campaign_id), CounterItem.sk.startswith("TOTAL#"), consistent_read=True)
+def campaign_gaps(campaign_id: str = CAMPAIGN, prefix: str = "TOTAL#") -> int:
+    items = CounterItem.query(campaign_key(campaign_id), CounterItem.sk.startswith(prefix), consistent_read=True)
     return sum(int(item.possible_gaps or 0) for item in items)
 
 
@@ -720,6 +720,10 @@ def test_fifty_plays_newer_than_the_cursor_are_one_gap_and_a_re_run_adds_nothing
     assert outcome.possible_gap and outcome.new_plays == 50
     assert world.sent_ms()[-50:] == burst[-50:]
     assert listener.item().possible_gaps == 1 and campaign_gaps() == 1
+    # Also in the poll's hour and day, which a date range sums.
+    polled = world.clock.now.astimezone(UTC)
+    assert campaign_gaps(prefix=f"HOUR#{polled:%Y-%m-%dT%H}#") == 1
+    assert campaign_gaps(prefix=f"DAY#{polled:%Y-%m-%d}#") == 1
     # The same plays, read again (within the lookback) with no new one since: no second gap.
     for _ in range(3):
         world.clock.advance(BASE)

@@ -20,7 +20,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from soundlink.attribution.fans_jobs import FansJob
 from soundlink.listeners.links import ListenerStatus, link_state, links_of, move_link_state, poll_index_keys
-from soundlink.platform.counters import add_to, campaign_key, shard_of
+from soundlink.platform.counters import add_counts, campaign_key
 from soundlink.platform.tables import CounterItem, ListenerItem, ListenerLinkItem
 from soundlink.platform.transactions import failed_conditions, transaction
 from soundlink.polling import backoff
@@ -40,6 +40,8 @@ UNAVAILABLE_WAIT = timedelta(seconds=60)
 # A campaign's "last successful poll" moves at most hourly: an idle poll costs one write
 # (the listener) except, once an hour per campaign, a second one.
 POLL_MARK_EVERY = timedelta(hours=1)
+# A possible gap is counted for at most this many of the listener's campaigns (1 + 3 x 33 = 100 items).
+MAX_GAP_CAMPAIGNS = 33
 
 
 class ListenerGone(Exception):
@@ -239,7 +241,7 @@ class Poller:
         condition that the cursor is still the one read: a retried or concurrent poll of the
         same plays counts it once, never again."""
         held = ListenerItem.cursor_ms.does_not_exist() if previous is None else ListenerItem.cursor_ms == previous
-        shard = shard_of(f"{listener.account_id}#{now.isoformat()}")
+        event_id = f"{listener.account_id}#{now.isoformat()}"
         try:
             with transaction() as writes:
                 writes.update(
@@ -247,8 +249,10 @@ class Poller:
                     actions=[*actions, ListenerItem.possible_gaps.add(1)],
                     condition=(ListenerItem.status == ListenerStatus.ACTIVE.value) & held,
                 )
-                for link in links[:24]:  # a transaction holds at most 25 items
-                    add_to(writes, link.campaign_id, f"TOTAL#{shard}", {"possible_gaps": 1})
+                # The total, the hour and the day of the poll (a date range counts the gaps it holds):
+                # 1 + 3 items a campaign, within a transaction's 100.
+                for link in links[:MAX_GAP_CAMPAIGNS]:
+                    add_counts(writes, link.campaign_id, now, {"possible_gaps": 1}, event_id=event_id)
         except TransactWriteError as error:
             if 0 not in failed_conditions(error):
                 raise
