@@ -33,10 +33,12 @@ def banner(cloud: LocalCloud, demo: Demo | None = None) -> str:
     demo_text = f"{demo.banner()}\n" if demo is not None else ""
     # local.owner finds the cloud through the dashboard's config.json (port 8080 unless told).
     web_url = "" if cloud.web_url.rstrip("/") == "http://127.0.0.1:8080" else f" --web-url {cloud.web_url}"
-    spotify_flag = ""
+    flags = ""
     if cloud.spotify_url and cloud.spotify_url.rstrip("/") != "http://127.0.0.1:4000":
-        spotify_flag = f" --spotify-url {cloud.spotify_url}"
-    spotify_flag += web_url
+        flags = f" --spotify-url {cloud.spotify_url}"
+    flags += web_url
+    demo_playlist = getattr(demo, "playlist", None) if demo is not None else None
+    playlist_id = demo_playlist.get("id", "<id>") if isinstance(demo_playlist, dict) else "<id>"
     spotify = (
         f"  Spotify    {cloud.spotify_url:<28} emulator; app client id {cloud.spotify_client_id}\n"
         if cloud.spotify_url
@@ -59,7 +61,7 @@ Next, in another terminal:
        curl -X POST -H "X-Soundlink-Local: 1" {api}/_local/queues/drain
   4. Be a listener: open a tracker link, connect as an emulator user (open.spotify.com
      links end on a local stand-in page), then give that user plays and credit them now:
-       {python} -m local.plays --listener 'Your Name' --tracks playlist:<id> --minutes-ago 5 --now{spotify_flag}
+       {python} -m local.plays --listener 'Your Name' --tracks playlist:{playlist_id} --minutes-ago 5 --now{flags}
 
 {demo_text}Changes under functions/ apply on the next request; template.yaml changes need a restart.
 Data lives in memory: it is gone when this stops. Ctrl-C stops everything (twice: at once).

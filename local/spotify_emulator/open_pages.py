@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from .catalogue import is_spotify_id
 from .state import EmulatorState
@@ -31,12 +31,14 @@ def _page(title: str, body_html: str, status: int = 200) -> Response:
     return Response(doc, status=status, mimetype="text/html")
 
 
-def _how_to_play(track_ids: list[str]) -> str:
-    example = " ".join(track_ids[:3]) or "TRACK_ID"
+def _how_to_play(tracks: str) -> str:
+    """The command that gives a listener plays of `tracks`, with this emulator's URL unless it is the default."""
+    here = request.host_url.rstrip("/")
+    flag = "" if here in ("http://127.0.0.1:4000", "http://localhost:4000") else f" --spotify-url {here}"
     return (
         "<p>To give a local listener plays of these tracks, in another terminal:</p>"
-        f"<pre><code>.venv/bin/python -m local.plays --listener USER_ID --tracks {html.escape(example)}"
-        " --minutes-ago 5 --now</code></pre>"
+        f"<pre><code>.venv/bin/python -m local.plays --listener 'Your Name' --tracks {html.escape(tracks)}"
+        f" --minutes-ago 5 --now{html.escape(flag)}</code></pre>"
     )
 
 
@@ -75,7 +77,7 @@ def add_open_routes(app: Flask, state: EmulatorState) -> None:
                 name = html.escape(playlist.name)
                 body = (
                     f'<p id="opens">In production this opens Spotify: playlist <strong>{name}</strong> '
-                    f"(<code>{item_id}</code>).</p>{track_items(track_ids)}{_how_to_play(track_ids)}"
+                    f"(<code>{item_id}</code>).</p>{track_items(track_ids)}{_how_to_play(f'playlist:{item_id}')}"
                 )
                 return _page(f"{playlist.name} (local stand-in)", heading + body)
             if kind == "track":
@@ -83,7 +85,7 @@ def add_open_routes(app: Flask, state: EmulatorState) -> None:
                 name = html.escape(str(track["name"]))
                 body = (
                     f'<p id="opens">In production this opens Spotify: track <strong>{name}</strong> '
-                    f"(<code>{item_id}</code>).</p>{_how_to_play([item_id])}"
+                    f"(<code>{item_id}</code>).</p>{_how_to_play(item_id)}"
                 )
                 return _page(f"{track['name']} (local stand-in)", heading + body)
         body = f'<p id="opens">In production this opens Spotify: album <code>{item_id}</code>.</p>'

@@ -81,7 +81,9 @@ def test_a_known_playlist_says_what_would_open_with_its_tracks_escaped(emulator)
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;Friends&quot;" in text
         assert "In production this opens Spotify: playlist <strong>" in text and playlist_id in text
         assert text.count("<li>") == 3 and all(track_id in text for track_id in tracks)
-        assert "python -m local.plays" in text
+        # The test client's emulator is not at the default port: the command names it.
+        assert f"python -m local.plays --listener 'Your Name' --tracks playlist:{playlist_id}" in text
+        assert "--now --spotify-url http://localhost</code>" in text
 
 
 def test_unknown_playlists_tracks_and_odd_paths_still_get_a_page(emulator) -> None:
