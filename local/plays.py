@@ -5,8 +5,9 @@
 
 USER is the emulator user's id or the name shown on the emulator's consent page
 (the one you picked or created when you connected from your browser). --tracks
-takes track ids, open.spotify.com track links, or `playlist:ID` (or a playlist
-link) for every track of an emulator playlist. The plays are at --minutes-ago
+takes track ids, open.spotify.com track links, `playlist:ID` (or a playlist
+link) for every track of an emulator playlist, or `campaign:SLUG` for every track
+of a local campaign's playlist (SLUG: the part after /c/ of its tracker link). The plays are at --minutes-ago
 (0 by default) on the emulator's clock, 3 seconds apart in the order given. --now then fires every
 schedule and delivers the queues, so the dashboard shows them at once.
 
@@ -21,12 +22,14 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import requests
 
 LOCAL_HEADER = {"X-Soundlink-Local": "1"}
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
+_SLUG = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 _LINK = re.compile(r"^https?://open\.spotify\.com/(?:intl-[a-z-]+/)?(track|playlist)/([0-9A-Za-z]{22})(?:[/?#].*)?$")
 MAX_PLAYS = 50  # Spotify's recently-played shows only the newest 50: more would never be seen
 
@@ -60,11 +63,44 @@ def find_listener(spotify_url: str, listener: str) -> dict:
     raise PlaysError(f"No emulator user is {listener!r}. Users: {known}")
 
 
-def track_ids(spotify_url: str, specs: list[str]) -> list[tuple[str, str | None]]:
+def campaign_playlist(config: dict, slug: str) -> str:
+    """The playlist id of the local campaign whose tracker link ends in /c/`slug`, read from the
+    local DataTable (the API would need an owner's token; the tracker would count a click)."""
+    import boto3  # only for campaign:<slug>
+
+    from local.stack import FAKE_CREDENTIALS
+
+    cognito = config["cognito"]
+    session = boto3.session.Session(region_name=cognito["region"], **FAKE_CREDENTIALS)
+    dynamodb = session.client("dynamodb", endpoint_url=cognito["endpoint"])
+    tables = [name for name in dynamodb.list_tables()["TableNames"] if name.endswith("-DataTable")]
+    if len(tables) != 1:
+        raise PlaysError(f"campaign:{slug}: no single DataTable in the local cloud ({tables})")
+
+    def item(pk: str, sk: str) -> dict:
+        key = {"pk": {"S": pk}, "sk": {"S": sk}}
+        return dynamodb.get_item(TableName=tables[0], Key=key, ConsistentRead=True).get("Item", {})
+
+    campaign_id = item(f"SLUG#{slug}", "SLUG").get("campaign_id", {}).get("S")
+    playlist_id = item(f"CAMPAIGN#{campaign_id}", "CAMPAIGN").get("playlist_id", {}).get("S") if campaign_id else None
+    if not playlist_id:
+        raise PlaysError(f"No local campaign has the link /c/{slug} (the part after /c/ of its tracker link)")
+    return playlist_id
+
+
+def track_ids(
+    spotify_url: str, specs: list[str], config: Callable[[], dict] | None = None
+) -> list[tuple[str, str | None]]:
     """(track id, context URI) of each track the specs name, in order: a playlist's tracks
-    are played from the playlist (its context), as a listener who opened it would."""
+    are played from the playlist (its context), as a listener who opened it would.
+    `config` gives the local cloud's config.json, for campaign:<slug>."""
     ids: list[tuple[str, str | None]] = []
     for spec in specs:
+        if spec.startswith("campaign:") and config is not None:
+            slug = spec.removeprefix("campaign:")
+            if not _SLUG.match(slug):
+                raise PlaysError(f"{spec!r}: a campaign's slug is the part after /c/ of its tracker link")
+            spec = f"playlist:{campaign_playlist(config(), slug)}"
         link = _LINK.match(spec)
         kind, value = (link.group(1), link.group(2)) if link else ("track", spec)
         if spec.startswith("playlist:"):
@@ -101,6 +137,17 @@ def plays_at(ids: list[tuple[str, str | None]], minutes_ago: float, now: datetim
     return plays
 
 
+def local_config(web_url: str) -> dict:
+    """The running local cloud's config.json (its API URL, the moto endpoint)."""
+    try:
+        config = requests.get(f"{web_url.rstrip('/')}/config.json", timeout=5).json()
+        if not isinstance(config, dict) or "apiUrl" not in config or "cognito" not in config:
+            raise ValueError("not the local dashboard's config.json")
+    except (requests.RequestException, ValueError) as error:
+        raise PlaysError(f"No local cloud answers at {web_url} ({error}). Start it with `make dev`.") from error
+    return config
+
+
 def run_pipeline(api_url: str) -> None:
     for path in ("/_local/schedules/run", "/_local/queues/drain"):
         response = requests.post(f"{api_url}{path}", headers=LOCAL_HEADER, timeout=120)
@@ -111,7 +158,7 @@ def run_pipeline(api_url: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.plays", description="Give a local listener plays")
     parser.add_argument("--listener", required=True, help="the emulator user's id or display name")
-    parser.add_argument("--tracks", required=True, nargs="+", help="track ids or links, or playlist:ID")
+    parser.add_argument("--tracks", required=True, nargs="+", help="track ids or links, playlist:ID, or campaign:SLUG")
     parser.add_argument("--minutes-ago", type=float, default=0.0, help="when the first play was (default 0)")
     parser.add_argument("--now", action="store_true", help="then poll and deliver at once (the dashboard shows them)")
     default_spotify = f"http://127.0.0.1:{os.environ.get('SOUNDLINK_SPOTIFY_PORT', '4000')}"
@@ -130,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         user = find_listener(spotify_url, args.listener)
-        ids = track_ids(spotify_url, args.tracks)
+        ids = track_ids(spotify_url, args.tracks, lambda: local_config(args.web_url))
         clock = _answer(requests.get(f"{spotify_url}/_emulator/clock", timeout=10), "reading the clock")
         body = plays_at(ids, args.minutes_ago, datetime.fromtimestamp(clock["now_ms"] / 1000, UTC))
         added = _answer(
@@ -141,11 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             f"from {added['added'][0]['played_at']} ({args.minutes_ago:g} min ago)."
         )
         if args.now:
-            try:
-                api_url = requests.get(f"{args.web_url.rstrip('/')}/config.json", timeout=5).json()["apiUrl"]
-            except (requests.RequestException, ValueError, KeyError) as error:
-                raise PlaysError(f"No local cloud answers at {args.web_url} ({error}); the plays are in") from error
-            run_pipeline(api_url.rstrip("/"))
+            run_pipeline(local_config(args.web_url)["apiUrl"].rstrip("/"))
             print("Polled and delivered: the dashboard shows what Soundlink credited.")
     except PlaysError as error:
         print(error, file=sys.stderr)

@@ -137,3 +137,18 @@ def test_plays_cli_says_what_is_wrong(local_cloud: LocalCloud, spotify: Emulator
     fifty = _plays_cli(local_cloud, "--listener", user["id"], "--tracks", *["37i9dQZF1DXcBWIGoYBM5M"] * 50)
     assert fifty.returncode == 0, fifty.stderr
     assert spotify.call("GET", f"/_emulator/users/{user['id']}/plays")["total"] == 50
+
+
+def test_plays_cli_plays_a_local_campaigns_playlist_by_its_slug(
+    local_cloud: LocalCloud, owner, spotify: EmulatorControl, playlist: dict
+) -> None:
+    campaign = new_campaign(local_cloud, owner, playlist=f"https://open.spotify.com/playlist/{playlist['id']}")
+    user = spotify.create_user(f"slug-{uuid.uuid4().hex[:8]}", "Slug listener")
+    result = _plays_cli(local_cloud, "--listener", user["id"], "--tracks", f"campaign:{campaign['slug']}")
+    assert result.returncode == 0, result.stderr
+    plays = spotify.call("GET", f"/_emulator/users/{user['id']}/plays")["items"]
+    assert sorted(play["track_id"] for play in plays) == sorted(playlist["track_ids"])
+    assert {play["context_uri"] for play in plays} == {f"spotify:playlist:{playlist['id']}"}
+    for slug in ("zzzzzzzzzz", "../x"):
+        unknown = _plays_cli(local_cloud, "--listener", user["id"], "--tracks", f"campaign:{slug}")
+        assert unknown.returncode == 1 and "tracker link" in unknown.stderr, unknown.stderr
