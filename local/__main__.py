@@ -33,6 +33,12 @@ def banner(cloud: LocalCloud, demo: Demo | None = None) -> str:
     demo_text = f"{demo.banner()}\n" if demo is not None else ""
     # local.owner finds the cloud through the dashboard's config.json (port 8080 unless told).
     web_url = "" if cloud.web_url.rstrip("/") == "http://127.0.0.1:8080" else f" --web-url {cloud.web_url}"
+    flags = ""
+    if cloud.spotify_url and cloud.spotify_url.rstrip("/") != "http://127.0.0.1:4000":
+        flags = f" --spotify-url {cloud.spotify_url}"
+    flags += web_url
+    demo_playlist = getattr(demo, "playlist", None) if demo is not None else None
+    playlist_id = demo_playlist.get("id", "<id>") if isinstance(demo_playlist, dict) else "<id>"
     spotify = (
         f"  Spotify    {cloud.spotify_url:<28} emulator; app client id {cloud.spotify_client_id}\n"
         if cloud.spotify_url
@@ -53,6 +59,9 @@ Next, in another terminal:
   3. Fire every schedule, or deliver queued messages, now:
        curl -X POST -H "X-Soundlink-Local: 1" {api}/_local/schedules/run
        curl -X POST -H "X-Soundlink-Local: 1" {api}/_local/queues/drain
+  4. Be a listener: open a tracker link, connect as an emulator user (open.spotify.com
+     links end on a local stand-in page), then give that user plays and credit them now:
+       {python} -m local.plays --listener 'Your Name' --tracks playlist:{playlist_id} --minutes-ago 5 --now{flags}
 
 {demo_text}Changes under functions/ apply on the next request; template.yaml changes need a restart.
 Data lives in memory: it is gone when this stops. Ctrl-C stops everything (twice: at once).
@@ -86,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     with_demo = os.environ.get("SOUNDLINK_DEMO", "1").strip().lower() not in ("0", "false", "no", "off")
-    cloud = LocalCloud(args.template, ports=ports, spotify=args.spotify, background=True)
+    cloud = LocalCloud(args.template, ports=ports, spotify=args.spotify, background=True, open_spotify_stand_in=True)
     try:
         cloud.start()
         demo = start_demo(cloud) if with_demo else None  # its first batch is in before the banner

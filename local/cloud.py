@@ -16,6 +16,9 @@ parameters={...}, background=True)`:
 - spotify: None starts the Spotify emulator unless SPOTIFY_CLIENT_ID and
   SPOTIFY_CLIENT_SECRET are set (then the real Spotify is used); True/False force it.
 - parameters: template parameter values over the local ones (`local_parameters`).
+- open_spotify_stand_in: send people to the emulator's stand-in pages instead of
+  open.spotify.com destinations (local/destinations.py); `python -m local` does,
+  tests see the deployed answers unless they call `use_open_spotify_stand_in`.
 - background: poll the SQS sources and fire schedules on their expressions.
   Tests that want determinism pass False and call `drain_queues()` and
   `run_schedules()` themselves.
@@ -146,10 +149,12 @@ class LocalCloud:
         host: str = "127.0.0.1",
         max_workers: int = 4,
         stack_name: str = "soundlink-local",
+        open_spotify_stand_in: bool = False,
     ) -> None:
         self.template_path = Path(template_path).resolve()
         self.ports = Ports(**ports) if isinstance(ports, dict) else (ports or Ports())
         self.spotify_mode = spotify
+        self.open_spotify_stand_in = open_spotify_stand_in
         self.parameter_overrides = dict(parameters or {})
         self.background = background
         self.web_dir = Path(web_dir) if web_dir else ROOT / "web"
@@ -339,7 +344,17 @@ class LocalCloud:
             account_id=self.account_id,
             control_routes=control,
             rate_rule=rate_rule,
+            open_spotify_base=self._open_spotify_base(),
         )
+
+    def _open_spotify_base(self) -> str | None:
+        return f"{self.spotify_url}/open/" if self.open_spotify_stand_in and self.spotify_url else None
+
+    def use_open_spotify_stand_in(self, on: bool = True) -> None:
+        """Send people to the emulator's open.spotify.com stand-in (on) or to the real links (off)."""
+        self.open_spotify_stand_in = on
+        if self._api_server is not None and hasattr(self._api_server.app, "open_spotify_base"):
+            self._api_server.app.open_spotify_base = self._open_spotify_base()
 
     def _jwks_url_for(self, issuer: str) -> str | None:
         assert self.stack is not None

@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlsplit
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from local.destinations import rewrite_response
 from local.functions import STOPPING_ERROR, Functions, FunctionSpec, Invocation, function_events
 from local.jwt_auth import AuthorizationFailed, JwtAuthorizer, JwtAuthorizerConfig
 from local.logs import get_logger
@@ -536,8 +537,11 @@ class HttpApiEmulator:
         account_id: str,
         control_routes: Mapping[str, ControlRoute] | None = None,
         rate_rule: RateRule | None = None,
+        open_spotify_base: str | None = None,
     ) -> None:
         self.config = config
+        # Locally, open.spotify.com destinations go to this stand-in instead (local/destinations.py).
+        self.open_spotify_base = open_spotify_base
         self.rate_rule = rate_rule
         self.functions = functions
         self.authorizers = dict(authorizers)
@@ -663,6 +667,7 @@ class HttpApiEmulator:
         except InvalidResponse as error:
             log.error("%s returned a response API Gateway cannot use: %s", invocation.function, error)
             return _json_response(500, {"message": "Internal Server Error"})
+        headers, body = rewrite_response(headers, body, self.open_spotify_base)
         response = Response(body, status=status)
         del response.headers["Content-Type"]
         for name, value in headers:

@@ -14,6 +14,7 @@ from flask import Flask, Response, g, jsonify, redirect, request
 
 from .catalogue import is_spotify_id
 from .library import add_library_routes
+from .open_pages import add_open_routes
 from .state import KNOWN_SCOPES, PLAY_WINDOW, EmulatorError, EmulatorState, iso_from_ms, iso_ms, iso_s
 
 API_STATUS_MESSAGES = {
@@ -551,6 +552,7 @@ def create_app(state: EmulatorState) -> Flask:
         return jsonify(state.catalogue.track_object(track_id, api_base()))
 
     add_library_routes(app, state, web_api, control_json)
+    add_open_routes(app, state)
 
     # -- Control API -----------------------------------------------------------------------
 

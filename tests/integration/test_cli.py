@@ -94,6 +94,11 @@ def test_python_m_local_starts_prints_what_next_and_stops_cleanly_on_ctrl_c() ->
         assert "python -m local.owner create" in banner
         # Other ports than the defaults: the printed command names the dashboard it must ask.
         assert f"--web-url http://127.0.0.1:{ports['WEB']})" in banner, banner
+        # The listener's plays command (local/plays.py) asks the same dashboard.
+        assert (
+            f"-m local.plays --listener 'Your Name' --tracks playlist:<id> --minutes-ago 5 --now --web-url http://127.0.0.1:{ports['WEB']}\n"
+            in banner
+        ), banner
         assert requests.get(api + "/shapes/bare", timeout=10).json() == {"hello": "world"}
         assert requests.get(api + "/items/1", timeout=10).status_code == 401
 
