@@ -1,4 +1,4 @@
-"""GET /campaigns/{id}/analytics and GET /campaigns/{id}/export.csv (owner JWT)."""
+"""GET /campaigns/{id}/analytics, GET /campaigns/{id}/export.csv and GET /campaigns/{id}/clicks.csv (owner JWT)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
+from soundlink.analytics.clicks_export import clicks_csv
 from soundlink.analytics.cost import cost_of_report, whole_campaign_cost
 from soundlink.analytics.export import MAX_EXPORT_BYTES, export_csv
 from soundlink.analytics.report import MAX_POINTS, campaign_analytics
@@ -152,6 +153,13 @@ def analytics(
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
+def _export_range(start: datetime | None, end: datetime | None) -> None:
+    _plausible(start, "from")
+    _plausible(end, "to")
+    if start and end and start >= end:
+        raise BadRequest(f"from must be earlier than to (from {start.isoformat()}, to {end.isoformat()})")
+
+
 @app.get(
     "/campaigns/<campaign_id>/export.csv",
     summary="Every attributed play of the campaign as CSV (RFC 4180)",
@@ -164,10 +172,7 @@ def export(
     end: Annotated[AwareDatetime | None, Query(alias="to", description="Plays before (default: all)")] = None,
 ) -> Response[str]:
     campaign = campaigns().get(owner_id(app), campaign_id)
-    _plausible(start, "from")
-    _plausible(end, "to")
-    if start and end and start >= end:
-        raise BadRequest(f"from must be earlier than to (from {start.isoformat()}, to {end.isoformat()})")
+    _export_range(start, end)
     body, next_cursor = export_csv(
         campaign.id,
         cursor=cursor,
@@ -179,6 +184,29 @@ def export(
     )
     headers = {
         "Content-Disposition": f'attachment; filename="soundlink-{campaign.slug}.csv"',
+        "Cache-Control": "no-store",
+    }
+    if next_cursor:
+        headers["X-Next-Cursor"] = next_cursor
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body, headers=headers)
+
+
+@app.get(
+    "/campaigns/<campaign_id>/clicks.csv",
+    summary="The campaign's kept clicks as CSV (RFC 4180): hour, classification and source; no personal data",
+    responses=responses(200, "CSV; X-Next-Cursor when more rows follow", media_type="text/csv", errors=(400, 401, 404)),
+)
+def clicks_export(
+    campaign_id: str,
+    cursor: Annotated[str | None, Query(max_length=2048, description="X-Next-Cursor of the previous part")] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from", description="Clicks from (default: all kept)")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to", description="Clicks before (default: all kept)")] = None,
+) -> Response[str]:
+    campaign = campaigns().get(owner_id(app), campaign_id)
+    _export_range(start, end)
+    body, next_cursor = clicks_csv(campaign.id, cursor=cursor, max_bytes=MAX_EXPORT_BYTES, start=start, end=end)
+    headers = {
+        "Content-Disposition": f'attachment; filename="soundlink-{campaign.slug}-clicks.csv"',
         "Cache-Control": "no-store",
     }
     if next_cursor:

@@ -330,7 +330,9 @@ SOUNDLINK = {
         "tracking.oauth_state",
     ),
     "analytics": (
+        "analytics.clicks_export",
         "analytics.cost",
+        "analytics.csv_parts",
         "analytics.export",
         "analytics.ranges",
         "analytics.report",

@@ -136,7 +136,12 @@ export async function campaignAnalytics(id, params, previous) {
 }
 
 /** Every part of the CSV export of plays in [from, to) (all when omitted; the API sends X-Next-Cursor while more rows follow). */
-export async function campaignExport(id, { from, to, maxParts = 50 } = {}) {
+export const campaignExport = (id, options) => csvParts(id, "export.csv", options);
+
+/** Every part of the CSV export of kept clicks in [from, to): hour, classification and source, no personal data. */
+export const campaignClicksExport = (id, options) => csvParts(id, "clicks.csv", options);
+
+async function csvParts(id, file, { from, to, maxParts = 50 } = {}) {
   const parts = [];
   let cursor = null;
   let filename = null;
@@ -146,7 +151,7 @@ export async function campaignExport(id, { from, to, maxParts = 50 } = {}) {
     if (to) query.set("to", to);
     if (cursor) query.set("cursor", cursor);
     const text = query.toString();
-    const response = await request(`/campaigns/${encodeURIComponent(id)}/export.csv${text ? `?${text}` : ""}`);
+    const response = await request(`/campaigns/${encodeURIComponent(id)}/${file}${text ? `?${text}` : ""}`);
     filename ??= filenameOf(response.headers.get("Content-Disposition"));
     parts.push(await response.blob());
     cursor = response.headers.get("X-Next-Cursor");

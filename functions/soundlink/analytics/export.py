@@ -15,21 +15,17 @@ a formula are quoted with a leading apostrophe (CSV injection).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import csv
 import hashlib
 import hmac
-import io
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from soundlink.analytics.csv_parts import MAX_EXPORT_BYTES, cell, decode_cursor, encode_cursor, write_part
 from soundlink.attribution.rules import MODELS, reasons_in_words
-from soundlink.platform.errors import BadRequest
 from soundlink.platform.tables import AttributionItem
 
-MAX_EXPORT_BYTES = 4_500_000  # under Lambda's 6 MB response, base64 and headers included
+__all__ = ["COLUMNS", "MAX_EXPORT_BYTES", "export_csv", "pseudonym"]
+
 COLUMNS = (
     "listener",
     "track_id",
@@ -48,27 +44,14 @@ COLUMNS = (
     "cost_currency",
     "cost_per_weighted_stream",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+_cell = cell
 
 
 def _decode(cursor: str, campaign_id: str) -> dict:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
-        key = None
-    sort_key = key.get("sk") if isinstance(key, dict) else None
-    if not isinstance(sort_key, str) or not sort_key.startswith("ATTR#") or len(sort_key) > 300:
-        raise BadRequest("cursor is not valid: use the X-Next-Cursor of the previous part, or omit it")
-    return {"pk": {"S": f"CAMPAIGN#{campaign_id}"}, "sk": {"S": sort_key}}
+    return decode_cursor(cursor, campaign_id, "ATTR#")
 
 
-def _encode(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"sk": sort_key}).encode()).decode().rstrip("=")
+_encode = encode_cursor
 
 
 PSEUDONYM_HEX = 20
@@ -106,37 +89,30 @@ def export_csv(
     if not secret:
         raise ValueError("the export needs the deployment's pseudonym secret")
     resume = _decode(cursor, campaign_id) if cursor else None
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if resume is None:
-        writer.writerow(COLUMNS)
     query = AttributionItem.query(
         f"CAMPAIGN#{campaign_id}", _bounds(start, end), last_evaluated_key=resume, page_size=500
     )
-    size = buffer.tell()
-    for item in query:
-        credit = item.credit.as_dict() if item.credit else {}
-        start_of_row = buffer.tell()
-        writer.writerow(
-            [
-                _cell(pseudonym(secret, campaign_id, item.listener_key)),
-                _cell(item.track_id),
-                _cell(item.track_name),
-                _cell(item.artists),
-                item.played_at.isoformat(),
-                _cell(item.context_uri),
-                item.confidence,
-                _cell(item.reasons),
-                _cell(reasons_in_words(item.reasons)),
-                *(credit.get(model, 0) for model in MODELS),
-                item.cohort_week or "",
-                "" if item.week_after_click is None else int(item.week_after_click),
-                *(cost or ("", "")),
-            ]
-        )
-        # The limit is on the UTF-8 response, not on characters (track names are often not Latin).
-        buffer.seek(start_of_row)
-        size += len(buffer.read().encode())
-        if size >= max_bytes:
-            return buffer.getvalue(), _encode(item.sk)
-    return buffer.getvalue(), None
+
+    def rows():
+        for item in query:
+            credit = item.credit.as_dict() if item.credit else {}
+            yield (
+                item.sk,
+                [
+                    _cell(pseudonym(secret, campaign_id, item.listener_key)),
+                    _cell(item.track_id),
+                    _cell(item.track_name),
+                    _cell(item.artists),
+                    item.played_at.isoformat(),
+                    _cell(item.context_uri),
+                    item.confidence,
+                    _cell(item.reasons),
+                    _cell(reasons_in_words(item.reasons)),
+                    *(credit.get(model, 0) for model in MODELS),
+                    item.cohort_week or "",
+                    "" if item.week_after_click is None else int(item.week_after_click),
+                    *(cost or ("", "")),
+                ],
+            )
+
+    return write_part(None if resume else COLUMNS, rows(), max_bytes=max_bytes)

@@ -1,7 +1,7 @@
 // #/campaigns/<id>: one campaign: its verdict first, then its analytics, then its tracker link and QR code,
 // refreshed every minute while the tab is visible (with ETag / 304 when the API allows it).
 
-import { archiveCampaign, campaignAnalytics, campaignExport, getCampaign } from "../api.js";
+import { archiveCampaign, campaignAnalytics, campaignClicksExport, campaignExport, getCampaign } from "../api.js";
 import { renderBreakdown } from "../campaign/breakdowns.js";
 import { renderCompare, renderComparePicker } from "../campaign/compare.js";
 import { renderConfidence } from "../campaign/confidence.js";
@@ -176,23 +176,26 @@ export function renderCampaign(main, { params }) {
   });
   ui.refresh.addEventListener("click", () => load());
   ui.breakdownSelect.addEventListener("change", () => last && renderBreakdown(ui, charts.breakdown, last.data));
-  ui.export.addEventListener("click", () => exportCsv());
+  ui.export.addEventListener("click", () => exportCsv(ui.export, campaignExport, `soundlink-${campaign.slug}.csv`));
+  ui.exportClicks.addEventListener("click", () =>
+    exportCsv(ui.exportClicks, campaignClicksExport, `soundlink-${campaign.slug}-clicks.csv`),
+  );
   ui.archive.addEventListener("click", () => archive());
 
-  async function exportCsv() {
-    const label = ui.export.textContent;
-    ui.export.disabled = true;
-    ui.export.textContent = "Preparing the CSV…";
+  async function exportCsv(button, fetchParts, fallbackName) {
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = "Preparing the CSV…";
     try {
       const range = last?.data ? { from: last.data.from, to: last.data.to } : {};
-      const { blob, filename } = await campaignExport(campaign.id, range);
-      saveBlob(blob, filename ?? `soundlink-${campaign.slug}.csv`);
+      const { blob, filename } = await fetchParts(campaign.id, range);
+      saveBlob(blob, filename ?? fallbackName);
       announce("The CSV file is downloading.");
     } catch (error) {
       announce(`The CSV file could not be made: ${error.message}`, { error: true });
     } finally {
-      ui.export.disabled = false;
-      ui.export.textContent = label;
+      button.disabled = false;
+      button.textContent = label;
     }
   }
 
