@@ -3,6 +3,8 @@ nothing was measured), the cohort table, the verdict's fans; axe-clean at 1366 a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -12,6 +14,7 @@ from tests.browser.helpers import ARTIFACTS, axe_violations, no_horizontal_scrol
 pytestmark = pytest.mark.slow
 
 PLAYLIST = "spotify:playlist:37i9dQZF1DXcBWIGoYBM5M"
+SAVED = [f"{n:02d}".rjust(22, "T") for n in range(11)]  # 11 track ids; the last has the most people
 
 
 def fans_campaign(dashboard, owner, *, measure_fans: bool) -> str:
@@ -43,6 +46,23 @@ def fans_campaign(dashboard, owner, *, measure_fans: bool) -> str:
     add("COHORT#2026-11-23#W2#5", listeners=1)
     add("COHORT#2026-11-30#ALL#1", listeners=2)
     add("COHORT#2026-11-30#W1#1", listeners=2)
+    # Which tracks got new saves (attribution/saved_tracks.py): 11 tracks, one named by its
+    # stream counter of today (inside the page's default dates).
+    for n, track_id in enumerate(SAVED):
+        client.update_item(
+            TableName=table,
+            Key={"pk": {"S": f"CAMPAIGN#{campaign_id}"}, "sk": {"S": f"SAVED#0#{n % 8}"}},
+            UpdateExpression="ADD #track :n",
+            ExpressionAttributeNames={"#track": f"track:{track_id}"},
+            ExpressionAttributeValues={":n": {"N": str(n + 1)}},
+        )
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    client.update_item(
+        TableName=table,
+        Key={"pk": {"S": f"CAMPAIGN#{campaign_id}"}, "sk": {"S": f"DAY#{today}#TRACK#{SAVED[-1]}#0"}},
+        UpdateExpression="ADD attributed_plays :one SET track_name = :name",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":name": {"S": "Night Drive"}},
+    )
     return campaign_id
 
 
@@ -61,6 +81,12 @@ def test_the_fans_section_shows_saves_follows_and_who_came_back(dashboard, new_c
     expect(page.get_by_test_id("fans-new_playlist_followers")).to_have_text("0")  # measured: a real zero
     expect(page.get_by_test_id("fans-new_artist_followers")).to_have_text("1")
     expect(page.get_by_test_id("fans-not_measured_listeners")).to_have_text("1")
+    saved = page.get_by_test_id("fans-saved-list").locator("li")
+    expect(saved).to_have_count(10)  # the top 10, then "and N more"
+    expect(saved.nth(0)).to_have_text("Night Drive — 11 people")
+    expect(saved.nth(1)).to_have_text("A track not streamed in these dates — 10 people")
+    assert saved.nth(0).locator("a").get_attribute("href") == f"https://open.spotify.com/track/{SAVED[-1]}"
+    expect(page.get_by_test_id("fans-saved-more")).to_have_text("and 1 more track")
     line = page.get_by_test_id("verdict-fans")  # in the verdict too, on one line even on a phone
     expect(line).to_have_text("2 saved · 1 artist · 0 playlist follows")
     height, line_height = line.evaluate(
@@ -97,6 +123,7 @@ def test_without_the_option_the_cohorts_show_and_no_fans_figure_does(dashboard, 
     expect(page.get_by_test_id("cohorts").locator("tbody tr")).to_have_count(2)
     expect(page.get_by_test_id("fans-figures")).to_be_hidden()
     expect(page.get_by_test_id("verdict-fans")).to_be_hidden()
+    expect(page.get_by_test_id("fans-saved-tracks")).to_be_hidden()
     expect(page.get_by_test_id("fans")).to_contain_text("not measured for this campaign")
 
 

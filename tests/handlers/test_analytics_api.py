@@ -653,7 +653,32 @@ def test_fans_are_null_without_the_option_and_not_measured_is_never_zero(api):
         "measured_listeners": 2,
         "not_measured_listeners": 1,
         "cohorts": [],  # no counted stream yet: no row
+        "saved_tracks": [{"track_id": TRACK_A, "track_name": None, "people": 1}],  # no stream: no name
     }
+
+
+def test_saved_tracks_most_people_first_named_from_the_range_streams(api):
+    from soundlink.attribution import fans
+
+    campaign = new_campaign(measure_fans=True)
+    track_c = "z" * 22
+    uris = fans.campaign_uris([TRACK_A, TRACK_B, track_c], ["a" * 22], PID)
+    check_at, ends = T0 + timedelta(days=1), T0 + timedelta(days=14)
+    assert api(campaign.id)[1]["fans"]["saved_tracks"] == []  # measured, nothing saved yet: an empty list
+    for account, saved in (("fan1", [TRACK_A, TRACK_B]), ("fan2", [TRACK_B]), ("fan3", [track_c, TRACK_B])):
+        fans.record_baseline(account, campaign.id, dict.fromkeys(uris, False), T0)
+        fans.record_check(account, campaign.id, {f"spotify:track:{t}": True for t in saved}, check_at, ends)
+    play(campaign.id, T0 + timedelta(hours=5), track=TRACK_B)  # labels TRACK_B "Song" on its day
+    body = api(campaign.id, query=window(T0, T0 + timedelta(days=2)))[1]["fans"]
+    assert body["new_saves"] == 3
+    assert body["saved_tracks"] == [
+        {"track_id": TRACK_B, "track_name": "Song", "people": 3},
+        {"track_id": TRACK_A, "track_name": None, "people": 1},  # ties: named first, then by id
+        {"track_id": track_c, "track_name": None, "people": 1},
+    ]
+    # a range without that stream has no name for it; the counts are the campaign's, whatever the range
+    later = api(campaign.id, query=window(T0 + timedelta(days=3), T0 + timedelta(days=4)))[1]["fans"]
+    assert later["saved_tracks"][0] == {"track_id": TRACK_B, "track_name": None, "people": 3}
 
 
 def test_cohorts_come_for_every_campaign_and_inside_fans_when_measured(api):

@@ -16,7 +16,9 @@ hourly limit of views; the callback function the rate module through tracking.re
 
 Issue 17 (fans checks) added soundlink modules only: the callback, attribute and poll_user
 load attribution.fans_jobs (the check's message) and attribution.fans (the counting rules,
-pynamodb only); attribute polling.fanout (SendMessageBatch of the re-checks); poll_user
+pynamodb only, with attribution.saved_tracks: the per-track SAVED# counters, nothing heavier; the
+analytics and campaigns functions read those counters through it too);
+attribute polling.fanout (SendMessageBatch of the re-checks); poll_user
 polling.fans_checks with the playlist catalogue it asks about (attribution.playlists,
 campaigns.owner_spotify) and the library scopes (tracking.oauth_state).
 Issue 15 (settings, account deletion): the campaigns function loads the settings' rules and
@@ -258,6 +260,7 @@ SOUNDLINK = {
     "oauth_callback": (
         "attribution.fans",
         "attribution.fans_jobs",
+        "attribution.saved_tracks",
         "campaigns.owner_spotify",
         "consent.answers",
         "consent.callback",
@@ -307,6 +310,7 @@ SOUNDLINK = {
         "analytics.zoned",
         "attribution.cohorts",
         "attribution.rules",
+        "attribution.saved_tracks",
         "campaigns.campaign",
         "campaigns.items",
         "campaigns.owner_spotify",
@@ -340,6 +344,7 @@ SOUNDLINK = {
         "analytics.zoned",
         "attribution.cohorts",
         "attribution.rules",
+        "attribution.saved_tracks",
         "campaigns.campaign",
         "campaigns.items",
         "campaigns.playlist_ref",
@@ -362,6 +367,7 @@ SOUNDLINK = {
         "attribution.playlists",
         "attribution.plays",
         "attribution.rules",
+        "attribution.saved_tracks",
         "attribution.service",
         "attribution.writer",
         "campaigns.campaign",
@@ -403,6 +409,7 @@ SOUNDLINK = {
         "attribution.fans",
         "attribution.fans_jobs",
         "attribution.playlists",
+        "attribution.saved_tracks",
         "campaigns.owner_spotify",
         "listeners.links",
         "platform.counters",

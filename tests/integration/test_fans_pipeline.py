@@ -124,6 +124,11 @@ def test_a_save_and_an_artist_follow_after_the_click_count_once_and_an_earlier_s
     figures = fans(cloud, owner, a)
     assert figures["new_saves"] == 1 and figures["new_artist_followers"] == 1
     assert figures["new_playlist_followers"] == 0  # `late` followed it after their window
+    # which tracks: only `fan`'s t0 (old_fan had it before, late saved t1 after the window), named
+    # from its counted stream; people, not saves
+    (saved,) = figures["saved_tracks"]
+    assert (saved["track_id"], saved["people"]) == (scenario["tracks"][0], 1)
+    assert saved["track_name"]
     assert fans(cloud, owner, b) is None  # B does not measure fans
 
 

@@ -73,3 +73,40 @@ test("the verdict's line: nothing measured says so in words, never zeros", () =>
   const waiting = fansOf({ fans: { new_saves: null, new_playlist_followers: null, new_artist_followers: null, measured_listeners: 0, not_measured_listeners: 2 } });
   assert.deepEqual(verdictLine(waiting), ["Saves and follows: not measured yet"]);
 });
+
+test("saved tracks: most people first, top 10 and 'and N more', unnamed tracks say why", async () => {
+  const { savedTracksOf, SAVED_TRACKS_SHOWN } = await import("../js/campaign/fans.js");
+  assert.equal(SAVED_TRACKS_SHOWN, 10);
+  assert.equal(savedTracksOf({ new_saves: 0 }), null); // an older answer without the list: no list
+  assert.deepEqual(savedTracksOf({ saved_tracks: [] }), { rows: [], more: 0 });
+  const id = (n) => String(n).padStart(22, "A");
+  const many = Array.from({ length: 12 }, (_, n) => ({ track_id: id(n), track_name: `Song ${n}`, people: n + 1 }));
+  const shown = savedTracksOf({ saved_tracks: many });
+  assert.equal(shown.rows.length, 10);
+  assert.equal(shown.more, 2);
+  assert.deepEqual(shown.rows.slice(0, 2).map((row) => [row.label, row.text]), [["Song 11", "12 people"], ["Song 10", "11 people"]]);
+  assert.equal(shown.rows[0].url, `https://open.spotify.com/track/${id(11)}`);
+  const exactly = savedTracksOf({ saved_tracks: many.slice(0, 10) });
+  assert.deepEqual([exactly.rows.length, exactly.more], [10, 0]); // ten: all shown, nothing more
+  const one = savedTracksOf({ saved_tracks: [{ track_id: id(1), track_name: null, people: 1 }] });
+  assert.deepEqual([one.rows[0].label, one.rows[0].named, one.rows[0].text], ["A track not streamed in these dates", false, "1 person"]);
+});
+
+test("saved tracks survive hostile entries: no link without a Spotify track id, no zero or fractional people", async () => {
+  const { savedTracksOf } = await import("../js/campaign/fans.js");
+  const good = { track_id: "4uLU6hMCjMI75M1A2tKUQC", track_name: "<img src=x onerror=alert(1)>", people: 2 };
+  const shown = savedTracksOf({
+    saved_tracks: [
+      null,
+      { track_id: "javascript:alert(1)", track_name: "x", people: 5 },
+      { track_id: "4uLU6hMCjMI75M1A2tKUQ/", people: 5 },
+      { track_id: "7ouMYWpwJ422jRcDASZB7P", people: 0 },
+      { track_id: "7ouMYWpwJ422jRcDASZB7P", people: 1.5 },
+      { track_id: "7ouMYWpwJ422jRcDASZB7P", people: "3" },
+      good,
+    ],
+  });
+  assert.equal(shown.rows.length, 1);
+  assert.equal(shown.rows[0].label, good.track_name); // shown as text by el(), never as markup
+  assert.equal(savedTracksOf({ saved_tracks: "nope" }), null);
+});

@@ -93,6 +93,15 @@ class Cohort(BaseModel):
     )
 
 
+class SavedTrack(BaseModel):
+    track_id: str
+    track_name: str | None = Field(
+        description="From the track's stream counters in the requested range; null when it had no attributed "
+        "stream there"
+    )
+    people: int = Field(description="People with a new save of this track (a person counts under each track)")
+
+
 class Fans(BaseModel):
     """Saves and follows the campaign made (people counted once each). A figure is null where
     nothing was measured (no listener gave the library scopes): never a zero."""
@@ -104,6 +113,9 @@ class Fans(BaseModel):
     not_measured_listeners: int = Field(description="Listeners who connected without the library scopes")
     cohorts: list[Cohort] | None = Field(
         None, description="Who came back, per week of first click (the same rows as the analytics' cohorts)"
+    )
+    saved_tracks: list[SavedTrack] | None = Field(
+        None, description="Which tracks got new saves, most people first (analytics only, not the campaign list)"
     )
 
 

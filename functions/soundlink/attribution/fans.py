@@ -6,9 +6,10 @@ its playlist, and keeps one boolean per URI (``FansItem``): the baseline at
 consent. A re-check (after an attributed play, at most once a day; and at the
 window's end) that finds a URI saved or followed which the baseline had as
 ``False`` counts a new save (track), a new artist follow or a new playlist
-follow, inside the window only. Each person counts once per kind, in the same
-transaction that records which URIs were counted, on condition that none of
-them was counted before: a redelivered check counts nothing twice.
+follow, inside the window only. Each person counts once per kind, and once under
+each track they newly saved (attribution/saved_tracks.py), in the same transaction
+that records which URIs were counted, on condition that the counted set is still
+the one read: a redelivered check counts nothing twice.
 
 A listener whose consent lacked the library scopes is "not measured": that
 is counted apart and never shown as zero new fans.
@@ -20,8 +21,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from pynamodb.exceptions import PutError, TransactWriteError
-from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import Condition, size
 
+from soundlink.attribution import saved_tracks
 from soundlink.platform.counters import Tally, shard_of
 from soundlink.platform.tables import FansItem
 from soundlink.platform.transactions import transaction
@@ -30,6 +32,7 @@ from soundlink.platform.transactions import transaction
 KIND_OF_TYPE = {"track": "save", "artist": "artist", "playlist": "playlist"}
 COUNTER_OF_KIND = {"save": "new_saves", "artist": "new_artist_followers", "playlist": "new_playlist_followers"}
 MAX_URIS_PER_CALL = 40
+MAX_ATTEMPTS = 3  # reads and transactions of one check when other checks of the listener race it
 
 
 def kind_of(uri: str) -> str | None:
@@ -109,13 +112,36 @@ def record_check(
     at: datetime,
     window_ends_at: datetime | None,
 ) -> dict[str, int]:
-    """Count what a re-check found new, exactly once. Returns the counters it moved."""
-    try:
-        item = FansItem.get(*FansItem.key(account_id, campaign_id), consistent_read=True)
-    except FansItem.DoesNotExist:
-        return {}  # no baseline, nothing can be new
-    if item.baseline is None:
-        return {}
+    """Count what a re-check found new, exactly once. Returns the counters it moved.
+
+    One transaction marks the new URIs counted, counts the person once per new kind
+    (TOTAL#) and once under each newly saved track (saved_tracks: a few SAVED# items,
+    never one per track). Its guard is that ``counted`` is still the set this call read
+    (it only grows): a constant-size condition, whatever the number of new URIs (a
+    condition per URI would pass DynamoDB's 4 KB expression limit at a few hundred).
+    When another check got there first, read again and count only what is still new."""
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            item = FansItem.get(*FansItem.key(account_id, campaign_id), consistent_read=True)
+        except FansItem.DoesNotExist:
+            return {}  # no baseline, nothing can be new
+        if item.baseline is None:
+            return {}
+        moved = _count_new(item, account_id, campaign_id, answers, at, window_ends_at)
+        if moved is not None:
+            return moved
+    raise RuntimeError(f"fans check of {campaign_id}: {MAX_ATTEMPTS} concurrent updates, retry the job")
+
+
+def _count_new(
+    item: FansItem,
+    account_id: str,
+    campaign_id: str,
+    answers: Mapping[str, bool],
+    at: datetime,
+    window_ends_at: datetime | None,
+) -> dict[str, int] | None:
+    """The transaction of record_check; None when ``counted`` changed since it was read."""
     baseline = dict(item.baseline.as_dict() if hasattr(item.baseline, "as_dict") else item.baseline)
     counted = set(item.counted or ())
     kinds = set(item.kinds or ())
@@ -128,26 +154,24 @@ def record_check(
     new_kinds = sorted({kind_of(uri) for uri in new} - kinds)  # type: ignore[arg-type]
     actions = [FansItem.checked_day.set(day_of(at))]
     condition: Condition = FansItem.sk.exists()
+    condition &= size(FansItem.counted) == len(counted) if counted else FansItem.counted.does_not_exist()
     if new:
         actions.append(FansItem.counted.add(set(new)))
-        for uri in new:
-            condition &= ~FansItem.counted.contains(uri)
     if new_kinds:
         actions.append(FansItem.kinds.add(set(new_kinds)))
-        for kind in new_kinds:
-            condition &= ~FansItem.kinds.contains(kind)
     counts = {COUNTER_OF_KIND[kind]: 1 for kind in new_kinds}
     tally = Tally()
     if counts:
         tally.add(campaign_id, f"TOTAL#{shard_of(account_id)}", counts)
+    saved = [uri.split(":")[2] for uri in new if kind_of(uri) == "save"]
     try:
         with transaction() as txn:
             txn.update(item, actions=actions, condition=condition)
-            for counter, counter_actions in tally.updates():
+            for counter, counter_actions in [*tally.updates(), *saved_tracks.updates(campaign_id, account_id, saved)]:
                 txn.update(counter, actions=counter_actions)
     except TransactWriteError as error:
         if _condition_failed(error):
-            return {}  # another delivery of the same check counted them
+            return None
         raise
     return counts
 

@@ -19,7 +19,9 @@ DataTable (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk; TTL expires_at)
 EventsTable (pk, sk; TTL expires_at): clicks CAMPAIGN#{id} / CLICK#{time}#{click};
   first visit VISIT#{campaign}#{day}#{visitor} / VISIT (conditional put = unique click).
 StatsTable (pk, sk): counters CAMPAIGN#{id} / TOTAL#{shard}, HOUR#{yyyy-mm-ddThh}#{shard}, TRACK#{id}#{shard},
-  DIM#{dimension}#{value}#{shard}, CONF#{bucket}#{shard}, MODEL#{model}#C{bucket}#{shard};
+  DIM#{dimension}#{value}#{shard}, CONF#{bucket}#{shard}, MODEL#{model}#C{bucket}#{shard},
+  SAVED#{chunk}#{shard} (people with a new save per track, an attribute `track:{id}` each:
+  soundlink/attribution/saved_tracks.py);
   STATES (listeners by state) and POLL (last successful poll), unsharded: they change rarely.
   Every other counter is split over COUNTER_SHARDS items (soundlink/platform/counters.py) so a busy
   campaign never exceeds one item's write limit; readers sum the shards.

@@ -1,6 +1,7 @@
 // Fans: saves and follows the campaign made (when it measures them) and who came back, week by
 // week after their first click (every campaign). fansOf, cohortTable and fansSentence are pure
-// (node --test); renderFans fills the Fans section and, when the option is on, the verdict.
+// (node --test), as are savedTracksOf (which tracks got new saves: a short list); renderFans fills
+// the Fans section and, when the option is on, the verdict.
 
 import { el, table } from "../dom.js";
 import { formatNumber, formatShare, MISSING } from "../format.js";
@@ -41,6 +42,53 @@ export function fansSentence(fans) {
     : "";
   if (measured === 0) return `Nobody's saves and follows could be checked yet.${apart}`;
   return `Counted among the ${formatNumber(measured)} ${plural(measured, "listener", "listeners")} whose library Soundlink could check, each person once, only for saves and follows made after their click.${apart}`;
+}
+
+export const SAVED_TRACKS_SHOWN = 10;
+const TRACK_ID = /^[A-Za-z0-9]{22}$/;
+
+/** {rows: [{trackId, label, named, people, text, url}], more} of fans.saved_tracks, most people
+ * first, at most `limit` rows (`more`: how many were left off); null when the answer has no list.
+ * Entries without a Spotify track id or a positive whole count are dropped, never shown as links. */
+export function savedTracksOf(fans, limit = SAVED_TRACKS_SHOWN) {
+  if (!Array.isArray(fans?.saved_tracks)) return null;
+  const valid = fans.saved_tracks
+    .filter((row) => row && TRACK_ID.test(row.track_id ?? "") && Number.isInteger(row.people) && row.people > 0)
+    .map((row) => {
+      const named = typeof row.track_name === "string" && row.track_name.trim() !== "";
+      return {
+        trackId: row.track_id,
+        label: named ? row.track_name : "A track not streamed in these dates",
+        named,
+        people: row.people,
+        text: `${formatNumber(row.people)} ${plural(row.people, "person", "people")}`,
+        url: `https://open.spotify.com/track/${row.track_id}`,
+      };
+    })
+    .sort((a, b) => b.people - a.people);
+  const shown = valid.slice(0, Math.max(0, limit));
+  return { rows: shown, more: valid.length - shown.length };
+}
+
+function renderSaved(ui, fans) {
+  const saved = fans ? savedTracksOf(fans) : null;
+  ui.fansSaved.hidden = !saved;
+  if (!saved) return;
+  ui.fansSavedList.replaceChildren(
+    ...saved.rows.map((row) =>
+      el(
+        "li",
+        { "data-track-id": row.trackId, "data-people": row.people },
+        el("a", { href: row.url, target: "_blank", rel: "noopener noreferrer", class: row.named ? null : "unnamed", text: row.label }),
+        ` — ${row.text}`,
+      ),
+    ),
+  );
+  ui.fansSavedMore.textContent = saved.rows.length
+    ? saved.more
+      ? `and ${formatNumber(saved.more)} more ${plural(saved.more, "track", "tracks")}`
+      : ""
+    : "No new saves yet.";
 }
 
 /** The cohort rows as the table shows them: {week, listeners, weeks: [{count, share, text}]}. */
@@ -108,6 +156,7 @@ export function renderFans(ui, data) {
   ui.fansSection.hidden = !fans && cohorts.rows.length === 0;
   ui.fansFigures.hidden = !fans;
   if (fans) figureList(ui.fansFigures, fans.figures, "fans");
+  renderSaved(ui, fans && data.fans);
   ui.fansNote.textContent = fans
     ? fans.sentence
     : "Saves and follows are not measured for this campaign (Edit: “Also measure saves and follows”).";
