@@ -11,7 +11,7 @@ import pytest
 from tests.handlers import test_analytics_api as base
 from tests.handlers.test_analytics_api import TRACK_A, TRACK_B, click, iso, new_campaign, play, window
 
-api, dynamodb_calls = base.api, base.dynamodb_calls  # the fixtures
+api = base.api  # the fixture (dynamodb_calls is in conftest)
 
 DAY1 = datetime(2026, 3, 10, tzinfo=UTC)
 DAY2 = DAY1 + timedelta(days=1)
