@@ -41,6 +41,7 @@ EXPECTED_STATUS = {
     "privacy-disconnect": ("OAuthCallbackFunction", {200}),
     "campaign-analytics": ("AnalyticsFunction", {404}),
     "campaign-export": ("AnalyticsFunction", {404}),
+    "campaign-clicks-export": ("AnalyticsFunction", {404}),
 }
 SQS_EVENTS = {
     "record-clicks": "RecordClicksFunction",
