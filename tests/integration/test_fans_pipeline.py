@@ -21,7 +21,15 @@ PYNAMO_UTC = "%Y-%m-%dT%H:%M:%S.%f+0000"  # how PynamoDB stores a UTC datetime
 
 
 def fans(cloud: LocalCloud, owner, campaign: dict) -> dict | None:
-    answer = requests.get(f"{cloud.api_url}/campaigns/{campaign['id']}/analytics", headers=owner.headers, timeout=30)
+    # Saved tracks are named from their streams in the range: one ending tomorrow holds the plays
+    # (placed seconds ahead of "now") whatever the hour the test runs at.
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    answer = requests.get(
+        f"{cloud.api_url}/campaigns/{campaign['id']}/analytics",
+        params={"to": tomorrow.isoformat()},
+        headers=owner.headers,
+        timeout=30,
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()["fans"]
 

@@ -45,6 +45,10 @@ def join(cloud: LocalCloud, campaign: dict, user_id: str) -> datetime:
 
 
 def analytics(cloud: LocalCloud, owner, campaign: dict, **params) -> dict:
+    # The plays happen minutes after "now" (the emulator's clock runs ahead) and the default range ends
+    # at the current hour: a range ending tomorrow holds them whatever the hour the test runs at.
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    params.setdefault("to", tomorrow.isoformat())
     answer = requests.get(
         f"{cloud.api_url}/campaigns/{campaign['id']}/analytics", params=params, headers=owner.headers, timeout=30
     )
