@@ -45,10 +45,7 @@ class Catalogue:
 
 def fans_listener(world: World, account: str, campaign: Any, now: datetime) -> None:
     """A listener who consented with the library scopes, stored as the callback stores them."""
-    from pynamodb.transactions import TransactWrite
-
-    from bench.pipeline import setup_connection
-    from soundlink.listeners import links as listeners
+    from bench.pipeline import store_listener
     from soundlink.spotify.models import TokenSet
     from soundlink.tokens.cipher import TokenCipher, listener_context
     from soundlink.tokens.sealed import seal
@@ -60,21 +57,8 @@ def fans_listener(world: World, account: str, campaign: Any, now: datetime) -> N
     expires = datetime.now(UTC) + timedelta(seconds=answer["expires_in"])
     tokens = TokenSet(answer["access_token"], answer["refresh_token"], answer["scope"], expires)
     sealed = seal(TokenCipher(world.kms, world.key_arn), tokens, listener_context(account))
-    with TransactWrite(connection=setup_connection()) as writes:
-        listeners.connect(
-            writes,
-            account_id=account,
-            spotify_user_id=account,
-            display_name=None,
-            sealed_tokens=sealed,
-            scopes=LIBRARY,
-            now=now,
-            campaign_id=campaign.id,
-            owner_id=campaign.owner_id,
-            clicked_at=now,
-            window_ends_at=now + timedelta(days=WINDOW_DAYS),
-            click={},
-        )
+    # The campaign's window is the bench's (14 days); no click dimensions.
+    store_listener(account, sealed, [(campaign, now)], now, scopes=LIBRARY, click={})
 
 
 def listener_days(world: World) -> None:

@@ -312,7 +312,15 @@ def setup_connection() -> Any:
     return Connection(region=CampaignItem.Meta.region, host=CampaignItem.Meta.host)
 
 
-def store_listener(account_id: str, sealed: str, links: list[tuple[Any, datetime]], now: datetime) -> None:
+def store_listener(
+    account_id: str,
+    sealed: str,
+    links: list[tuple[Any, datetime]],
+    now: datetime,
+    *,
+    scopes: str = SCOPE,
+    click: dict[str, str] | None = None,
+) -> None:
     """What the OAuth callback stores: the listener and its link to each (campaign, click time)."""
     from pynamodb.transactions import TransactWrite
 
@@ -326,13 +334,13 @@ def store_listener(account_id: str, sealed: str, links: list[tuple[Any, datetime
                 spotify_user_id=account_id,
                 display_name=None,
                 sealed_tokens=sealed,
-                scopes=SCOPE,
+                scopes=scopes,
                 now=now,
                 campaign_id=campaign.id,
                 owner_id=campaign.owner_id,
                 clicked_at=clicked_at,
                 window_ends_at=clicked_at + timedelta(days=campaign.attribution_window_days),
-                click=CLICK,
+                click=CLICK if click is None else click,
             )
 
 
