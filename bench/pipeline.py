@@ -94,7 +94,7 @@ class Calls:
     ops: Counter[tuple[str, str]] = field(default_factory=Counter)
     transactions: list[dict[str, Any]] = field(default_factory=list)  # TransactWriteItems: items, largest Put
     messages_sent: int = 0
-    keys_read: int = 0  # items asked for by GetItem and BatchGetItem (a strongly consistent read: 1 RRU each)
+    read_units: float = 0.0  # GetItem and BatchGetItem: 1 per item (<= 4 KB) strongly consistent, else 0.5
     clients_created: int = 0  # botocore clients created (each loads its service model)
     client_seconds: float = 0.0
 
@@ -112,7 +112,7 @@ class Calls:
         self.ops.clear()
         self.transactions.clear()
         self.messages_sent = 0
-        self.keys_read = 0
+        self.read_units = 0.0
         self.clients_created = 0
         self.client_seconds = 0.0
 
@@ -142,9 +142,12 @@ def install_counter(calls: Calls) -> Callable[[], None]:
             puts = [item_bytes(entry["Put"]["Item"]) for entry in items if "Put" in entry]
             calls.transactions.append({"items": len(items), "largest_put": max(puts, default=0)})
         elif operation == "GetItem":
-            calls.keys_read += 1
+            calls.read_units += 1.0 if params.get("ConsistentRead") else 0.5
         elif operation == "BatchGetItem":
-            calls.keys_read += sum(len(table["Keys"]) for table in params.get("RequestItems", {}).values())
+            calls.read_units += sum(
+                len(table["Keys"]) * (1.0 if table.get("ConsistentRead") else 0.5)
+                for table in params.get("RequestItems", {}).values()
+            )
         elif operation == "SendMessageBatch":
             calls.messages_sent += len(params.get("Entries", []))
         elif operation == "SendMessage":
@@ -842,7 +845,7 @@ def click_writes(world: World) -> None:
         wru = (2 * items + plain) / n
         record(figure, round(wru, 2))
         if figure == "wru_per_click":  # the raw clicks looked up first, the checkpoint before the transaction
-            record("rru_per_click", round(world.calls.keys_read / n, 2))
+            record("rru_per_click", round(world.calls.read_units / n, 2))
         print(
             f"   {label:38s} record_clicks writes {recorded / n:.2f}  count_clicks transactions "
             f"{len(transactions)} of {items} items  WRU {wru:5.2f} per click  reads "

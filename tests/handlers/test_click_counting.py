@@ -317,3 +317,20 @@ def test_the_handler_reports_the_resume_point_and_counts(aws, monkeypatch):
     assert module.handler(event, FakeContext()) == {"batchItemFailures": []}  # retried: nothing twice
     assert totals(aws) == {"clicks": 1, "unique_clicks": 1}
     get_settings.cache_clear()
+
+
+def test_the_sample_stream_event_is_counted(aws, monkeypatch):
+    """events/stream/count-clicks.json (for `sam local invoke`) is a click count_clicks counts."""
+    from pathlib import Path
+
+    monkeypatch.setenv("EVENTS_TABLE", aws["EventsTable"])
+    monkeypatch.setenv("STATS_TABLE", aws["StatsTable"])
+    monkeypatch.setenv("DATA_TABLE", aws["DataTable"])
+    get_settings.cache_clear()
+    name = "count_clicks.app"
+    module = importlib.reload(sys.modules[name]) if name in sys.modules else importlib.import_module(name)
+    event = json.loads((Path(__file__).resolve().parents[2] / "events" / "stream" / "count-clicks.json").read_text())
+    assert module.handler(event, FakeContext()) == {"batchItemFailures": []}
+    campaign = event["Records"][0]["dynamodb"]["NewImage"]["campaign_id"]["S"]
+    assert counters(aws, campaign)["TOTAL"] == {"clicks": 1, "unique_clicks": 1}
+    get_settings.cache_clear()

@@ -69,13 +69,17 @@ def click_key(click: Click) -> tuple[str, str]:
 
 
 def recorded_already(clicks: Iterable[Click]) -> set[str]:
-    """Ids of the clicks whose raw item is stored (a redelivery): one BatchGetItem per 100 clicks."""
+    """Ids of the clicks whose raw item is stored (a redelivery): one BatchGetItem per 100 clicks.
+
+    Eventually consistent (half a read unit a click): SQS redelivers after the visibility
+    timeout, long after the write is readable; a duplicate delivered at the same moment
+    meets the raw click's condition instead."""
     keys = {click_key(click): click.id for click in clicks}
     found: set[str] = set()
     ordered = list(keys)
     for start in range(0, len(ordered), MAX_BATCH_GET):
         part = ordered[start : start + MAX_BATCH_GET]
-        for item in ClickItem.batch_get(part, consistent_read=True, attributes_to_get=["pk", "sk"]):
+        for item in ClickItem.batch_get(part, consistent_read=False, attributes_to_get=["pk", "sk"]):
             found.add(keys[(item.pk, item.sk)])
     return found
 
