@@ -112,6 +112,7 @@ def count_clicks(records: Iterable[Mapping[str, Any]], *, now: datetime) -> Coun
     clicks = [click for click in (stream_click(record) for record in records) if click is not None]
     done = Counted()
     position = 0
+    refused_at = -1  # where a checkpoint's condition refused a group (read again once, then raise)
     while position < len(clicks):
         checkpoint = _checkpoint(clicks[position].event_id)
         if checkpoint is not None:
@@ -123,7 +124,8 @@ def count_clicks(records: Iterable[Mapping[str, Any]], *, now: datetime) -> Coun
         try:
             _write(clicks[position], clicks[end - 1], updates, now)
         except TransactWriteError as error:
-            if 0 in failed_conditions(error):
+            if 0 in failed_conditions(error) and refused_at != position:
+                refused_at = position
                 continue  # another delivery wrote this checkpoint meanwhile: read it and skip
             if done.transactions == 0:
                 raise
