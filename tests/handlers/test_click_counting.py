@@ -334,3 +334,16 @@ def test_the_sample_stream_event_is_counted(aws, monkeypatch):
     campaign = event["Records"][0]["dynamodb"]["NewImage"]["campaign_id"]["S"]
     assert counters(aws, campaign)["TOTAL"] == {"clicks": 1, "unique_clicks": 1}
     get_settings.cache_clear()
+
+
+def test_a_checkpoint_refusing_the_same_group_twice_fails_the_batch_instead_of_looping(tables, monkeypatch):
+    from pynamodb.exceptions import TransactWriteError
+
+    record_click(human(), retention_days=RETENTION)
+    count_stream(tables["EventsTable"])
+    original = counting._checkpoint
+    monkeypatch.setattr(counting, "_checkpoint", lambda event_id: None)  # a read that never sees it
+    with pytest.raises(TransactWriteError):
+        count_stream(tables["EventsTable"])
+    monkeypatch.setattr(counting, "_checkpoint", original)
+    assert totals(tables) == {"clicks": 1, "unique_clicks": 1}
