@@ -347,3 +347,37 @@ def test_a_checkpoint_refusing_the_same_group_twice_fails_the_batch_instead_of_l
         count_stream(tables["EventsTable"])
     monkeypatch.setattr(counting, "_checkpoint", original)
     assert totals(tables) == {"clicks": 1, "unique_clicks": 1}
+
+
+def test_a_parked_stream_batch_is_recounted_once_and_an_expired_one_stays(tables):
+    import boto3
+
+    from scripts.recount_clicks import recount
+
+    for i in range(3):
+        record_click(human(visitor=f"{i:032x}"), retention_days=RETENTION)
+    records = stream_records(tables["EventsTable"])
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="soundlink-ClickCountDeadLetters")["QueueUrl"]
+    streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+    shard = streams.describe_stream(StreamArn=records[0]["eventSourceARN"])["StreamDescription"]["Shards"][0]
+
+    def parked(first: str, last: str) -> None:
+        info = {
+            "shardId": shard["ShardId"],
+            "startSequenceNumber": first,
+            "endSequenceNumber": last,
+            "streamArn": records[0]["eventSourceARN"],
+            "batchSize": 3,
+        }
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"version": "1.0", "DDBStreamBatchInfo": info}))
+
+    sequences = [r["dynamodb"]["SequenceNumber"] for r in records]
+    parked(sequences[0], sequences[-1])
+    parked(sequences[0], sequences[-1])  # the same batch parked twice: counted once
+    beyond = str(int(sequences[-1]) + 1000)
+    parked(beyond, beyond)  # records no longer in the stream
+    assert recount(sqs, streams, url, now=NOW) == (2, 1)
+    assert uncounted_totals(tables) == {"clicks": 3, "unique_clicks": 3}
+    left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert left["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
