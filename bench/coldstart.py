@@ -64,6 +64,8 @@ ENV = {
 FUNCTIONS = {
     "track_click": ("track_click.app", ("dynamodb", "sqs"), "events/track-click.json"),
     "record_clicks": ("record_clicks.app", ("dynamodb",), "events/sqs/record-clicks.json"),
+    # Issue 16: the click counters, from the events table's stream (billed_ms_count_clicks for bench.costs).
+    "count_clicks": ("count_clicks.app", ("dynamodb",), "events/stream/count-clicks.json"),
     "oauth_callback": ("oauth_callback.app", ("dynamodb", "kms", "sqs"), "events/oauth-callback.json"),
     "campaigns": ("campaigns.app", ("dynamodb",), "events/list-campaigns.json"),
     "analytics": ("analytics.app", ("dynamodb",), "events/campaign-analytics.json"),
@@ -152,6 +154,18 @@ def _batch_event(sample: Path, folder: Path) -> Path:
         return sample
     record_ = event["Records"][0]
     records = []
+    if "dynamodb" in record_:  # a stream record: BATCH clicks, each its own record
+        for i in range(BATCH):
+            copy = json.loads(json.dumps(record_))
+            copy["eventID"] = f"{record_['eventID'][:-2]}{i:02d}"
+            copy["dynamodb"]["SequenceNumber"] = str(int(record_["dynamodb"]["SequenceNumber"]) + i)
+            copy["dynamodb"]["NewImage"]["click_id"]["S"] = (
+                f"{record_['dynamodb']['NewImage']['click_id']['S'][:-2]}{i:02d}"
+            )
+            records.append(copy)
+        path = folder / f"batch-{sample.name}"
+        path.write_text(json.dumps({**event, "Records": records}))
+        return path
     for i in range(BATCH):
         body = json.loads(record_["body"])
         if "id" in body:

@@ -50,7 +50,8 @@ def _logs(byte_count: float) -> float:
 
 
 def click(f: Mapping[str, float], *, waf: bool) -> Bill:
-    """One human click: CloudFront (+ WAF), the HTTP API, the tracker, the queue, the recorder."""
+    """One human click: CloudFront (+ WAF), the HTTP API, the tracker, the queue, the recorder,
+    and its share of count_clicks (the stream batch of ten that wru_per_click measures)."""
     items = {
         "CloudFront request": p.CLOUDFRONT_HTTPS_REQUEST.usd,
         "CloudFront bytes out": f.get("tracker_response_bytes", 0) / 1e9 * p.CLOUDFRONT_GB_OUT.usd,
@@ -59,10 +60,15 @@ def click(f: Mapping[str, float], *, waf: bool) -> Bill:
         # SendMessage, then the event source's ReceiveMessage and DeleteMessageBatch per batch.
         "SQS": (f.get("sqs_requests_per_click", 1.0) + 2 / CLICK_BATCH) * p.SQS_REQUEST.usd,
         "Lambda record_clicks": _lambda(f["billed_ms_record_clicks"], 1 / CLICK_BATCH),
+        # Stream records are read by the event source mapping at no charge; the invocation is billed.
+        "Lambda count_clicks": _lambda(f.get("billed_ms_count_clicks", 0.0), 1 / CLICK_BATCH),
         "DynamoDB writes": f["wru_per_click"] * p.DYNAMODB_WRU.usd,
         "DynamoDB reads": f.get("rru_per_click", 0.0) * p.DYNAMODB_RRU.usd,
-        "CloudWatch logs": _logs(p.ACCESS_LOG_BYTES + p.LAMBDA_LOG_BYTES * (1 + 1 / CLICK_BATCH)),
-        "X-Ray traces": p.XRAY_SAMPLED * p.XRAY_TRACE.usd * (1 + 1 / CLICK_BATCH),
+        # The API's access log line; record_clicks' and count_clicks' metrics line per batch. Lambda's
+        # START/END/REPORT lines are off (template.yaml: LoggingConfig SystemLogLevel WARN).
+        "CloudWatch logs": _logs(p.ACCESS_LOG_BYTES + 2 * p.EMF_LINE_BYTES / CLICK_BATCH),
+        # Tracing: PassThrough on the click path: no trace unless a caller sampled one.
+        "X-Ray traces": 0.0,
     }
     if waf:
         items["WAF request"] = p.WAF_REQUEST.usd

@@ -94,6 +94,7 @@ class Calls:
     ops: Counter[tuple[str, str]] = field(default_factory=Counter)
     transactions: list[dict[str, Any]] = field(default_factory=list)  # TransactWriteItems: items, largest Put
     messages_sent: int = 0
+    read_units: float = 0.0  # GetItem and BatchGetItem: 1 per item (<= 4 KB) strongly consistent, else 0.5
     clients_created: int = 0  # botocore clients created (each loads its service model)
     client_seconds: float = 0.0
 
@@ -111,6 +112,7 @@ class Calls:
         self.ops.clear()
         self.transactions.clear()
         self.messages_sent = 0
+        self.read_units = 0.0
         self.clients_created = 0
         self.client_seconds = 0.0
 
@@ -139,6 +141,13 @@ def install_counter(calls: Calls) -> Callable[[], None]:
             items = params.get("TransactItems", [])
             puts = [item_bytes(entry["Put"]["Item"]) for entry in items if "Put" in entry]
             calls.transactions.append({"items": len(items), "largest_put": max(puts, default=0)})
+        elif operation == "GetItem":
+            calls.read_units += 1.0 if params.get("ConsistentRead") else 0.5
+        elif operation == "BatchGetItem":
+            calls.read_units += sum(
+                len(table["Keys"]) * (1.0 if table.get("ConsistentRead") else 0.5)
+                for table in params.get("RequestItems", {}).values()
+            )
         elif operation == "SendMessageBatch":
             calls.messages_sent += len(params.get("Entries", []))
         elif operation == "SendMessage":
@@ -770,12 +779,32 @@ def together_writes(world: World, attributor: Any, campaign: Any, now: datetime,
 
 
 def click_writes(world: World) -> None:
-    """record_clicks' writes for one click alone and for a batch of ten (its BatchSize)."""
+    """Write units per recorded click: record_clicks' writes for the clicks, plus count_clicks'
+    for the stream records they made (its transaction: the checkpoint and the coalesced counters).
+
+    Three cases: one click alone (the only one in its stream batch), a batch of ten (one SQS batch,
+    its ten stream records counted together) and ten SQS batches whose hundred stream records
+    one count_clicks batch holds (its batching window collects them when clicks are frequent)."""
+    import boto3
+
+    import count_clicks.app as counter
     import record_clicks.app as recorder
+    from local.streams import read_all
     from tests.support.events import FakeContext
 
     campaign = world.campaigns["A1"]
     sample = json.loads((ROOT / "events" / "sqs" / "record-clicks.json").read_text())["Records"][0]
+    streams = boto3.client("dynamodbstreams")
+    stream_arn = boto3.client("dynamodb").describe_table(TableName=os.environ["EVENTS_TABLE"])["Table"][
+        "LatestStreamArn"
+    ]
+    seen: set[str] = set()
+
+    def new_records() -> list[dict[str, Any]]:
+        with world.calls.uncounted():  # Lambda reads the stream; DynamoDB does not bill those reads
+            fresh = [r for r in read_all(streams, stream_arn) if r["eventID"] not in seen]
+        seen.update(r["eventID"] for r in fresh)
+        return fresh
 
     def event(first: int, n: int) -> dict[str, Any]:
         records = []
@@ -792,20 +821,44 @@ def click_writes(world: World) -> None:
         return {"Records": records}
 
     recorder.handler(event(0, 1), FakeContext())  # warm-up: tomorrow's visitor secret, the first write
-    print("5. DynamoDB write units per recorded click (record_clicks, each click a new visitor):")
-    for label, first, n in (("one click alone", 1, 1), ("a batch of ten", 2, 10)):
+    counter.handler({"Records": new_records()}, FakeContext())
+    print("5. DynamoDB write units per recorded click (each click a new visitor, a page view):")
+    first = 1
+    last: dict[str, Any] = {}
+    for label, figure, batches, size in (
+        ("one click alone", "wru_per_click_single", 1, 1),
+        ("a batch of ten", "wru_per_click", 1, 10),
+        ("ten batches of ten, counted together", "wru_per_click_stream_batch_100", 10, 10),
+    ):
+        n = batches * size
         world.calls.reset()
-        answer = recorder.handler(event(first, n), FakeContext())
+        failures = []
+        for _ in range(batches):
+            last = event(first, size)
+            failures += recorder.handler(last, FakeContext())["batchItemFailures"]
+            first += size
+        recorded = world.calls.dynamodb_writes()
+        answer = counter.handler({"Records": new_records()}, FakeContext())
         transactions = world.calls.transactions
         items = sum(t["items"] for t in transactions)
-        other = world.calls.dynamodb_writes() - len(transactions)
-        wru = (2 * items + other) / n
-        record("wru_per_click" if n > 1 else "wru_per_click_single", wru)
+        plain = world.calls.dynamodb_writes() - len(transactions)
+        wru = (2 * items + plain) / n
+        record(figure, round(wru, 2))
+        if figure == "wru_per_click":  # the raw clicks looked up first, the checkpoint before the transaction
+            record("rru_per_click", round(world.calls.read_units / n, 2))
         print(
-            f"   {label:16s} transactions {len(transactions) / n:.2f}  items {items / n:4.1f}  other writes "
-            f"{other / n:.2f}  WRU {wru:5.1f} per click  failures {answer.get('batchItemFailures')}"
+            f"   {label:38s} record_clicks writes {recorded / n:.2f}  count_clicks transactions "
+            f"{len(transactions)} of {items} items  WRU {wru:5.2f} per click  reads "
+            f"{world.calls.dynamodb_reads() / n:.2f}  failures {failures or None} / "
+            f"{answer['batchItemFailures'] or None}"
         )
-    print("   (a transactional write costs 2 WRU per item of <= 1 KB; a plain write 1)")
+    world.calls.reset()
+    again = recorder.handler(last, FakeContext())  # the last batch, delivered again
+    print(
+        f"   a redelivered batch of ten: writes {world.calls.dynamodb_writes()}  reads "
+        f"{world.calls.dynamodb_reads()} ({dict(world.calls.ops)})  failures {again['batchItemFailures'] or None}"
+    )
+    print("   (a transactional write costs 2 WRU per item of <= 1 KB; a plain write 1; reading the stream is free)")
 
 
 # ------------------------------------------------------------------ main

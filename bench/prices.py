@@ -66,5 +66,9 @@ SPOTIFY_MS = 150.0  # Spotify publishes no latency: an assumption (a TLS call ac
 # Sizes
 LAMBDA_MEMORY_GB = 512 / 1024  # template.yaml, Globals.Function.MemorySize
 ACCESS_LOG_BYTES = 350  # one HTTP API access log line of template.yaml's format
-LAMBDA_LOG_BYTES = 600  # START/END/REPORT lines Lambda writes per invocation
+# What a function writes to its log per invocation, besides the click path's (below): its metrics
+# line and INFO logs, an estimate. (Lambda's own START/END/REPORT lines, about 600 bytes, are off
+# since issue 16: template.yaml's LoggingConfig, SystemLogLevel WARN.)
+LAMBDA_LOG_BYTES = 600
+EMF_LINE_BYTES = 250  # one Powertools metrics line (EMF) of a few counts, as record_clicks prints it
 LANDING_PAGE_BYTES = 10_000  # the issue's ceiling for the listener's landing page

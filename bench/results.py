@@ -48,7 +48,11 @@ ROWS: tuple[Row, ...] = (
         ("usd_per_million_clicks", "usd_per_million_clicks_without_waf"),
         "≤ 5.00",
     ),
-    Row("write units per click: alone / in a batch of ten", ("wru_per_click_single", "wru_per_click"), "≤ 4 (batch)"),
+    Row(
+        "write units per click: alone / in a batch of ten / a hundred counted together",
+        ("wru_per_click_single", "wru_per_click", "wru_per_click_stream_batch_100"),
+        "≤ 4 (batch)",
+    ),
     Row(
         "US$ per 1,000 listeners a day: 20 % active + 80 % quiet / all at 5 min",
         ("usd_per_1000_listeners_day", "usd_per_1000_listeners_day_all_5min"),

@@ -58,20 +58,48 @@ def _write_units() -> float:
 
 
 def clicks(size: int) -> float:
-    """Write units per click for `size` clicks of one campaign, in batches of ten."""
+    """Write units per click for `size` clicks of one campaign, in batches of ten: record_clicks'
+    writes, and count_clicks' for the stream records they make (a stream batch per SQS batch)."""
+    import count_clicks.app as counter
     import record_clicks.app as recorder
     from bench.coldstart import ROOT
 
     sample = json.loads((ROOT / "events" / "sqs" / "record-clicks.json").read_text())["Records"][0]
     body = json.loads(sample["body"])
-    stubs.ITEMS_WRITTEN.clear()
-    for first in range(0, size, 10):
-        records = [
-            {**sample, "messageId": f"m{i}", "body": json.dumps({**body, "id": f"{i:032x}", "visitor": f"{i:032x}"})}
-            for i in range(first, min(first + 10, size))
-        ]
-        answer = recorder.handler({"Records": records}, stubs.Context())
-        assert not answer["batchItemFailures"], answer
+    stored: list[dict] = []
+    answer_ = stubs.answer
+
+    def answer(operation: str, params: dict, seeded: list) -> dict:
+        if operation == "PutItem" and params["Item"]["sk"]["S"].startswith("CLICK#"):
+            stored.append(params["Item"])  # what the stream would carry
+        return answer_(operation, params, seeded)
+
+    stubs.answer = answer
+    try:
+        stubs.ITEMS_WRITTEN.clear()
+        for first in range(0, size, 10):
+            records = [
+                {
+                    **sample,
+                    "messageId": f"m{i}",
+                    "body": json.dumps({**body, "id": f"{i:032x}", "visitor": f"{i:032x}"}),
+                }
+                for i in range(first, min(first + 10, size))
+            ]
+            answer_sqs = recorder.handler({"Records": records}, stubs.Context())
+            assert not answer_sqs["batchItemFailures"], answer_sqs
+            stream = [
+                {
+                    "eventID": f"e{first + n}",
+                    "eventName": "INSERT",
+                    "dynamodb": {"NewImage": item, "SequenceNumber": str(first + n)},
+                }
+                for n, item in enumerate(stored)
+            ]
+            stored.clear()
+            assert counter.handler({"Records": stream}, stubs.Context()) == {"batchItemFailures": []}
+    finally:
+        stubs.answer = answer_
     return _write_units() / size
 
 

@@ -98,6 +98,9 @@ def table_definition(props: dict[str, Any]) -> dict[str, Any]:
     args = {key: props[key] for key in _TABLE_KEYS if key in props}
     ttl = props.get("TimeToLiveSpecification") or {}
     args["TimeToLiveAttribute"] = ttl.get("AttributeName") if ttl.get("Enabled") else None
+    stream = props.get("StreamSpecification") or {}
+    if stream.get("StreamViewType"):
+        args["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
     return args
 
 

@@ -55,10 +55,11 @@ from local.rate_rule import RateRule
 from local.schedules import Scheduler, schedules_from_stack
 from local.servers import ServerThread
 from local.stack import ACCOUNT_ID, REGION, LocalStack
+from local.streams import StreamPoller, stream_sources_from_stack
 
 log = get_logger("cloud")
 
-EMULATED_EVENT_TYPES = {"HttpApi", "SQS", "Schedule", "ScheduleV2"}
+EMULATED_EVENT_TYPES = {"HttpApi", "SQS", "DynamoDB", "Schedule", "ScheduleV2"}
 DEFAULT_PORTS = {"api": 3000, "web": 8080, "moto": 5000, "spotify": 4000}
 SPOTIFY_SECRET_LOGICAL_ID = "SpotifyClientSecret"  # noqa: S105 - a logical id, not a secret
 
@@ -266,6 +267,11 @@ class LocalCloud:
             self.functions,
             lambda: self.stack.client("sqs"),  # type: ignore[union-attr]
             self.region,
+            stream_pollers=[
+                StreamPoller(source, self.functions, self.stack.client("dynamodbstreams"))
+                for source in stream_sources_from_stack(self.stack, specs)
+                if source.enabled and source.function in self.functions
+            ],
         )
         self._api_server.start()
         self._web_server.start()

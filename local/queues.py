@@ -312,14 +312,22 @@ def _concurrency(source: SqsSource, functions: Functions) -> int:
 
 
 class EventSources:
-    """Every SQS poller of the stack, polling in the background or drained on demand."""
+    """Every SQS poller of the stack (and its stream pollers), polling in the background or drained on demand."""
 
-    def __init__(self, sources: list[SqsSource], functions: Functions, client_for: Callable[[], Any], region: str):
-        self.pollers = [
+    def __init__(
+        self,
+        sources: list[SqsSource],
+        functions: Functions,
+        client_for: Callable[[], Any],
+        region: str,
+        stream_pollers: list[Any] | None = None,
+    ):
+        # Stream pollers (local/streams.py) share this loop and the drain: same interface.
+        self.pollers: list[Any] = [
             SqsPoller(source, functions, client_for(), region, concurrency=_concurrency(source, functions))
             for source in sources
             if source.enabled and source.function in functions
-        ]
+        ] + list(stream_pollers or [])
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 

@@ -336,13 +336,7 @@ class LocalStack:
     def _create_AWS_DynamoDB_Table(self, logical_id: str, props: dict[str, Any]) -> Resource:
         name = props.get("TableName") or self.physical_name(logical_id)
         client = self.client("dynamodb")
-        create_table(client, name, table_definition(props))
-        stream = props.get("StreamSpecification") or {}
-        if stream.get("StreamViewType"):
-            client.update_table(
-                TableName=name,
-                StreamSpecification={"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]},
-            )
+        create_table(client, name, table_definition(props))  # its stream too
         description = client.describe_table(TableName=name)["Table"]
         attributes = {"Arn": description["TableArn"]}
         if description.get("LatestStreamArn"):

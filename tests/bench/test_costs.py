@@ -12,6 +12,8 @@ from bench import costs, prices, results
 MEASURED = {
     "billed_ms_track_click": 20.0,
     "billed_ms_record_clicks": 80.0,
+    "billed_ms_count_clicks": 40.0,
+    "rru_per_click": 0.6,
     "billed_ms_attribute": 60.0,
     "billed_ms_campaigns": 10.0,
     "billed_ms_analytics": 30.0,
@@ -41,9 +43,11 @@ def test_a_click_costs_every_service_it_touches_by_hand() -> None:
         + 0.020 * GB_SECOND  # track_click
         + 1.2 * 0.40 / 1e6  # SendMessage + a tenth of ReceiveMessage and DeleteMessageBatch
         + (0.20 / 1e6 + 0.080 * GB_SECOND) / 10  # record_clicks, a tenth of a batch
+        + (0.20 / 1e6 + 0.040 * GB_SECOND) / 10  # count_clicks, a tenth of a stream batch of ten
         + 4 * 0.625 / 1e6  # write units
-        + (350 + 600 * 1.1) / 1e9 * 0.50  # access log line, Lambda's lines
-        + 0.05 * 5.00 / 1e6 * 1.1  # sampled traces
+        + 0.6 * 0.125 / 1e6  # read units: the raw click looked up (0.5), a tenth of a checkpoint read
+        + (350 + 2 * 250 / 10) / 1e9 * 0.50  # access log line, the two consumers' metrics lines
+        # no traces: the click path passes tracing through (issue 16)
     )
     without_waf = costs.click(MEASURED, waf=False).total
     assert without_waf == pytest.approx(by_hand, rel=1e-9)

@@ -94,6 +94,22 @@ THIRD_PARTY = {
             "wrapt",
         }
     ),
+    "count_clicks": frozenset(
+        {
+            "aws_lambda_powertools",
+            "aws_xray_sdk",
+            "blinker",
+            "botocore",
+            "certifi",
+            "dateutil",
+            "jmespath",
+            "pynamodb",
+            "six",
+            "typing_extensions",
+            "urllib3",
+            "wrapt",
+        }
+    ),
     "oauth_callback": frozenset(
         {
             "aws_lambda_powertools",
@@ -248,7 +264,6 @@ SOUNDLINK = {
         "platform.observability",
         "platform.settings",
         "platform.tables",
-        "platform.transactions",
         "tracking.classify",
         "tracking.clicks",
         "tracking.devices",
@@ -256,6 +271,16 @@ SOUNDLINK = {
         "tracking.rate",
         "tracking.recording",
         "tracking.visitors",
+    ),
+    # Issue 16: the click counters moved from the stream; this function loads nothing of a click but its
+    # stored item (platform.tables) and the counters it sums (platform.counters) in transactions.
+    "count_clicks": (
+        "platform.counters",
+        "platform.observability",
+        "platform.settings",
+        "platform.tables",
+        "platform.transactions",
+        "tracking.counting",
     ),
     "oauth_callback": (
         "attribution.fans",

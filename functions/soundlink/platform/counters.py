@@ -188,6 +188,16 @@ class Tally:
         for key in counter_sort_keys(at, dimensions or {}, shard, also):
             self.add(campaign_id, key, counts)
 
+    def __len__(self) -> int:
+        """Counter items it holds increments for (at most as many as a transaction writes)."""
+        return len(self._counts)
+
+    def copy(self) -> Tally:
+        other = Tally()
+        other._counts = {key: dict(counts) for key, counts in self._counts.items()}
+        other._labels = {key: dict(labels) for key, labels in self._labels.items()}
+        return other
+
     def updates(self) -> list[tuple[CounterItem, list[Any]]]:
         """One (item, actions) per counter item with something to add (sums of 0 and no label: none)."""
         found = (

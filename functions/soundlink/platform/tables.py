@@ -16,8 +16,9 @@ DataTable (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk; TTL expires_at)
   playlist state            PLAYLIST#{id}           CURRENT               -
   playlist cache            PLAYLIST#{id}           SNAPSHOT#{snapshot}   TTL 30 days
   Spotify back-off marker   SPOTIFY                 BACKOFF               TTL
-EventsTable (pk, sk; TTL expires_at): clicks CAMPAIGN#{id} / CLICK#{time}#{click};
-  first visit VISIT#{campaign}#{day}#{visitor} / VISIT (conditional put = unique click).
+EventsTable (pk, sk; TTL expires_at; stream NEW_IMAGE): clicks CAMPAIGN#{id} / CLICK#{time}#{click};
+  first visit VISIT#{campaign}#{day}#{visitor} / VISIT (conditional put = unique click);
+  hourly views RATE#{campaign}#{key} / {step}#{hour}; stream checkpoints COUNTED#{event id} / COUNTED.
 StatsTable (pk, sk): counters CAMPAIGN#{id} / TOTAL#{shard}, HOUR#{yyyy-mm-ddThh}#{shard}, TRACK#{id}#{shard},
   DIM#{dimension}#{value}#{shard}, CONF#{bucket}#{shard}, MODEL#{model}#C{bucket}#{shard},
   SAVED#{chunk}#{shard} (people with a new save per track, an attribute `track:{id}` each:
@@ -446,6 +447,9 @@ class ClickItem(_EventsTable):
     unique = BooleanAttribute()
     visitor = UnicodeAttribute(null=True)  # daily-rotating HMAC, never the IP
     dimensions = MapAttribute(null=True)
+    # Counted by count_clicks from the table's stream (tracking/counting.py); clicks written
+    # before it (counted in record_clicks' own transaction) lack it and are not counted again.
+    counted_from_stream = BooleanAttribute(null=True)
 
     @staticmethod
     def key(campaign_id: str, clicked_at_iso: str, click_id: str) -> tuple[str, str]:
@@ -458,7 +462,10 @@ class RateItem(_EventsTable):
     Keyed on the header visitor key (address, browser family and major version,
     language), never on the visitor cookie, which a script can simply drop."""
 
-    n = NumberAttribute(null=True)
+    n = NumberAttribute(null=True)  # connects: counted by the tracker (tracking/rate.py)
+    # views: the ids of the hour's first views (at most the limit), so a redelivered view is not
+    # counted twice (tracking/recording.py)
+    ids = UnicodeSetAttribute(null=True)
 
     @staticmethod
     def key(campaign_id: str, step: str, hour: str, rate_key: str) -> tuple[str, str]:
@@ -468,9 +475,22 @@ class RateItem(_EventsTable):
 class VisitItem(_EventsTable):
     """First click of a visitor key on a campaign on a day: its existence makes later clicks not unique."""
 
+    click_id = UnicodeAttribute(null=True)  # the click it made unique (its redelivery is unique again)
+
     @staticmethod
     def key(campaign_id: str, day: str, visitor: str) -> tuple[str, str]:
         return f"VISIT#{campaign_id}#{day}#{visitor}", "VISIT"
+
+
+class CountedItem(_EventsTable):
+    """count_clicks counted the click stream's records from this one (its eventID) up to
+    `last_sequence` (tracking/counting.py): written in the transaction of their counters."""
+
+    last_sequence = UnicodeAttribute()
+
+    @staticmethod
+    def key(event_id: str) -> tuple[str, str]:
+        return f"COUNTED#{event_id}", "COUNTED"
 
 
 # ------------------------------------------------------------- StatsTable

@@ -3,9 +3,10 @@
 Counted per step (landing page views, "Connect Spotify" clicks) on the
 header visitor key (address, browser family and major version, language),
 which a script cannot reset by dropping cookies. The tracker checks the
-connect step before it stores a state (one conditional update); the click
-recorder checks page views off the request path, in the transaction that
-counts them.
+connect step before it stores a state (one conditional update of a count);
+the click recorder checks page views off the request path, where a message
+can come twice: its item holds the ids of the hour's first views instead of
+a count, so a redelivered view adds nothing and is still within the limit.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import size
 
 from soundlink.platform.counters import hour_of
 from soundlink.platform.tables import RateItem
@@ -31,6 +33,15 @@ def rate_actions(at: datetime) -> list:
 
 def rate_condition():
     return RateItem.n.does_not_exist() | (RateItem.n < PER_HOUR)
+
+
+def view_actions(at: datetime, click_id: str) -> list:
+    return [RateItem.ids.add({click_id}), RateItem.expires_at.set(int((at + LIFETIME).timestamp()))]
+
+
+def view_condition(click_id: str):
+    """Fewer than PER_HOUR views so far, or this very view counted before (a redelivery)."""
+    return RateItem.ids.does_not_exist() | (size(RateItem.ids) < PER_HOUR) | RateItem.ids.contains(click_id)
 
 
 def within_limit(campaign_id: str, step: str, at: datetime, rate_key: str) -> bool:

@@ -1,26 +1,34 @@
-"""record_clicks: a queued click becomes a stored click and its counters, exactly once.
+"""record_clicks: a queued click becomes a stored, classified click, exactly once.
 
-One DynamoDB transaction per click writes the raw click (guarded by its key:
-a redelivered message changes nothing), the first-visit marker of its
-visitor key for the day (guarded too: its absence makes the click unique),
-for a person's page view the visitor's count of the hour (guarded: beyond
-5 the view is suspicious, tracking/rate.py) and every counter the click
-moves (total, hour, each dimension).
+Each write is a plain conditional write (1 write unit), not a transaction
+(2 per item); the counters are not moved here but from the table's stream
+(tracking/counting.py, the count_clicks function), which sees each stored
+click exactly once. So a click costs its raw item, plus for a person's page
+view the visitor's marker of the day and their hourly view count.
+
+Why a redelivery or a crash changes nothing:
+- The raw click is written last, on condition that it does not exist: it is
+  the guard. A redelivered click finds it (read first, for the whole batch:
+  a read, not a write) and stops.
+- What decides its class is claimed before it, in the click's name: the day's
+  visit marker keeps the id of the click it made unique (a redelivery of that
+  click finds its own id and is unique again; any other click of the visitor
+  is not), and the hour's view count is the set of the first views' ids (adding
+  an id twice adds it once; beyond 5 ids a view is suspicious unless its id is
+  already in). A crash between a claim and the raw write is retried by SQS and
+  reaches the same class; the stream counts the click when its raw item lands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, UpdateError
 
-from soundlink.platform.counters import add_counts
 from soundlink.platform.tables import ClickItem, VisitItem
-from soundlink.platform.transactions import failed_conditions, transaction
 from soundlink.tracking import rate
 from soundlink.tracking.classify import ClickKind
 from soundlink.tracking.clicks import DIRECT, UTM_FIELDS, Click
@@ -29,6 +37,7 @@ from soundlink.tracking.geo import country_of
 from soundlink.tracking.visitors import day_of
 
 VISIT_LIFETIME = timedelta(days=2)  # a visit marker only decides uniqueness within its day
+MAX_BATCH_GET = 100  # DynamoDB's limit of keys in one BatchGetItem
 
 
 class Recorded(StrEnum):
@@ -55,84 +64,85 @@ def dimensions_of(click: Click) -> dict[str, str]:
     return dimensions(click.referrer, click.utm, click.user_agent, click.country, click.network)
 
 
+def click_key(click: Click) -> tuple[str, str]:
+    return ClickItem.key(click.campaign_id, click.at.isoformat(), click.id)
+
+
+def recorded_already(clicks: Iterable[Click]) -> set[str]:
+    """Ids of the clicks whose raw item is stored (a redelivery): one BatchGetItem per 100 clicks.
+
+    Eventually consistent (half a read unit a click): SQS redelivers after the visibility
+    timeout, long after the write is readable; a duplicate delivered at the same moment
+    meets the raw click's condition instead."""
+    keys = {click_key(click): click.id for click in clicks}
+    found: set[str] = set()
+    ordered = list(keys)
+    for start in range(0, len(ordered), MAX_BATCH_GET):
+        part = ordered[start : start + MAX_BATCH_GET]
+        for item in ClickItem.batch_get(part, consistent_read=False, attributes_to_get=["pk", "sk"]):
+            found.add(keys[(item.pk, item.sk)])
+    return found
+
+
 def record_click(click: Click, *, retention_days: int) -> Recorded:
-    expires_at = int((click.at + timedelta(days=retention_days)).timestamp())
-    day = day_of(click.at)
     view = click.kind is ClickKind.HUMAN and click.step == "view"
-    # A person's view first tries as the visitor's first of the day and within the hour's limit;
-    # a failed condition says which it is not, and the next attempt counts it as that.
-    unique, within = view and bool(click.visitor), view and bool(click.rate_key)
-    for _attempt in range(3):
-        kind = click.kind if within or not (view and click.rate_key) else ClickKind.SUSPICIOUS
-        human = kind is ClickKind.HUMAN
-        dims = dimensions_of(click) if human else {}
-        stored_dims = {**dims, **{k: v for k, v in click.utm.items() if k in UTM_FIELDS}} if human else {}
-        counted_unique = unique and human
-        item = ClickItem(
-            *ClickItem.key(click.campaign_id, click.at.isoformat(), click.id),
-            expires_at=expires_at,
-            click_id=click.id,
-            campaign_id=click.campaign_id,
-            clicked_at=click.at,
-            kind=kind.value,
-            step=click.step,
-            consent_started=click.consent_started,
-            unique=counted_unique,
-            visitor=click.visitor,
-            dimensions={k: v for k, v in stored_dims.items() if v} or None,
-        )
-        counts = _counts(replace(click, kind=kind), counted_unique)
-        conditions: dict[int, str] = {}  # position in the transaction -> what its condition guards
-        try:
-            with transaction() as writes:
-                writes.save(item, condition=ClickItem.pk.does_not_exist())
-                position = 1
-                if counted_unique:
-                    visit = VisitItem(
-                        *VisitItem.key(click.campaign_id, day, click.visitor or ""),
-                        expires_at=int((click.at + VISIT_LIFETIME).timestamp()),
-                    )
-                    writes.save(visit, condition=VisitItem.pk.does_not_exist())
-                    conditions[position], position = "visit", position + 1
-                if human and click.also_visitor:
-                    # The cookie this view set is this visitor too: its return today is no new visitor.
-                    seen = VisitItem(
-                        *VisitItem.key(click.campaign_id, day, click.also_visitor),
-                        expires_at=int((click.at + VISIT_LIFETIME).timestamp()),
-                    )
-                    writes.save(seen)
-                    position += 1
-                if human and view and click.rate_key:
-                    writes.update(
-                        rate.rate_item(click.campaign_id, "view", click.at, click.rate_key),
-                        actions=rate.rate_actions(click.at),
-                        condition=rate.rate_condition(),
-                    )
-                    conditions[position] = "rate"
-                add_counts(writes, click.campaign_id, click.at, counts, event_id=click.id, dimensions=dims)
-        except TransactWriteError as error:
-            failed = failed_conditions(error)
-            if 0 in failed:
-                return Recorded.DUPLICATE
-            which = {conditions[i] for i in failed if i in conditions}
-            if not which:
-                raise
-            within = within and "rate" not in which
-            unique = unique and "visit" not in which
-            continue
-        return Recorded.UNIQUE if counted_unique else Recorded.RECORDED
-    raise AssertionError("unreachable: the third attempt has no condition left to fail")
+    kind = click.kind
+    if view and click.rate_key and not _claim_view(click):
+        kind = ClickKind.SUSPICIOUS  # a person's sixth view of the hour
+    human = kind is ClickKind.HUMAN
+    unique = view and human and bool(click.visitor) and _claim_visit(click, click.visitor or "")
+    if human and click.also_visitor:
+        # The cookie this view set is this visitor too: its return today is no new visitor.
+        _claim_visit(click, click.also_visitor, only_if_new=False)
+    dims = dimensions_of(click) if human else {}
+    stored_dims = {**dims, **{k: v for k, v in click.utm.items() if k in UTM_FIELDS}} if human else {}
+    item = ClickItem(
+        *click_key(click),
+        expires_at=int((click.at + timedelta(days=retention_days)).timestamp()),
+        click_id=click.id,
+        campaign_id=click.campaign_id,
+        clicked_at=click.at,
+        kind=kind.value,
+        step=click.step,
+        consent_started=click.consent_started,
+        unique=unique,
+        visitor=click.visitor,
+        dimensions={k: v for k, v in stored_dims.items() if v} or None,
+        counted_from_stream=True,
+    )
+    try:
+        item.save(condition=ClickItem.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return Recorded.DUPLICATE  # another delivery of the same message got there first
+        raise
+    return Recorded.UNIQUE if unique else Recorded.RECORDED
 
 
-def _counts(click: Click, unique: bool) -> dict[str, int]:
-    if click.kind is ClickKind.BOT:
-        return {"bot_clicks": 1}
-    if click.kind is ClickKind.PREFETCH:
-        return {"prefetches": 1}
-    if click.kind is ClickKind.SUSPICIOUS:
-        return {"suspicious_clicks": 1}
-    if click.step == "connect":
-        return {"connect_clicks": 1, "consents_started": int(click.consent_started)}
-    if click.step == "play":
-        return {"just_play_clicks": 1}
-    return {"clicks": 1, "unique_clicks": int(unique)}
+def _claim_view(click: Click) -> bool:
+    """Whether the view is among the visitor's first 5 of the hour (counting it, once, if so)."""
+    item = rate.rate_item(click.campaign_id, "view", click.at, click.rate_key or "")
+    try:
+        item.update(actions=rate.view_actions(click.at, click.id), condition=rate.view_condition(click.id))
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _claim_visit(click: Click, visitor: str, *, only_if_new: bool = True) -> bool:
+    """Whether this click is the visitor's first of the day on the campaign (its marker claimed)."""
+    marker = VisitItem(
+        *VisitItem.key(click.campaign_id, day_of(click.at), visitor),
+        expires_at=int((click.at + VISIT_LIFETIME).timestamp()),
+        click_id=click.id,
+    )
+    condition = (VisitItem.pk.does_not_exist() | (VisitItem.click_id == click.id)) if only_if_new else None
+    try:
+        marker.save(condition=condition)
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
