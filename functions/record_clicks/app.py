@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from soundlink.platform import coldstart
 from soundlink.platform.observability import logger, metrics, tracer
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
@@ -57,3 +58,6 @@ def record(record: SQSRecord) -> None:
 def handler(event: dict, context: LambdaContext) -> dict:
     _prepare_tomorrow()
     return process_partial_response(event=event, record_handler=record, processor=processor, context=context)
+
+
+coldstart.done()  # the end of init (begun in __init__.py)
