@@ -28,6 +28,9 @@ Issue 16 (lean cold starts): every handler loads platform.coldstart first, from 
 ``__init__.py`` (the collector's thresholds during init, standard library only); the owner API
 and analytics load platform.schema (the deferred pydantic base of their models, pydantic they
 had). The owner API no longer loads Powertools' OpenAPI models at init: only GET /openapi.json does.
+The attribute function calls Spotify only to refresh a campaign playlist (at most every 10 minutes
+each; plays are otherwise attributed from the cached snapshot), so the Spotify client (requests),
+its credentials and the token cipher (cryptography) load on the first refresh, not at init.
 """
 
 from __future__ import annotations
@@ -169,13 +172,9 @@ THIRD_PARTY = {
             "boto3",
             "botocore",
             "certifi",
-            "charset_normalizer",
-            "cryptography",
             "dateutil",
-            "idna",
             "jmespath",
             "pynamodb",
-            "requests",
             "s3transfer",
             "six",
             "typing_extensions",
@@ -395,18 +394,8 @@ SOUNDLINK = {
         "platform.tables",
         "platform.transactions",
         "polling.fanout",
-        "spotify.accounts",
-        "spotify.api",
         "spotify.config",
-        "spotify.credentials",
         "spotify.errors",
-        "spotify.models",
-        "spotify.oauth",
-        "spotify.parsing",
-        "spotify.responses",
-        "spotify.transport",
-        "tokens.cipher",
-        "tokens.sealed",
     ),
     "schedule_polls": (
         "listeners.links",
