@@ -63,3 +63,32 @@ def test_done_without_begin_changes_no_threshold(collector: Collector, monkeypat
     monkeypatch.delenv("LAMBDA_TASK_ROOT", raising=False)
     coldstart.done()
     assert collector.thresholds == [(700, 10, 10)]
+
+
+def test_a_load_during_a_request_collects_rarely_then_freezes_what_it_loaded(
+    collector: Collector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
+    with coldstart.loading():
+        assert collector.threshold == (coldstart.INIT_THRESHOLD, 10, 10)
+        assert collector.frozen == 0
+    assert collector.frozen == 1
+    assert collector.threshold == (700, 10, 10)
+
+
+def test_a_failed_load_restores_the_thresholds(collector: Collector, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LAMBDA_TASK_ROOT", raising=False)
+    with pytest.raises(OSError), coldstart.loading():
+        raise OSError("data file missing")
+    assert collector.threshold == (700, 10, 10)
+
+
+def test_a_load_during_init_leaves_init_to_its_end(collector: Collector, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
+    coldstart.begin()
+    with coldstart.loading():
+        pass
+    assert collector.threshold == (coldstart.INIT_THRESHOLD, 10, 10)  # still init: app.py's done() ends it
+    assert collector.frozen == 0
+    coldstart.done()
+    assert (collector.threshold, collector.frozen) == ((700, 10, 10), 1)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # Collections of the youngest generation during init: one per this many allocations (default 700).
 INIT_THRESHOLD = 100_000
@@ -39,3 +41,18 @@ def done() -> None:
     if _saved is not None:
         gc.set_threshold(*_saved)
         _saved = None
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """A one-off load of data kept for the container's life (parsing rules, an IP table) during a
+    request: collect rarely meanwhile, as during init, and on Lambda freeze what it loaded."""
+    global _saved
+    if _saved is not None:  # still in init: begin() already did this
+        yield
+        return
+    begin()
+    try:
+        yield
+    finally:
+        done()
