@@ -24,6 +24,7 @@ from soundlink.campaigns.campaign import AttributionModel
 from soundlink.campaigns.repository import DynamoCampaignRepository
 from soundlink.campaigns.service import CampaignService
 from soundlink.listeners.followed import spotify_quota
+from soundlink.platform import coldstart
 from soundlink.platform.errors import BadRequest
 from soundlink.platform.http import make_resolver, owner_id, responses
 from soundlink.platform.observability import logger, metrics, tracer
@@ -219,3 +220,6 @@ def clicks_export(
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)
+
+
+coldstart.done()  # the end of init (begun in __init__.py)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -25,12 +26,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from soundlink.attribution.fans_jobs import Credited, rechecks_due
 from soundlink.attribution.playlists import PlaylistTracks
 from soundlink.attribution.service import Attributor, Outcome, PlayMessage
+from soundlink.platform import coldstart
 from soundlink.platform.observability import logger, metrics, tracer
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
 from soundlink.polling.fanout import send_batches
-from soundlink.spotify.credentials import spotify_config
-from soundlink.tokens.cipher import TokenCipher
+
+if TYPE_CHECKING:
+    from soundlink.spotify.config import SpotifyConfig
+    from soundlink.tokens.cipher import TokenCipher
 
 settings = get_settings()
 bind_tables(settings)
@@ -38,15 +42,23 @@ processor = BatchProcessor(event_type=EventType.SQS)
 sqs = boto3.client("sqs", region_name=settings.region)
 
 
+# Spotify is called only to refresh a campaign playlist (PlaylistTracks.REFRESH): its cipher,
+# credentials and HTTP client load then, not at every cold start (requests and cryptography).
 @lru_cache(maxsize=1)
 def _cipher() -> TokenCipher:
+    from soundlink.tokens.cipher import TokenCipher
+
     return TokenCipher(boto3.client("kms", region_name=settings.region), settings.token_key_arn)
 
 
+def _spotify_config() -> SpotifyConfig:
+    from soundlink.spotify.credentials import spotify_config
+
+    return spotify_config(settings)
+
+
 attributor = Attributor(
-    playlists=PlaylistTracks(
-        cipher=_cipher, spotify_config=lambda: spotify_config(settings), now=lambda: datetime.now(UTC)
-    )
+    playlists=PlaylistTracks(cipher=_cipher, spotify_config=_spotify_config, now=lambda: datetime.now(UTC))
 )
 
 
@@ -116,3 +128,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(
         event=event, record_handler=partial(_report, outcomes), processor=processor, context=context
     )
+
+
+coldstart.done()  # the end of init (begun in __init__.py)

@@ -6,12 +6,13 @@ from datetime import datetime
 from functools import lru_cache
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from soundlink.campaigns import owner_spotify
 from soundlink.platform.errors import AppError
 from soundlink.platform.http import api_url, owner_id
 from soundlink.platform.observability import logger
+from soundlink.platform.schema import Schema
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
 from soundlink.tracking import oauth_state
@@ -30,7 +31,7 @@ class SpotifyNotConfigured(AppError):
     code = "spotify_not_configured"
 
 
-class ConnectStarted(BaseModel):
+class ConnectStarted(Schema):
     connect_url: str = Field(
         description="A one-time link: open it in the owner's browser (it binds the connection to that browser, "
         "then goes to Spotify, which sends the owner back to the dashboard)"
@@ -38,12 +39,12 @@ class ConnectStarted(BaseModel):
     expires_at: datetime = Field(description="The link works once, until then (a few minutes)")
 
 
-class ConnectionEnded(BaseModel):
+class ConnectionEnded(Schema):
     at: datetime
     reason: str = Field(description="listener_disconnect: the Spotify account's holder disconnected it on /privacy")
 
 
-class SpotifyConnection(BaseModel):
+class SpotifyConnection(Schema):
     connected: bool
     display_name: str | None = None
     spotify_user_id: str | None = None

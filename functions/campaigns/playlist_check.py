@@ -10,13 +10,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from soundlink.campaigns.playlist_ref import parse_playlist
 from soundlink.campaigns.service import PlaylistSeen
 from soundlink.platform.errors import BadRequest
 from soundlink.platform.http import owner_id, responses
 from soundlink.platform.observability import logger
+from soundlink.platform.schema import Schema
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
 
@@ -31,7 +32,7 @@ UNEXPECTED = (
 )
 
 
-class PlaylistCheckIn(BaseModel):
+class PlaylistCheckIn(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     playlist: str = Field(max_length=500, description="Spotify playlist link, spotify:playlist: URI or id")
@@ -45,7 +46,7 @@ class PlaylistCheckIn(BaseModel):
             raise ValueError(error.message) from None
 
 
-class PlaylistCheckOut(BaseModel):
+class PlaylistCheckOut(Schema):
     id: str
     readable: bool = Field(description="Spotify showed the playlist to the account Soundlink read it with")
     name: str | None = None

@@ -1,0 +1,5 @@
+"""The oauth_callback function (handler: app.handler). Its init starts here: see soundlink.platform.coldstart."""
+
+from soundlink.platform import coldstart
+
+coldstart.begin()

@@ -15,6 +15,7 @@ from pynamodb.exceptions import PynamoDBException
 from soundlink.campaigns import owner_spotify
 from soundlink.consent.callback import CallbackRequest, ConsentCallback
 from soundlink.consent.privacy import disconnect_intro, privacy_page
+from soundlink.platform import coldstart
 from soundlink.platform.i18n import for_request
 from soundlink.platform.observability import logger, metrics, tracer
 from soundlink.platform.pages import Page, redirect
@@ -178,3 +179,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
         location = origin.public_location(event.get("rawPath", ""), event.get("queryStringParameters") or {})
         return redirect(location, status=301)
     return route(event)
+
+
+coldstart.done()  # the end of init (begun in __init__.py)

@@ -29,6 +29,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from soundlink.attribution.fans_jobs import FansJob, is_fans_message
 from soundlink.attribution.playlists import PlaylistTracks
+from soundlink.platform import coldstart
 from soundlink.platform.observability import logger, metrics, tracer
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
@@ -177,3 +178,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(
         event=event, record_handler=partial(_report, outcomes), processor=processor, context=context
     )
+
+
+coldstart.done()  # the end of init (begun in __init__.py)

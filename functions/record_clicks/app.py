@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from soundlink.platform import coldstart
 from soundlink.platform.observability import logger, metrics, tracer
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
@@ -79,3 +80,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
     _stored.clear()
     _stored.update(recorded_already(_valid_clicks(event)))
     return process_partial_response(event=event, record_handler=record, processor=processor, context=context)
+
+
+coldstart.done()  # the end of init (begun in __init__.py)

@@ -1,0 +1,5 @@
+"""The track_click function (handler: app.handler). Its init starts here: see soundlink.platform.coldstart."""
+
+from soundlink.platform import coldstart
+
+coldstart.begin()

@@ -14,6 +14,7 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from soundlink.platform import coldstart
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
 from soundlink.tracking.tracker import CampaignCache, ClickRequest, Tracker
@@ -65,3 +66,6 @@ def handler(event: dict, context: object) -> dict:
         path=event.get("rawPath", ""),
     )
     return tracker.handle(request)
+
+
+coldstart.done()  # the end of init (begun in __init__.py)

@@ -21,9 +21,10 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from soundlink.campaigns.spend import CURRENCY_DIGITS, Spend
+from soundlink.platform.schema import Schema
 
 if TYPE_CHECKING:
     from soundlink.analytics.schemas import Analytics
@@ -34,7 +35,7 @@ DAY = timedelta(days=1)
 EXTRA_PLACES = 2
 
 
-class SourceCost(BaseModel):
+class SourceCost(Schema):
     source: str = Field(description="utm_source")
     spend: str
     clicks: int
@@ -43,7 +44,7 @@ class SourceCost(BaseModel):
     per_stream: str | None
 
 
-class Cost(BaseModel):
+class Cost(Schema):
     """Decimal strings in `currency`; null where the denominator is zero."""
 
     currency: str

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from soundlink.analytics.cost import Cost
+from soundlink.platform.schema import Schema
 
 
-class Totals(BaseModel):
+class Totals(Schema):
     clicks: int = Field(description="Landing page views by people (bots, prefetches and suspicious requests excluded)")
     unique_clicks: int = Field(description="First click of a visitor on a UTC day")
     bot_clicks: int = Field(description="Bots, link previews and HEAD requests")
@@ -34,14 +35,14 @@ class Totals(BaseModel):
     possible_gaps: int = Field(description="Polls that found 50 new plays: some plays may have been missed")
 
 
-class Point(BaseModel):
+class Point(Schema):
     t: datetime
     clicks: int
     authorizations: int
     streams: float = Field(description="Credit under the model, all confidences")
 
 
-class TopTrack(BaseModel):
+class TopTrack(Schema):
     track_id: str
     name: str | None
     artists: str | None
@@ -50,7 +51,7 @@ class TopTrack(BaseModel):
     listeners: int
 
 
-class BreakdownRow(BaseModel):
+class BreakdownRow(Schema):
     value: str
     clicks: int
     unique_clicks: int
@@ -58,31 +59,31 @@ class BreakdownRow(BaseModel):
     streams: float
 
 
-class HistogramBucket(BaseModel):
+class HistogramBucket(Schema):
     min: float
     max: float
     streams: int = Field(description="Attributed plays whose confidence is in [min, max)")
 
 
-class ModelFigures(BaseModel):
+class ModelFigures(Schema):
     streams: float
     weighted_streams: float
 
 
-class Compared(BaseModel):
+class Compared(Schema):
     campaign_id: str
     name: str
     totals: Totals
 
 
-class DataQuality(BaseModel):
+class DataQuality(Schema):
     possible_gaps: int
     playlist_readable: bool | None = Field(description="None: not checked yet (no attributed listener polled)")
     playlist_reason: str | None
     last_successful_poll: datetime | None
 
 
-class Cohort(BaseModel):
+class Cohort(Schema):
     """Listeners whose first click fell in one week, and in which weeks after it they came back."""
 
     week_start: str = Field(description="Monday (UTC, YYYY-MM-DD) of the week of these listeners' first click")
@@ -93,7 +94,7 @@ class Cohort(BaseModel):
     )
 
 
-class SavedTrack(BaseModel):
+class SavedTrack(Schema):
     track_id: str
     track_name: str | None = Field(
         description="From the track's stream counters in the requested range; null when it had no attributed "
@@ -102,7 +103,7 @@ class SavedTrack(BaseModel):
     people: int = Field(description="People with a new save of this track (a person counts under each track)")
 
 
-class Fans(BaseModel):
+class Fans(Schema):
     """Saves and follows the campaign made (people counted once each). A figure is null where
     nothing was measured (no listener gave the library scopes): never a zero."""
 
@@ -119,7 +120,7 @@ class Fans(BaseModel):
     )
 
 
-class CountedDays(BaseModel):
+class CountedDays(Schema):
     """The whole UTC days that tracks, breakdowns, models, the histogram and streams count."""
 
     from_: date = Field(alias="from")
@@ -128,7 +129,7 @@ class CountedDays(BaseModel):
     model_config = {"populate_by_name": True}
 
 
-class Previous(BaseModel):
+class Previous(Schema):
     """The period of the same length just before the range: what the deltas compare with."""
 
     from_: datetime = Field(alias="from")
@@ -138,7 +139,7 @@ class Previous(BaseModel):
     model_config = {"populate_by_name": True}
 
 
-class Analytics(BaseModel):
+class Analytics(Schema):
     campaign_id: str
     model: str
     min_confidence: float

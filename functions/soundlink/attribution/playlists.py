@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from soundlink.campaigns import owner_spotify
 from soundlink.platform.tables import OwnerSpotifyItem, PlaylistSnapshotItem, PlaylistStateItem
-from soundlink.spotify.api import SpotifyClient
 from soundlink.spotify.config import SpotifyConfig
 from soundlink.spotify.errors import (
     NotAllowListed,
@@ -27,9 +27,10 @@ from soundlink.spotify.errors import (
     SpotifyRequestError,
     TokenRevoked,
 )
-from soundlink.spotify.models import TokenSet
-from soundlink.tokens.cipher import TokenCipher, owner_context
-from soundlink.tokens.sealed import seal, unseal
+
+if TYPE_CHECKING:
+    from soundlink.spotify.models import TokenSet
+    from soundlink.tokens.cipher import TokenCipher
 
 REFRESH = timedelta(minutes=10)
 SNAPSHOT_LIFETIME = timedelta(days=30)
@@ -85,6 +86,12 @@ class PlaylistTracks:
         connection = owner_spotify.get(owner_id)
         if connection is None:
             return self._unreadable(playlist_id, "the campaign owner has not connected Spotify", now)
+        # Only a refresh calls Spotify (at most every REFRESH per playlist; plays are otherwise
+        # attributed from the cached snapshot): the HTTP client and the cipher load on the first.
+        from soundlink.spotify.api import SpotifyClient
+        from soundlink.tokens.cipher import owner_context
+        from soundlink.tokens.sealed import unseal
+
         context = owner_context(owner_id)
         client = SpotifyClient(
             self._config(),
@@ -147,5 +154,8 @@ class PlaylistTracks:
         ).save()
 
     def _save_owner_tokens(self, connection: OwnerSpotifyItem, tokens: TokenSet) -> None:
+        from soundlink.tokens.cipher import owner_context
+        from soundlink.tokens.sealed import seal
+
         sealed = seal(self._cipher(), tokens, owner_context(connection.owner_id))
         connection.update(actions=[OwnerSpotifyItem.tokens.set(sealed)])

@@ -13,12 +13,13 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignStatus, check_period, tracker_url
 from soundlink.campaigns.playlist_ref import parse_playlist
 from soundlink.campaigns.spend import CURRENCY_DIGITS, MAX_SOURCES, Spend, check_amount
 from soundlink.platform.errors import BadRequest
+from soundlink.platform.schema import Schema
 from soundlink.platform.settings import destination_hosts
 
 MAX_URL_LENGTH = 2048
@@ -127,7 +128,7 @@ def _check_playlist(value: str) -> str:
         raise ValueError(error.message) from None
 
 
-class SpendIn(BaseModel):
+class SpendIn(Schema):
     """What the campaign cost: `total` for the whole campaign or `per_day`, in `currency`."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -184,7 +185,7 @@ class SpendIn(BaseModel):
         )
 
 
-class SpendOut(BaseModel):
+class SpendOut(Schema):
     """Amounts are decimal strings (exact, never floats)."""
 
     currency: str
@@ -204,7 +205,7 @@ class SpendOut(BaseModel):
         )
 
 
-class CampaignCreate(BaseModel):
+class CampaignCreate(Schema):
     """Body of POST /campaigns."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -240,7 +241,7 @@ class CampaignCreate(BaseModel):
         return self
 
 
-class CampaignUpdate(BaseModel):
+class CampaignUpdate(Schema):
     """Body of PATCH /campaigns/{id}: only the fields present change."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -281,7 +282,7 @@ class CampaignUpdate(BaseModel):
 # ---------------------------------------------------------- presentation
 
 
-class CampaignOut(BaseModel):
+class CampaignOut(Schema):
     """A campaign as the owner API returns it."""
 
     id: str
@@ -339,7 +340,7 @@ class CampaignOut(BaseModel):
         )
 
 
-class FansHeadline(BaseModel):
+class FansHeadline(Schema):
     """Saves and follows the campaign made (people counted once each); a figure is null while no
     listener's library could be checked, never a zero."""
 
@@ -350,7 +351,7 @@ class FansHeadline(BaseModel):
     not_measured_listeners: int
 
 
-class Headline(BaseModel):
+class Headline(Schema):
     """A campaign's numbers at a glance (the campaigns list)."""
 
     clicks: int
@@ -374,7 +375,7 @@ class CampaignListItem(CampaignOut):
     headline: Headline
 
 
-class SpotifyQuota(BaseModel):
+class SpotifyQuota(Schema):
     """Development Mode's ceiling, for the dashboard to show wherever listener numbers appear."""
 
     extended_quota: bool = Field(description="false: Spotify's Development Mode (the SpotifyExtendedQuota parameter)")
@@ -382,7 +383,7 @@ class SpotifyQuota(BaseModel):
     listeners_followed: int = Field(description="Spotify accounts of listeners the app follows now, across owners")
 
 
-class CampaignList(BaseModel):
+class CampaignList(Schema):
     campaigns: list[CampaignListItem]
     next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page")
     spotify: SpotifyQuota | None = None

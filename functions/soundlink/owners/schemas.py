@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import ConfigDict, Field, StrictStr, field_validator
 
 from soundlink.owners.preferences import CURRENCIES, check_currency, check_time_zone
+from soundlink.platform.schema import Schema
 
 MAX_EMAIL_LENGTH = 320
 
 
-class SettingsUpdate(BaseModel):
+class SettingsUpdate(Schema):
     """Only the fields sent change; null clears one (the dashboard then uses the browser's zone)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -34,7 +35,7 @@ class SettingsUpdate(BaseModel):
         return None if value is None else check_currency(value)
 
 
-class OwnerSettings(BaseModel):
+class OwnerSettings(Schema):
     time_zone: str | None = Field(description="IANA name; null: not set (the dashboard uses the browser's)")
     currency: str | None = Field(description="ISO 4217 code; null: not set")
     updated_at: datetime | None = None
@@ -43,7 +44,7 @@ class OwnerSettings(BaseModel):
     )
 
 
-class AccountDeletion(BaseModel):
+class AccountDeletion(Schema):
     model_config = ConfigDict(extra="forbid")
 
     confirm_email: StrictStr = Field(
@@ -53,7 +54,7 @@ class AccountDeletion(BaseModel):
     )
 
 
-class DeletionInProgress(BaseModel):
+class DeletionInProgress(Schema):
     status: str = Field(description="in_progress: call DELETE /owner again (same body) to go on")
     message: str
     campaigns_deleted: int

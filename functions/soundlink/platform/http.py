@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from soundlink.platform.errors import AppError, BadRequest, Unauthorized, UnsupportedMediaType
+from soundlink.platform.schema import Schema
 from soundlink.platform.settings import Settings
 
 # Request bodies are JSON objects, UTF-8, flat: anything deeper than this is
@@ -27,12 +28,12 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _JSON_ONLY = "send the body as application/json (UTF-8)"
 
 
-class FieldProblem(BaseModel):
+class FieldProblem(Schema):
     field: str
     message: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Schema):
     """Every error this API answers: a code, a message to act on, and which fields were wrong."""
 
     error: str = Field(examples=["invalid_request"])
@@ -40,7 +41,7 @@ class ErrorBody(BaseModel):
     details: list[FieldProblem] | None = Field(None, description="Present for invalid input: one entry per field")
 
 
-class GatewayOrErrorBody(BaseModel):
+class GatewayOrErrorBody(Schema):
     """An error from this API (`ErrorBody`) or API Gateway's own answer (`{"message": ...}`)."""
 
     message: str
@@ -48,7 +49,7 @@ class GatewayOrErrorBody(BaseModel):
     details: list[FieldProblem] | None = None
 
 
-class HealthBody(BaseModel):
+class HealthBody(Schema):
     """GET /health: ok, or which dependency is unavailable."""
 
     status: Literal["ok", "unavailable"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from soundlink.platform import coldstart
 from soundlink.tracking.classify import MAX_USER_AGENT
 from soundlink.tracking.clicks import clean_value
 
@@ -22,10 +23,11 @@ _TABLET_HINTS = ("ipad", "tablet", "kindle", "tab ", "galaxy tab", "sm-t", "nexu
 
 @lru_cache(maxsize=1)
 def _parser() -> Any:
-    from ua_parser import Domain, Parser  # in the recorder only, on first use
-    from ua_parser.loaders import load_lazy_builtins
+    with coldstart.loading():
+        from ua_parser import Domain, Parser  # in the recorder only, on first use
+        from ua_parser.loaders import load_lazy_builtins
 
-    parser = Parser.from_matchers(load_lazy_builtins())
+        parser = Parser.from_matchers(load_lazy_builtins())
     # Browser and OS only: the ~1,000 device rules are all tried (and compiled) before a desktop
     # browser's "no device" (~120 ms of a first request), and the category needs none of them.
     return lambda user_agent: parser(user_agent, Domain.USER_AGENT | Domain.OS)

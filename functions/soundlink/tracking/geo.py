@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from soundlink.platform import coldstart
+
 UNKNOWN = "(unknown)"
 _lock = threading.Lock()
 _reader: Any = None
@@ -18,10 +20,11 @@ def _geo() -> Any:
     global _reader
     with _lock:
         if _reader is None:
-            from geoip2fast import GeoIP2Fast
+            with coldstart.loading():
+                from geoip2fast import GeoIP2Fast
 
-            # The IPv6 file holds IPv4 networks as well.
-            _reader = GeoIP2Fast(geoip2fast_data_file="geoip2fast-ipv6.dat.gz", verbose=False)
+                # The IPv6 file holds IPv4 networks as well.
+                _reader = GeoIP2Fast(geoip2fast_data_file="geoip2fast-ipv6.dat.gz", verbose=False)
         return _reader
 
 
