@@ -1,0 +1,5 @@
+"""The count_clicks function (handler: app.handler). Its init starts here: see soundlink.platform.coldstart."""
+
+from soundlink.platform import coldstart
+
+coldstart.begin()

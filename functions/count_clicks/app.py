@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from soundlink.platform import coldstart
 from soundlink.platform.observability import logger, metrics, tracer
 from soundlink.platform.settings import get_settings
 from soundlink.platform.tables import bind_tables
@@ -33,3 +34,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
         return {"batchItemFailures": []}
     logger.warning("a counter transaction failed; the batch resumes from it", extra={"sequence": done.retry_from})
     return {"batchItemFailures": [{"itemIdentifier": done.retry_from}]}
+
+
+coldstart.done()  # the end of init (begun in __init__.py)

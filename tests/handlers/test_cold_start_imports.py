@@ -280,6 +280,7 @@ SOUNDLINK = {
     # Issue 16: the click counters moved from the stream; this function loads nothing of a click but its
     # stored item (platform.tables) and the counters it sums (platform.counters) in transactions.
     "count_clicks": (
+        "platform.coldstart",
         "platform.counters",
         "platform.observability",
         "platform.settings",

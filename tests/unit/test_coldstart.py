@@ -3,12 +3,17 @@ package's import to the end of its app module, then restored; frozen only on Lam
 
 from __future__ import annotations
 
+import ast
 import gc
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from soundlink.platform import coldstart
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -92,3 +97,22 @@ def test_a_load_during_init_leaves_init_to_its_end(collector: Collector, monkeyp
     assert collector.frozen == 0
     coldstart.done()
     assert (collector.threshold, collector.frozen) == ((700, 10, 10), 1)
+
+
+FUNCTIONS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/app.py"))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_handler_package_begins_init_first_and_its_app_module_ends_it(function: str) -> None:
+    """A function added without the pair would pay the collector's walks again, and one that only
+    begins would collect rarely for its container's whole life."""
+    package = ast.parse((ROOT / "functions" / function / "__init__.py").read_text())
+    first_calls = [node for node in package.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)]
+    assert first_calls and ast.unparse(first_calls[0]) == "coldstart.begin()", function
+    app = ast.parse((ROOT / "functions" / function / "app.py").read_text())
+    assert ast.unparse(app.body[-1]) == "coldstart.done()", function
+
+
+def test_the_functions_found_are_the_templates() -> None:
+    handlers = re.findall(r"Handler: (\w+)\.app\.handler", (ROOT / "template.yaml").read_text())
+    assert set(handlers) == set(FUNCTIONS)
