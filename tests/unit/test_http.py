@@ -50,8 +50,18 @@ class ThingOut(BaseModel):
     name: str
 
 
+class ReportOut(BaseModel):
+    """Only the second resolver's route answers it."""
+
+    figures: dict[str, int]
+
+
 def build_app():
     app = make_resolver()
+
+    @app.get("/health", responses=responses(200, "Health"), openapi_extensions={"security": []})
+    def health() -> dict:
+        return {"status": "ok"}
 
     @app.post("/things", responses=responses(201, "Created", ThingOut, errors=(409,)))
     def create(thing: Thing) -> Response[ThingOut]:
@@ -85,9 +95,17 @@ def build_app():
     def cached() -> Response[dict]:
         return Response(200, content_types.APPLICATION_JSON, body={}, headers={"Cache-Control": "max-age=60"})
 
-    @app.get("/health", responses=responses(200, "Health"), openapi_extensions={"security": []})
-    def health() -> dict:
-        return {"status": "ok"}
+    @app.post("/things/<thing_id>/archive", responses=responses(200, "Archived", ThingOut, errors=(404,)))
+    def archive(thing_id: str) -> dict:  # a POST without a body
+        return {"id": thing_id, "name": "n"}
+
+    @app.get("/things/<thing_id>/parts/<part_id>", responses=responses(200, "A part"))
+    def part(thing_id: str, part_id: str) -> dict:
+        return {}
+
+    @app.get("/archive/things/<thing_id>", responses=responses(200, "Holds /things/{ but is no item of it"))
+    def archived(thing_id: str) -> dict:
+        return {}
 
     @app.get("/whoami", responses=responses(200, "Who"))
     def whoami() -> dict:
@@ -97,8 +115,10 @@ def build_app():
     return app
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app():
+    # Built for each test (it takes milliseconds): a mutation run maps each test to the code it
+    # runs, and a module-scoped fixture would run make_resolver for the first test only.
     return build_app()
 
 
@@ -166,6 +186,8 @@ def test_other_headers_survive_the_normalisation():
         "multipart/form-data",
         "application/json; charset=latin-1",
         "application/json; charset=utf-16",
+        "application/json; charset=utf-8=latin-1",  # the value is everything after the first "="
+        "application/json; charset=Xutf-8X",
         "application/x-www-form-urlencoded",
     ],
 )
@@ -227,12 +249,17 @@ def test_an_event_without_headers_or_context_passes():
             "the body is not UTF-8: send the body as application/json (UTF-8)",
         ),
         (
+            "!" + base64.b64encode(b'{"name": "a"}').decode(),  # base64 after a character outside its alphabet
+            400,
+            "the body is not valid JSON: send the body as application/json (UTF-8)",
+        ),
+        (
             base64.b64encode('{"name": "é"}'.encode("latin-1")).decode(),
             400,
             "the body is not UTF-8: send the body as application/json (UTF-8)",
         ),
     ],
-    ids=["valid", "not-base64", "binary", "latin-1"],
+    ids=["valid", "not-base64", "binary", "latin-1", "stray-characters"],
 )
 def test_a_base64_body_is_decoded_as_utf8(app, raw, status, message):
     got, body, _ = post(app, "{}", raw={"body": raw, "isBase64Encoded": True})
@@ -418,11 +445,11 @@ def test_responses_declare_the_success_and_each_error():
 # ------------------------------------------------------------------ OpenAPI document
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def document(app):
     extra = make_resolver()
 
-    @extra.get("/reports/<report_id>", responses=responses(200, "A report", ThingOut))
+    @extra.get("/reports/<report_id>", responses=responses(200, "A report", ReportOut))
     def report(report_id: str) -> dict:
         return {}
 
@@ -448,6 +475,38 @@ def test_the_document_declares_the_errors_sent_in_front_of_the_routes(document):
     assert codes(document, "/things/{thing_id}", "delete") == {"200", "401", "404"}
     assert codes(document, "/health", "get") == {"200"}  # public: no 401
     assert codes(document, "/reports/{report_id}", "get") == {"200", "401"}  # the second resolver's route
+    assert document["components"]["schemas"]["ReportOut"]["required"] == ["figures"]  # ... and its schema
+    assert codes(document, "/things/{thing_id}/archive", "post") == {"200", "400", "401", "404", "415"}  # no body
+
+
+def references(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "$ref":
+                yield item
+            else:
+                yield from references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item)
+
+
+def test_every_reference_in_the_document_resolves(document, app):
+    lonely = make_resolver()
+
+    @lonely.post("/notes", responses=responses(201, "Created"))
+    def create(thing: Thing) -> dict:  # declares no error: the 400 and 415 are added
+        return {}
+
+    for checked in (document, json.loads(openapi_document(lonely, title="t", version="1"))):
+        schemas = checked["components"]["schemas"]
+        refs = set(references(checked))
+        assert refs, "the document refers to its schemas"
+        for ref in refs:
+            assert ref.startswith("#/components/schemas/"), ref
+            assert isinstance(schemas[ref.removeprefix("#/components/schemas/")], dict), ref
+        assert "$defs" not in json.dumps(checked)
+        assert {"ErrorBody", "FieldProblem"} <= set(schemas)
 
 
 def test_the_added_errors_refer_to_their_schemas(document):
@@ -479,10 +538,12 @@ def test_a_create_links_to_every_operation_on_its_items(document):
             ("/things/{thing_id}", "get"),
             ("/things/{thing_id}", "delete"),
             ("/things/{thing_id}/qr.svg", "get"),
+            ("/things/{thing_id}/archive", "post"),
+            ("/things/{thing_id}/parts/{part_id}", "get"),
         ]
     }
     assert set(links) == ids
-    for operation_id, link in links.items():
+    for operation_id, link in links.items():  # the created id fills the first parameter
         assert link == {"operationId": operation_id, "parameters": {"path.thing_id": "$response.body#/id"}}
     # Nothing else links: no other create, and /thingsx/{other_id} is not an item of /things.
     others = [

@@ -64,8 +64,20 @@ def clicks(campaign_id: str, *moments: datetime) -> None:
             add_counts(writes, campaign_id, moment, {"clicks": 1}, event_id=str(uuid.uuid4()))
 
 
-def every_hour(campaign_id: str, first: datetime, hours: int) -> None:
-    clicks(campaign_id, *(first + n * H for n in range(hours)))
+@pytest.fixture(scope="module")
+def three_days(stats_table) -> str:
+    """A campaign with one click at the start of every hour of DAY - 1, DAY and DAY + 1, its
+    HOUR and DAY items spread over four shards, written as the recorder's counters (one
+    transaction: 72 hours and 12 day shards)."""
+    campaign_id = f"c-{uuid.uuid4().hex}"
+    with transaction() as writes:
+        for n in range(72):
+            hour = DAY - D + n * H
+            add_to(writes, campaign_id, f"HOUR#{hour:%Y-%m-%dT%H}#{n % 4}", {"clicks": 1})
+        for day in (DAY - D, DAY, DAY + D):
+            for shard in range(4):
+                add_to(writes, campaign_id, f"DAY#{day:%Y-%m-%d}#{shard}", {"clicks": 6})
+    return campaign_id
 
 
 def clicks_in(campaign_id: str, start: datetime, end: datetime) -> int:
@@ -102,9 +114,8 @@ def clicks_in(campaign_id: str, start: datetime, end: datetime) -> int:
         "after",
     ],
 )
-def test_a_range_counts_exactly_the_hours_in_it(campaign, start, end, expected):
-    every_hour(campaign, DAY - D, 24 * 3)  # one click at the start of every hour of three days
-    assert clicks_in(campaign, start, end) == expected
+def test_a_range_counts_exactly_the_hours_in_it(three_days, start, end, expected):
+    assert clicks_in(three_days, start, end) == expected
 
 
 def test_the_hours_either_side_of_a_range_are_left_out(campaign):
@@ -115,8 +126,8 @@ def test_the_hours_either_side_of_a_range_are_left_out(campaign):
     assert clicks_in(campaign, DAY + 9 * H, DAY + 14 * H) == 4
 
 
-def test_a_range_given_in_another_time_zone_is_the_same_instants(campaign):
-    every_hour(campaign, DAY - D, 24 * 3)
+def test_a_range_given_in_another_time_zone_is_the_same_instants(three_days):
+    campaign = three_days
     paris = timezone(timedelta(hours=1))
     start, end = (DAY + 10 * H).astimezone(paris), (DAY + D + 2 * H).astimezone(paris)
     assert clicks_in(campaign, start, end) == 14 + 2
@@ -133,25 +144,22 @@ def test_shards_are_summed(campaign):
     assert clicks_in(campaign, DAY, DAY + D) == 12
 
 
-def test_the_periods_are_the_whole_days_then_the_hours_at_the_ends(campaign):
-    every_hour(campaign, DAY - D, 24 * 3)
-    found = read_range(campaign, DAY - H, DAY + D + H)
+def test_the_periods_are_the_whole_days_then_the_hours_at_the_ends(three_days):
+    found = read_range(three_days, DAY - H, DAY + D + H)
     starts = sorted({start for start, _ in found.periods})
     assert starts == [DAY - H, DAY, DAY + D]  # the hour before, the whole day, the hour after
     days = {start for start, item in found.periods if item.sk.startswith("DAY#")}
     assert days == {DAY}  # one item per shard, each the whole day
 
 
-def test_a_range_of_whole_days_reads_no_hours(campaign):
-    every_hour(campaign, DAY, 24)
-    found = read_range(campaign, DAY, DAY + D)
+def test_a_range_of_whole_days_reads_no_hours(three_days):
+    found = read_range(three_days, DAY, DAY + D)
     assert {item.sk.split("#")[0] for _, item in found.periods} == {"DAY"}
     assert {start for start, _ in found.periods} == {DAY}
 
 
-def test_a_range_within_one_day_reads_its_hours_not_the_day(campaign):
-    every_hour(campaign, DAY, 24)
-    found = read_range(campaign, DAY + 3 * H, DAY + 5 * H)
+def test_a_range_within_one_day_reads_its_hours_not_the_day(three_days):
+    found = read_range(three_days, DAY + 3 * H, DAY + 5 * H)
     assert sorted({start for start, _ in found.periods}) == [DAY + 3 * H, DAY + 4 * H]
     assert all(item.sk.startswith("HOUR#") for _, item in found.periods)
 
@@ -188,10 +196,14 @@ def test_named_counters_are_the_touched_days_by_name_without_day_or_shard(campai
     assert found.counts == {}  # named counters are not totals
 
 
-def test_hours_between(campaign):
-    every_hour(campaign, DAY, 6)
+def test_hours_between(three_days):
+    campaign = three_days
     got = hours_between(campaign, DAY + H + timedelta(minutes=30), DAY + 4 * H)
-    assert [hour for hour, _ in got] == [DAY + H, DAY + 2 * H, DAY + 3 * H]  # from the floored hour, before 4:00
+    assert [hour for hour, _ in got] == [
+        DAY + H,
+        DAY + 2 * H,
+        DAY + 3 * H,
+    ]  # one shard each  # from the floored hour, before 4:00
     assert hours_between(campaign, DAY + 4 * H, DAY + 4 * H) == []
     assert hours_between(campaign, DAY + 5 * H, DAY + 4 * H) == []
 
