@@ -113,5 +113,6 @@ def test_valid_periods(starts_at, ends_at):
 
 @pytest.mark.parametrize("ends_at", [START, START - TICK, START - timedelta(days=400)])
 def test_a_period_that_does_not_end_after_it_starts_is_refused(ends_at):
-    with pytest.raises(ValueError, match="ends_at must be later than starts_at"):
+    with pytest.raises(ValueError) as raised:
         check_period(START, ends_at)
+    assert str(raised.value) == "ends_at must be later than starts_at"  # the 400's message, as the owner reads it
