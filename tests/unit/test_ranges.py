@@ -233,3 +233,32 @@ def test_sum_items_adds_numbers_only(stats_table):
     flagged = CounterItem("CAMPAIGN#x", "DAY#2026-03-10#3", clicks=1)
     flagged.attribute_values["a_flag"] = True  # a boolean is not a count
     assert sum_items([flagged]) == {"clicks": Decimal(1)}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "queries"),
+    [
+        (DAY, DAY + D, 1),  # whole days: the days' Query only
+        (DAY - D, DAY + 2 * D, 1),
+        (DAY + 3 * H, DAY + 5 * H, 2),  # within a day: its hours in one more
+        (DAY + 5 * H, DAY + D + 3 * H, 2),  # across one midnight, no whole day: still one for the hours
+        (DAY, DAY + D + 2 * H, 2),  # from midnight: hours at the end only
+        (DAY - 2 * H, DAY + D, 2),  # to midnight: hours at the start only
+        (DAY - H, DAY + D + H, 3),  # hours at both ends
+    ],
+)
+def test_a_range_costs_one_query_for_its_days_and_at_most_two_for_its_hours(
+    three_days, monkeypatch, start, end, queries
+):
+    """What a range costs does not grow with its length (module docstring): the days in one Query,
+    the partial days at its ends in at most two, and none for an end that falls on midnight."""
+    query = CounterItem.query
+    made = []
+
+    def counted(*args, **kwargs):
+        made.append(args)
+        return query(*args, **kwargs)
+
+    monkeypatch.setattr(CounterItem, "query", counted)
+    read_range(three_days, start, end)
+    assert len(made) == queries
