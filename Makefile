@@ -139,8 +139,9 @@ soak: $(VENV)/.installed
 
 # Mutation testing (mutmut 3) of one domain module with its test files; slow, so not in `make test`:
 #   make mutation MODULE=attribution/rules.py TESTS=tests/unit/test_attribution_rules.py
+# On a busy machine: MUTATION_ARGS="--max-children 1" (and --timeout-constant for slow fixtures).
 mutation: $(VENV)/.installed
-	$(BIN)/python -m scripts.mutation $(MODULE) $(TESTS)
+	$(BIN)/python -m scripts.mutation $(MODULE) $(TESTS) $(MUTATION_ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache .mutation

@@ -31,6 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("module", help="a module under functions/soundlink/, e.g. attribution/rules.py")
     parser.add_argument("tests", nargs="+", help="the test files that should kill its mutants")
     parser.add_argument("--max-children", default="2")
+    parser.add_argument(
+        "--timeout-constant",
+        type=float,
+        default=5.0,
+        help="seconds added to a mutant's measured test time before mutmut multiplies it (x15) into its "
+        "time limit. mutmut measures the tests' calls only, not their fixtures (a moto start, a table "
+        "created): a run whose fixtures cost more than its tests needs this headroom, or under load a "
+        "surviving mutant's full run is reported as a timeout (mutmut's own default is 1)",
+    )
     args = parser.parse_args(argv)
     module = Path("functions/soundlink") / args.module
     if not (ROOT / module).is_file():
@@ -64,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         f"pytest_add_cli_args_test_selection = [{tests}]\n"
         f'pytest_add_cli_args = ["-p", "no:cacheprovider", "-k", "{NOT_UNDER_MUTATION}"]\n'
         f"also_copy = [{also_copy}]\n"
+        f"timeout_constant = {args.timeout_constant}\n"
     )
     (work / "pyproject.toml").write_text(config)
     mutmut = [str(Path(sys.executable).with_name("mutmut"))]

@@ -8,6 +8,7 @@ from collections import Counter
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from moto import mock_aws
 
@@ -58,12 +59,20 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def kms():
+@pytest.fixture(scope="module")
+def kms_client():
+    """moto's KMS, started once for the module: starting moto costs far more than the tests
+    (and mutation runs time tests by their calls alone, so a per-test start made every
+    surviving mutant look like a timeout under load)."""
     with mock_aws():
-        client = boto3.client("kms", region_name="us-east-1")
-        key_arn = client.create_key(Description="soundlink tokens")["KeyMetadata"]["Arn"]
-        yield CountingKms(client), key_arn
+        yield boto3.client("kms", region_name="us-east-1")
+
+
+@pytest.fixture
+def kms(kms_client):
+    """A key of its own for each test, and a fresh count of the calls made with it."""
+    key_arn = kms_client.create_key(Description="soundlink tokens")["KeyMetadata"]["Arn"]
+    return CountingKms(kms_client), key_arn
 
 
 def parts(blob: str) -> list[str]:
@@ -239,6 +248,71 @@ def test_an_oversized_data_key_raises_token_decryption_error(kms):
         TokenCipher(client, key).decrypt(blob, CONTEXT)
 
 
+class RefusingKms:
+    """A KMS that answers every Decrypt with `code`, counting the calls (no moto: moto refuses
+    any blob over 4 KB with AccessDenied, where KMS takes up to 6,144 bytes)."""
+
+    def __init__(self, code: str):
+        self.code = code
+        self.decrypts = 0
+
+    def decrypt(self, **_kwargs):
+        self.decrypts += 1
+        raise ClientError({"Error": {"Code": self.code, "Message": "refused"}}, "Decrypt")
+
+
+@pytest.mark.parametrize(("size", "asked"), [(1, 1), (6_144, 1), (6_145, 0), (70_000, 0)])
+def test_a_data_key_part_kms_would_refuse_is_not_sent(size, asked):
+    kms = RefusingKms("InvalidCiphertextException")
+    blob = ".".join(("v2", b64(b"\x01" * size), b64(b"\x00" * 12), b64(b"\x00" * 32)))
+    with pytest.raises(TokenDecryptionError, match="data key"):
+        TokenCipher(kms, "key").decrypt(blob, CONTEXT)
+    assert kms.decrypts == asked  # up to KMS's limit, KMS decides; beyond it, nothing is sent
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "KMSInternalException", "DisabledException"])
+def test_kms_being_unavailable_is_not_a_bad_token(code):
+    """A throttled or failing KMS raises its own error (the poll is retried), never
+    TokenDecryptionError (which would tell the listener to reconnect)."""
+    kms = RefusingKms(code)
+    blob = ".".join(("v2", b64(b"\x01" * 200), b64(b"\x00" * 12), b64(b"\x00" * 32)))
+    with pytest.raises(ClientError) as raised:
+        TokenCipher(kms, "key").decrypt(blob, CONTEXT)
+    assert raised.value.response["Error"]["Code"] == code
+
+
+@pytest.mark.parametrize(
+    ("how", "says"),
+    [
+        ("three-parts", "not a Soundlink token ciphertext"),
+        ("version-v3", "not a Soundlink token ciphertext"),
+        ("five-parts", "not a Soundlink token ciphertext"),
+        ("data-key-bit", "the data key of these tokens is not valid"),
+        ("data-key-empty", "the data key of these tokens is not valid"),
+        ("ciphertext-bit", "the tokens do not decrypt with this context"),
+        ("nonce-short", "the tokens do not decrypt with this context"),
+    ],
+)
+def test_the_error_says_which_part_is_wrong(kms, how, says):
+    """What an operator reads in the log of a failed poll: a malformed blob, a data key that is
+    not ours, or tokens that do not open under this context."""
+    client, key = kms
+    tampered = _tampered(TokenCipher(client, key).encrypt(b"tokens", CONTEXT))[how]
+    with pytest.raises(TokenDecryptionError) as raised:
+        TokenCipher(client, key).decrypt(tampered, CONTEXT)
+    assert str(raised.value) == says
+
+
+def test_a_v2_blob_read_without_a_purpose_asks_kms_nothing(kms):
+    client, key = kms
+    blob = TokenCipher(client, key).encrypt(b"tokens", CONTEXT)
+    client.calls.clear()
+    with pytest.raises(TokenDecryptionError) as raised:
+        TokenCipher(client, key).decrypt(blob, {"listener": "account-1"})
+    assert str(raised.value) == "the tokens do not decrypt with this context"
+    assert client.calls["decrypt"] == 0
+
+
 def test_a_ciphertext_moved_onto_another_blob_does_not_decrypt(kms):
     client, key = kms
     cipher = TokenCipher(client, key)
@@ -358,6 +432,7 @@ def test_the_decrypt_cache_keeps_the_most_recent_data_keys(kms, monkeypatch):
         reader.decrypt(blob, CONTEXT)
     assert client.calls["decrypt"] == 65
     reader.decrypt(blobs[-1], CONTEXT)  # still remembered
+    reader.decrypt(blobs[1], CONTEXT)  # the oldest of the 64 kept: the cache holds exactly its size
     assert client.calls["decrypt"] == 65
     reader.decrypt(blobs[0], CONTEXT)  # evicted by the 65th
     assert client.calls["decrypt"] == 66
@@ -392,3 +467,37 @@ def test_a_context_without_a_purpose_seals_nothing(kms):
     client, key = kms
     with pytest.raises(ValueError, match="purpose"):
         TokenCipher(client, key).encrypt(b"x", {"listener": "a"})
+
+
+@pytest.mark.parametrize(
+    ("make_context", "subject", "aad", "purpose"),
+    [
+        (
+            listener_context,
+            "account-1",
+            b'{"listener":"account-1","purpose":"listener-recently-played"}',
+            LISTENER_PURPOSE,
+        ),
+        (owner_context, "owner-7", b'{"owner":"owner-7","purpose":"owner-playlists"}', OWNER_PURPOSE),
+    ],
+    ids=["listener", "owner"],
+)
+def test_stored_v2_tokens_keep_decrypting(kms, make_context, subject, aad, purpose):
+    """The stored form, built by hand: the data key under KMS's context with the purpose, the
+    tokens sealed with the context as compact, sorted JSON. Renaming a context's key (or
+    writing the JSON another way) would lock every listener and owner out of stored tokens."""
+    client, key = kms
+    kms_context_then = {"application": "soundlink", "use": "spotify-tokens", "purpose": purpose}
+    answer = client.generate_data_key(KeyId=key, KeySpec="AES_256", EncryptionContext=kms_context_then)
+    nonce = b"\x07" * 12
+    sealed = AESGCM(answer["Plaintext"]).encrypt(nonce, b"stored tokens", aad)
+    stored = ".".join(("v2", *(b64(part) for part in (answer["CiphertextBlob"], nonce, sealed))))
+    assert TokenCipher(client, key).decrypt(stored, make_context(subject)) == b"stored tokens"
+
+
+def test_json_tokens_are_sealed_compact(kms):
+    """Every stored byte is ciphertext in a DynamoDB item: the JSON inside carries no spaces."""
+    client, key = kms
+    cipher = TokenCipher(client, key)
+    blob = cipher.encrypt_json({"access_token": "a", "scope": ["x", "y"]}, CONTEXT)
+    assert cipher.decrypt(blob, CONTEXT) == b'{"access_token":"a","scope":["x","y"]}'
