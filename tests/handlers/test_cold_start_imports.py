@@ -24,6 +24,8 @@ campaigns.owner_spotify) and the library scopes (tracking.oauth_state).
 Issue 15 (settings, account deletion): the campaigns function loads the settings' rules and
 shapes (owners.preferences, owners.schemas: the standard library's zoneinfo, pydantic it had);
 the deletion (owners.deletion, listeners.deletion, the Cognito client) only inside DELETE /owner.
+Issue 15 (flat reads): analytics.ranges reads settled days from their roll-ups (analytics.rollups:
+the standard library's json and zlib), so the analytics and campaigns functions load it.
 """
 
 from __future__ import annotations
@@ -306,6 +308,7 @@ SOUNDLINK = {
         "analytics.listing",
         "analytics.ranges",
         "analytics.report",
+        "analytics.rollups",
         "analytics.schemas",
         "analytics.zoned",
         "attribution.cohorts",
@@ -340,6 +343,7 @@ SOUNDLINK = {
         "analytics.export",
         "analytics.ranges",
         "analytics.report",
+        "analytics.rollups",
         "analytics.schemas",
         "analytics.zoned",
         "attribution.cohorts",
