@@ -183,9 +183,9 @@ def test_a_spend_split_by_utm_source_is_entered_in_the_form_and_shown_per_source
     expect(page.get_by_test_id("verdict-sources")).to_contain_text("newsletter — a stream, — a click")
     expect(page.get_by_test_id("verdict-sources")).to_contain_text("instagram — a stream")
     assert axe_violations(page) == []
-    # Editing shows them as entered; dropping one line sends the rest.
+    # Editing shows them (by name); dropping one line sends the rest.
     page.goto(f"{dashboard.web_url}/#/campaigns/{campaign_id}/edit")
-    expect(page.get_by_test_id("campaign-spend_sources")).to_have_value("newsletter: 40\ninstagram: 12.50")
+    expect(page.get_by_test_id("campaign-spend_sources")).to_have_value("instagram: 12.50\nnewsletter: 40")
     page.get_by_test_id("campaign-spend_sources").fill("newsletter: 40")
     page.get_by_test_id("campaign-submit").click()
     expect(page.get_by_test_id("campaign-name")).to_have_text(f"By source {tag}")

@@ -289,3 +289,14 @@ def test_the_api_answer_is_the_same_before_and_after_the_roll_up(api, tz):
     assert rolled(mine.id)
     _, second, _ = api(mine.id, query=query)
     assert second == first
+
+
+def test_a_range_after_the_last_settled_day_reads_only_its_own_days(api):
+    mine = new_campaign()
+    play(mine.id, DAY1 + timedelta(hours=3), track=TRACK_A)  # the day before, not settled at `now`
+    play(mine.id, DAY2 + timedelta(hours=3), track=TRACK_B)
+    now = DAY2 + timedelta(hours=1, minutes=30)  # before 02:00: day 1 is not settled yet
+    found = read_range(mine.id, DAY2, DAY3, now=now)
+    assert set(found.with_prefix("TRACK#")) == {f"TRACK#{TRACK_B}"}
+    assert found.counts["attributed_plays"] == 1
+    assert rolled(mine.id) == set()

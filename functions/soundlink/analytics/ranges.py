@@ -104,7 +104,7 @@ def read_range(
     stored = rollups.read(campaign_id, first_day, settled_to) if first_day <= settled_to else {}
     rolled = {day: entry.sums for day, entry in stored.items() if entry.sums is not None}
     missing = [day for day in _days(first_day, settled_to) if day not in rolled]
-    raw_from = missing[0] if missing else settled_to + timedelta(days=1)
+    raw_from = missing[0] if missing else max(first_day, settled_to + timedelta(days=1))
     raw: dict[date, list[CounterItem]] = defaultdict(list)
     if raw_from <= last_day:
         # Strongly consistent when rolling up: the sums must hold every write counted in the

@@ -121,6 +121,7 @@ function fill(form, campaign) {
     form.elements.spend_currency.value = spend.currency;
     form.elements.spend_basis.value = spend.per_day ? "per_day" : "total";
     form.elements.spend_sources.value = Object.entries(spend.by_source ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([source, amount]) => `${source}: ${amount}`)
       .join("\n");
   }
