@@ -143,3 +143,53 @@ def test_the_campaign_list_is_a_sortable_table_with_no_serious_accessibility_iss
     assert axe_violations(page) == []
     screenshot(page, f"campaign-list-{viewport['width']}")
     assert not page.context.recorder.page_errors, page.context.recorder.page_errors
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1366, "height": 900}, {"width": 360, "height": 740}], ids=["1366", "360"]
+)
+def test_a_spend_split_by_utm_source_is_entered_in_the_form_and_shown_per_source(
+    dashboard, new_context, viewport
+) -> None:
+    owner = dashboard.new_owner()
+    tag = uuid.uuid4().hex[:6]
+    page = new_context(viewport=viewport).new_page()
+    dashboard.sign_in(page, owner.email)
+    page.get_by_test_id("new-campaign").click()
+    page.get_by_test_id("campaign-name").fill(f"By source {tag}")
+    page.get_by_test_id("campaign-playlist").fill("37i9dQZF1DXcBWIGoYBM5M")
+    page.get_by_test_id("campaign-spend_amount").fill("60")
+    page.get_by_test_id("campaign-spend_currency").fill("EUR")
+    sources = page.get_by_test_id("campaign-spend_sources")
+    sources.fill("newsletter: 40\ninstagram: 30")
+    page.get_by_test_id("campaign-submit").click()
+    error = page.get_by_test_id("error-spend_sources")
+    expect(error).to_contain_text("add up to 70, more than the amount (60)")
+    expect(sources).to_be_focused()
+    assert axe_violations(page) == []
+    assert no_horizontal_scroll(page)["fits"], no_horizontal_scroll(page)
+    sources.fill("newsletter: 40\ninstagram: 12,50")
+    page.get_by_test_id("campaign-submit").click()
+    expect(page.get_by_test_id("campaign-name")).to_have_text(f"By source {tag}")
+    campaign_id = page.url.rsplit("/", 1)[-1]
+    campaign = requests.get(f"{dashboard.api_url}/campaigns/{campaign_id}", headers=owner.headers, timeout=30).json()
+    assert campaign["spend"] == {
+        "currency": "EUR",
+        "total": "60",
+        "per_day": None,
+        "by_source": {"newsletter": "40", "instagram": "12.50"},
+    }
+    # Nobody came yet: each source's cost is shown, with no figure to divide by.
+    expect(page.get_by_test_id("verdict-sources")).to_contain_text("newsletter — a stream, — a click")
+    expect(page.get_by_test_id("verdict-sources")).to_contain_text("instagram — a stream")
+    assert axe_violations(page) == []
+    # Editing shows them (by name); dropping one line sends the rest.
+    page.goto(f"{dashboard.web_url}/#/campaigns/{campaign_id}/edit")
+    expect(page.get_by_test_id("campaign-spend_sources")).to_have_value("instagram: 12.50\nnewsletter: 40")
+    page.get_by_test_id("campaign-spend_sources").fill("newsletter: 40")
+    page.get_by_test_id("campaign-submit").click()
+    expect(page.get_by_test_id("campaign-name")).to_have_text(f"By source {tag}")
+    campaign = requests.get(f"{dashboard.api_url}/campaigns/{campaign_id}", headers=owner.headers, timeout=30).json()
+    assert campaign["spend"]["by_source"] == {"newsletter": "40"}
+    screenshot(page, f"spend-by-source-{viewport['width']}")
+    assert not page.context.recorder.page_errors, page.context.recorder.page_errors

@@ -32,6 +32,9 @@ from tests.handlers.test_attribution_service import (
 )
 from tests.support.events import FakeContext
 
+# Events on fixed past days, counted as if as they happened (no late writes: test_rollups.py).
+pytestmark = pytest.mark.usefixtures("writes_on_time")
+
 TRACKS = [f"{i:022d}" for i in range(30)]
 
 
@@ -170,6 +173,36 @@ def test_a_play_credited_to_five_campaigns_fits_one_transaction(tables, calls):
     ]
     written = transactions(calls)
     assert [len(items) for items in written] == [98]
+
+
+def test_a_late_play_of_five_campaigns_marks_each_roll_up_and_still_counts_exactly(tables, calls, monkeypatch):
+    """A play reported months late: each campaign's ROLLUP#{day} learns of it in the play's own
+    transactions (98 + 5 items: split by campaign, the guard in the last part), counted once."""
+    from soundlink.platform import counters as counter_module
+    from tests.handlers.conftest import LATE_AFTER
+
+    attributor = Attributor(playlists=FakePlaylists({PLAYLIST_2: frozenset(TRACKS)}))
+    reference, _ = twin_world("on-time", campaigns=5)
+    attributor.attribute(message(reference, T0 + timedelta(minutes=1), TRACKS[0]))
+    monkeypatch.setattr(counter_module, "LATE_AFTER", LATE_AFTER)
+    account, _ = twin_world("months-late", campaigns=5)
+    calls.clear()
+    late = message(account, T0 + timedelta(minutes=1), TRACKS[0])
+    assert attributor.attribute_all([late]) == [Outcome("attributed", 5)]
+    written = transactions(calls)
+    assert len(written) > 1 and all(len(items) <= MAX_ITEMS for items in written)
+    marks = [
+        part["Update"]["Key"]
+        for items in written
+        for part in items
+        if "Update" in part and part["Update"]["Key"]["sk"]["S"].startswith("ROLLUP#")
+    ]
+    day = T0.strftime("%Y-%m-%d")
+    assert sorted(key["pk"]["S"] for key in marks) == [f"CAMPAIGN#months-late-{i}" for i in range(5)]
+    assert {key["sk"]["S"] for key in marks} == {f"ROLLUP#{day}"}
+    assert attributor.attribute_all([late]) == [Outcome("duplicate", 0)]  # redelivered: nothing moves
+    for i in range(5):
+        assert counters(tables, f"months-late-{i}") == counters(tables, f"on-time-{i}")
 
 
 def test_plays_of_five_campaigns_over_midnight_split_under_100_items_and_count_exactly(tables, calls):

@@ -29,6 +29,9 @@ IPHONE = (
 CHROME_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
+
+# Events on fixed past days, counted as if as they happened (no late writes: test_rollups.py).
+pytestmark = pytest.mark.usefixtures("writes_on_time")
 AT = datetime(2026, 3, 1, 12, 30, 15, tzinfo=UTC)
 CAMPAIGN = "6f1c1e1a-3b7a-4c55-9a61-2f0f8a9d1c01"
 VISITOR = "0123456789abcdef0123456789abcdef"

@@ -31,6 +31,8 @@ had). The owner API no longer loads Powertools' OpenAPI models at init: only GET
 The attribute function calls Spotify only to refresh a campaign playlist (at most every 10 minutes
 each; plays are otherwise attributed from the cached snapshot), so the Spotify client (requests),
 its credentials and the token cipher (cryptography) load on the first refresh, not at init.
+Issue 15 (flat reads): analytics.ranges reads settled days from their roll-ups (analytics.rollups:
+the standard library's json and zlib), so the analytics and campaigns functions load it.
 """
 
 from __future__ import annotations
@@ -338,6 +340,7 @@ SOUNDLINK = {
         "analytics.listing",
         "analytics.ranges",
         "analytics.report",
+        "analytics.rollups",
         "analytics.schemas",
         "analytics.zoned",
         "attribution.cohorts",
@@ -374,6 +377,7 @@ SOUNDLINK = {
         "analytics.export",
         "analytics.ranges",
         "analytics.report",
+        "analytics.rollups",
         "analytics.schemas",
         "analytics.zoned",
         "attribution.cohorts",

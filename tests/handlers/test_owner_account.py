@@ -182,7 +182,7 @@ def _world(api, aws, alice, bob):
                     "owner_id": owner,
                 }
             )
-        for sk in ("TOTAL#0", "TOTAL#5", f"HOUR#{day}T10#0", "STATES", "POLL", "TRACK#t1#0"):
+        for sk in ("TOTAL#0", "TOTAL#5", f"HOUR#{day}T10#0", "STATES", "POLL", "TRACK#t1#0", f"ROLLUP#{day}"):
             stats.put_item(Item={"pk": f"CAMPAIGN#{cid}", "sk": sk, "clicks": 3})
         for n in range(30):  # more than one batch of 25
             events.put_item(

@@ -243,8 +243,15 @@ def test_the_tracker_holds_no_token_rights_and_analytics_only_reads(template):
     assert actions == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
     updates = [s for s in statements if "dynamodb:UpdateItem" in listed(s)]
     assert [s["Resource"] for s in updates] == [{"Fn::GetAtt": ["EventsTable", "Arn"]}]
-    analytics = json.dumps(_statements(resource(template, "AnalyticsFunction")))
-    assert "PutItem" not in analytics and "UpdateItem" not in analytics and "kms:" not in analytics
+    analytics_statements = _statements(resource(template, "AnalyticsFunction"))
+    analytics = json.dumps(analytics_statements)
+    assert "UpdateItem" not in analytics and "DeleteItem" not in analytics and "kms:" not in analytics
+    # Issue 15: the one write, a settled day's roll-up: PutItem on StatsTable, of its attributes only.
+    puts = [s for s in analytics_statements if "PutItem" in json.dumps(s["Action"])]
+    assert [(s["Action"], s["Resource"]) for s in puts] == [("dynamodb:PutItem", {"Fn::GetAtt": ["StatsTable", "Arn"]})]
+    assert puts[0]["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "sk", "late_writes", "summed_late", "sums"]}
+    }
 
 
 def test_queues_have_dead_letter_queues_and_alarms(template):

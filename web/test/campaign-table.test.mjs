@@ -105,3 +105,32 @@ test("Development Mode's ceiling is said plainly; nothing with extended quota", 
   assert.equal(ceilingText(null), "");
   assert.equal(ceilingText({ extended_quota: false, listener_ceiling: 5, listeners_followed: 3 }, { short: true }), "Spotify lets this app follow 5 listeners; 3 used.");
 });
+
+test("the spend form's sources become by_source: parts of the amount on its basis, each line checked", () => {
+  const base = { amount: "300", currency: "EUR", basis: "total" };
+  assert.deepEqual(spendOf({ ...base, sources: "instagram: 100\n\n  tiktok : 12,50 \n" }), {
+    spend: { currency: "EUR", total: "300", by_source: { instagram: "100", tiktok: "12.50" } },
+  });
+  // Equal to the amount is fine; a cent more is not.
+  assert.deepEqual(spendOf({ ...base, sources: "a: 200\nb: 100" }).spend.by_source, { a: "200", b: "100" });
+  assert.match(spendOf({ ...base, sources: "a: 200\nb: 100.01" }).error.message, /add up to 300\.01, more than the amount \(300\)/);
+  // A source may hold a colon (the last one separates the amount); blank lines only: no by_source.
+  assert.deepEqual(spendOf({ ...base, sources: "utm:odd: 5" }).spend.by_source, { "utm:odd": "5" });
+  assert.deepEqual(spendOf({ ...base, sources: " \n " }), { spend: { currency: "EUR", total: "300" } });
+  for (const [sources, fragment] of [
+    ["instagram 100", 'like "instagram: 100"'],
+    [": 100", 'like "instagram: 100"'],
+    ["instagram: -5", 'after "instagram:"'],
+    ["instagram: ", 'after "instagram:"'],
+    ["a: 1\na: 2", "named twice"],
+    [`${"x".repeat(101)}: 1`, "at most 100 characters"],
+    [Array.from({ length: 21 }, (_, n) => `s${n}: 1`).join("\n"), "at most 20 sources (21 lines now)"],
+  ]) {
+    const { error } = spendOf({ ...base, sources });
+    assert.equal(error.field, "spend_sources", sources);
+    assert.ok(error.message.includes(fragment), `${sources}: ${error.message}`);
+  }
+  assert.equal(spendOf({ ...base, sources: Array.from({ length: 20 }, (_, n) => `s${n}: 1`).join("\n") }).error, undefined);
+  // Sources without an amount: the amount is asked for first.
+  assert.equal(spendOf({ amount: "", currency: "EUR", basis: "total", sources: "a: 1" }).error.field, "spend_amount");
+});

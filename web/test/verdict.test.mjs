@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { changeText, sentenceOf, verdictOf } from "../js/campaign/verdict.js";
+import { changeText, sentenceOf, sourcesText, verdictOf } from "../js/campaign/verdict.js";
 
 const NOW = new Date("2026-11-26T12:00:00Z");
 const totals = { clicks: 80, authorizations: 40, conversion_rate: 0.5, listeners: 37, new_listeners: 21, streams: 112, weighted_streams: 87.46 };
@@ -78,4 +78,22 @@ test("with a spend entered, the verdict ends with the cost per stream; none with
   const none = verdictOf({ totals, cost: { ...cost, per_weighted_stream: null }, data_quality: {} }, NOW);
   assert.equal(none.figures.at(-1).text, "—");
   assert.equal(verdictOf({ totals, cost: null, data_quality: {} }, NOW).figures.length, 4);
+});
+
+test("a spend split by source shows each source's cost per stream and per click under the verdict", () => {
+  const cost = {
+    currency: "EUR",
+    per_weighted_stream: "0.50",
+    by_source: [
+      { source: "instagram", spend: "100", clicks: 50, per_click: "2.00", streams: 40, per_stream: "2.50" },
+      { source: "tiktok", spend: "10", clicks: 0, per_click: null, streams: 0, per_stream: null },
+    ],
+  };
+  assert.equal(
+    sourcesText(cost),
+    "By UTM source (its share of the spend over its clicks and streams): instagram €2.50 a stream, €2.00 a click; tiktok — a stream, — a click.",
+  );
+  assert.equal(verdictOf({ totals, cost }, NOW).sources, sourcesText(cost));
+  assert.equal(sourcesText({ currency: "EUR", by_source: [] }), "");
+  assert.equal(verdictOf({ totals }, NOW).sources, "");
 });

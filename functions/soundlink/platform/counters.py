@@ -13,6 +13,15 @@ event's id (the same event always lands on the same shard): one item takes
 at most 1,000 writes per second, so a campaign's busiest counter can take
 COUNTER_SHARDS times that. Readers sum the shards.
 
+Roll-ups (analytics/rollups.py): once a UTC day is settled (ROLLUP_AFTER past its end),
+analytics sum its DAY# items over shards into one ROLLUP#{day} item and read that
+instead. Plays can still land in a settled day (Spotify reports some late, a
+listener who re-connects brings older plays, queues redeliver for days), so a write
+into a day that may already be rolled up (LATE_AFTER past its end: an hour before a
+roll-up may start, longer than any write takes) also adds 1 to that ROLLUP#{day}
+item's `late_writes`, in the same transaction. A roll-up records the `late_writes`
+it summed; one that no longer matches is ignored and redone from the raw items.
+
 Updates are returned as parts of a DynamoDB transaction, so a counter moves
 only together with the event it counts (exactly once, guarded by the event).
 Events that arrive together go through a `Tally`: their increments are summed
@@ -23,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.transactions import TransactWrite
@@ -31,6 +40,12 @@ from pynamodb.transactions import TransactWrite
 from soundlink.platform.tables import CounterItem
 
 COUNTER_SHARDS = 8
+# A day is rolled up from ROLLUP_AFTER past its end: polls come at least every 25 minutes
+# (polling/cadence.py), so by then nearly every play of the day has landed.
+ROLLUP_AFTER = timedelta(hours=2)
+# Writes into a day from LATE_AFTER past its end mark its roll-up as outdated. The hour between
+# the two is longer than any transaction takes (Lambda timeouts are minutes) and any clock skew.
+LATE_AFTER = timedelta(hours=1)
 NONE = "(none)"
 # Where a click (and the consent it led to) came from; analytics break totals down by these.
 CLICK_DIMENSIONS = ("referrer", "utm_source", "utm_medium", "utm_campaign", "device", "browser", "os", "country")
@@ -69,6 +84,7 @@ COUNTER_NAMES = frozenset(
         "new_artist_followers",
         "fans_measured",
         "fans_not_measured",
+        "late_writes",
     )
 )
 
@@ -94,6 +110,16 @@ def day_scoped(at: datetime, name: str) -> str:
     return f"DAY#{day_of(at)}#{name}"
 
 
+def rollup_key(day: str) -> str:
+    return f"ROLLUP#{day}"
+
+
+def late_marker(at: datetime, now: datetime | None = None) -> str | None:
+    """The ROLLUP# item a write counted at `at` must mark as outdated, or None while the day is recent."""
+    day_end = datetime.strptime(day_of(at), "%Y-%m-%d").replace(tzinfo=UTC) + timedelta(days=1)
+    return rollup_key(day_of(at)) if (now or datetime.now(UTC)) >= day_end + LATE_AFTER else None
+
+
 def counter_sort_keys(at: datetime, dimensions: Mapping[str, str], shard: int, also: Iterable[str] = ()) -> list[str]:
     """Total, hour, day, then per day each dimension's value and each of `also`."""
     day = f"DAY#{day_of(at)}"
@@ -114,15 +140,21 @@ def add_counts(
     event_id: str,
     dimensions: Mapping[str, str] | None = None,
     also: Iterable[str] = (),
+    now: datetime | None = None,
 ) -> int:
     """Add `counts` to the campaign's total, its hour and day, and on its day each
-    dimension's value and each counter named in `also` (e.g. TRACK#{id}, CONF#{bucket}).
+    dimension's value and each counter named in `also` (e.g. TRACK#{id}, CONF#{bucket});
+    a write into a settled day marks its roll-up outdated.
 
     Returns the number of counter items the transaction now updates.
     """
     shard = shard_of(event_id)
     keys = counter_sort_keys(at, dimensions or {}, shard, also)
-    return sum(add_to(transaction, campaign_id, key, counts) for key in keys)
+    written = sum(add_to(transaction, campaign_id, key, counts) for key in keys)
+    marker = late_marker(at, now)
+    if marker and written:
+        written += add_to(transaction, campaign_id, marker, {"late_writes": 1})
+    return written
 
 
 def add_to(
@@ -183,10 +215,15 @@ class Tally:
         shard: int,
         dimensions: Mapping[str, str] | None = None,
         also: Iterable[str] = (),
+        now: datetime | None = None,
     ) -> None:
-        """What `add_counts` adds for one event: total, hour, day, and on its day each dimension and each of `also`."""
+        """What `add_counts` adds for one event: total, hour, day, and on its day each dimension and each
+        of `also`; a mark on the day's roll-up when the day is settled (one item per day, however many events)."""
         for key in counter_sort_keys(at, dimensions or {}, shard, also):
             self.add(campaign_id, key, counts)
+        marker = late_marker(at, now)
+        if marker:
+            self.add(campaign_id, marker, {"late_writes": 1})
 
     def __len__(self) -> int:
         """Counter items it holds increments for (at most as many as a transaction writes)."""

@@ -23,7 +23,8 @@ StatsTable (pk, sk): counters CAMPAIGN#{id} / TOTAL#{shard}, HOUR#{yyyy-mm-ddThh
   DIM#{dimension}#{value}#{shard}, CONF#{bucket}#{shard}, MODEL#{model}#C{bucket}#{shard},
   SAVED#{chunk}#{shard} (people with a new save per track, an attribute `track:{id}` each:
   soundlink/attribution/saved_tracks.py);
-  STATES (listeners by state) and POLL (last successful poll), unsharded: they change rarely.
+  STATES (listeners by state) and POLL (last successful poll), unsharded: they change rarely;
+  ROLLUP#{yyyy-mm-dd}: a settled day's DAY# counters summed over shards (soundlink/analytics/rollups.py).
   Every other counter is split over COUNTER_SHARDS items (soundlink/platform/counters.py) so a busy
   campaign never exceeds one item's write limit; readers sum the shards.
 IdempotencyTable: Powertools' own schema (id, expiration).
@@ -38,6 +39,7 @@ import sys
 
 import botocore.session
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     MapAttribute,
     NumberAttribute,
@@ -548,6 +550,15 @@ class CounterItem(Model):
     fans_not_measured = NumberAttribute(null=True)
     # POLL item: when a listener of the campaign was last polled successfully.
     last_polled_at = UTCDateTimeAttribute(null=True)
+    # ROLLUP# items: writes into the day after it settled (platform/counters.py late_marker).
+    late_writes = NumberAttribute(null=True)
+
+
+class RollupItem(CounterItem):
+    """ROLLUP#{day}: a settled UTC day's DAY# counters summed over shards (analytics/rollups.py)."""
+
+    summed_late = NumberAttribute(null=True)  # the late_writes the sums include
+    sums = BinaryAttribute(null=True, legacy_encoding=False)  # zlib-compressed JSON
 
 
 def bind_tables(settings: Settings) -> None:

@@ -37,7 +37,23 @@ export function verdictOf(data, now = new Date(), { startedAt } = {}) {
       text: formatMoney(amount, cost.currency),
     });
   }
-  return { figures, checked: checkedText(data?.data_quality, now), sentence: sentenceOf(totals) };
+  return {
+    figures,
+    checked: checkedText(data?.data_quality, now),
+    sentence: sentenceOf(totals),
+    sources: sourcesText(cost),
+  };
+}
+
+/** "By UTM source: instagram €2.00 a stream, €0.50 a click; tiktok — a stream, €1.00 a click." ("" without). */
+export function sourcesText(cost) {
+  const rows = cost?.by_source ?? [];
+  if (!rows.length) return "";
+  const parts = rows.map(
+    (row) =>
+      `${row.source} ${formatMoney(row.per_stream, cost.currency)} a stream, ${formatMoney(row.per_click, cost.currency)} a click`,
+  );
+  return `By UTM source (its share of the spend over its clicks and streams): ${parts.join("; ")}.`;
 }
 
 function comparable(previous, startedAt) {
@@ -127,5 +143,7 @@ export function renderVerdict(ui, data, now = new Date(), options = {}) {
   );
   ui.verdictChecked.textContent = verdict.checked;
   ui.verdictSentence.textContent = verdict.sentence;
+  ui.verdictSources.textContent = verdict.sources;
+  ui.verdictSources.hidden = !verdict.sources;
   ui.verdict.hidden = false;
 }

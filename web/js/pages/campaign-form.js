@@ -120,6 +120,10 @@ function fill(form, campaign) {
     form.elements.spend_amount.value = spend.total ?? spend.per_day ?? "";
     form.elements.spend_currency.value = spend.currency;
     form.elements.spend_basis.value = spend.per_day ? "per_day" : "total";
+    form.elements.spend_sources.value = Object.entries(spend.by_source ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([source, amount]) => `${source}: ${amount}`)
+      .join("\n");
   }
 }
 
@@ -177,6 +181,7 @@ function read(form) {
       amount: form.elements.spend_amount.value,
       currency: form.elements.spend_currency.value.trim(),
       basis: form.elements.spend_basis.value,
+      sources: form.elements.spend_sources.value,
     },
   };
 }
@@ -238,5 +243,8 @@ export function changesOf(original, draft) {
 function spendKey(spend) {
   if (!spend) return null;
   const amount = spend.total ?? spend.per_day;
-  return [spend.currency, spend.total != null ? "total" : "per_day", amount == null ? null : Number(amount)];
+  const sources = Object.entries(spend.by_source ?? {})
+    .map(([source, part]) => [source, Number(part)])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return [spend.currency, spend.total != null ? "total" : "per_day", amount == null ? null : Number(amount), sources];
 }
