@@ -27,6 +27,9 @@ from tests.handlers.test_click_recording import AT, CAMPAIGN, RETENTION, counter
 from tests.support.click_stream import count_stream, stream_records
 from tests.support.events import FakeContext
 
+# The clicks are dated on a fixed day months ago: counted as they happen (tests/handlers/conftest.py).
+pytestmark = pytest.mark.usefixtures("writes_on_time")
+
 NOW = datetime(2026, 3, 1, 13, tzinfo=UTC)
 
 
