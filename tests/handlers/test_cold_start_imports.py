@@ -24,6 +24,9 @@ campaigns.owner_spotify) and the library scopes (tracking.oauth_state).
 Issue 15 (settings, account deletion): the campaigns function loads the settings' rules and
 shapes (owners.preferences, owners.schemas: the standard library's zoneinfo, pydantic it had);
 the deletion (owners.deletion, listeners.deletion, the Cognito client) only inside DELETE /owner.
+Issue 15 (people in a range): attribute, analytics and campaigns (through the report) load
+platform.people, the days' listener sketches: pynamodb only at cold start; datasketches (and
+the numpy it loads, ~0.1 s) is imported inside the functions that add to or merge a sketch.
 """
 
 from __future__ import annotations
@@ -327,6 +330,7 @@ SOUNDLINK = {
         "platform.health",
         "platform.http",
         "platform.observability",
+        "platform.people",
         "platform.settings",
         "platform.tables",
         "platform.transactions",
@@ -356,6 +360,7 @@ SOUNDLINK = {
         "platform.errors",
         "platform.http",
         "platform.observability",
+        "platform.people",
         "platform.settings",
         "platform.tables",
         "platform.transactions",
@@ -379,6 +384,7 @@ SOUNDLINK = {
         "platform.counters",
         "platform.errors",
         "platform.observability",
+        "platform.people",
         "platform.settings",
         "platform.tables",
         "platform.transactions",

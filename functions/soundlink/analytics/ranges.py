@@ -13,10 +13,12 @@ whole UTC days the range touches (`days`): those counters exist per day only.
 The number of items read grows with the days of the range and the distinct
 values (tracks, referrers...), never with the number of clicks or plays.
 
-People: a listener (and a new listener) counts on the day of their first
-credited play of the campaign, a visitor (unique click) on each UTC day they
-came. So the days add up to the whole campaign's exact figures, and a range's
-listeners are the people its plays reached for the first time.
+People: the counters count a listener (and a new listener) on the day of
+their first credited play of the campaign, a visitor (unique click) on each
+UTC day they came, so the days add up to the whole campaign's exact figures.
+The people a range reached (listeners with a credited play on the UTC days it
+touches) are the union of those days' people sketches (DAY#{day}#PEOPLE,
+platform/people.py), read by the same Query: `people`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from soundlink.platform.counters import campaign_key
+from soundlink.platform.people import is_people_key
 from soundlink.platform.tables import CounterItem
 
 HOUR = timedelta(hours=1)
@@ -66,6 +69,8 @@ class RangeCounters:
     periods: list[tuple[datetime, CounterItem]] = field(default_factory=list)
     # day-scoped counters by name without day and shard ("TRACK#{id}", "DIM#referrer#t.co", ...)
     named: dict[str, list[CounterItem]] = field(default_factory=lambda: defaultdict(list))
+    # the serialized people sketches of the UTC days the range touches (days with a credited play)
+    people: list[bytes] = field(default_factory=list)
 
     def with_prefix(self, prefix: str) -> dict[str, list[CounterItem]]:
         return {name: items for name, items in self.named.items() if name.startswith(prefix)}
@@ -89,7 +94,10 @@ def read_range(campaign_id: str, start: datetime, end: datetime) -> RangeCounter
     )
     for item in days:
         parts = item.sk.split("#")
-        if len(parts) == 3:  # DAY#{day}#{shard}: the day's totals
+        if is_people_key(item.sk):  # DAY#{day}#PEOPLE: the day's listeners, a sketch
+            if item.people:
+                found.people.append(item.people)
+        elif len(parts) == 3:  # DAY#{day}#{shard}: the day's totals
             moment = datetime.strptime(parts[1], DAY_PATTERN).replace(tzinfo=UTC)
             if full_from <= moment < full_to:
                 found.periods.append((moment, item))

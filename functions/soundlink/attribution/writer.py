@@ -14,6 +14,13 @@ the last part (each attribution is a guard of its own campaign). A refused
 guard means that play was written before: it is dropped from the group and
 the rest written again; a refused attribution drops that campaign's part of
 the play.
+
+Before the transaction, `add_people` puts the listener in each campaign's
+sketch of the UTC days its plays fall on (platform/people.py): outside the
+transaction (a sketch is read, merged and written back, which no update
+expression can do) and before it, so a credited play is never missing from
+the day's people; adding a person twice changes nothing, so a retry or a
+redelivery is harmless.
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ from pynamodb.exceptions import TransactWriteError
 from soundlink.attribution import cohorts, rules
 from soundlink.attribution.plays import PlayMessage, listener_key
 from soundlink.campaigns.campaign import Campaign
-from soundlink.platform.counters import CLICK_DIMENSIONS, Tally, day_scoped, shard_of
+from soundlink.platform import people
+from soundlink.platform.counters import CLICK_DIMENSIONS, Tally, day_of, day_scoped, shard_of
 from soundlink.platform.tables import AttributionItem, ListenerItem, ListenerLinkItem, PlayGuardItem
 from soundlink.platform.transactions import failed_conditions, transaction
 
@@ -71,6 +79,17 @@ class _Plan:
     def add(self, kind: str, item: Any, **kwargs: Any) -> int:
         self.operations.append((kind, item, kwargs))
         return len(self.operations) - 1
+
+
+def add_people(entries: list[Entry]) -> int:
+    """Put each entry's listener in the sketch of each campaign credited and UTC day played
+    (one read per campaign and day, a write only where the listener is new there).
+    Returns the sketches written."""
+    days: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for _index, play, matches in entries:
+        for match in matches:
+            days[(match.campaign_id, day_of(play.played_at))].add(listener_key(match.campaign_id, play.account_id))
+    return sum(people.add_people(campaign_id, day, ids) for (campaign_id, day), ids in sorted(days.items()))
 
 
 def write_coalesced(

@@ -23,6 +23,8 @@ StatsTable (pk, sk): counters CAMPAIGN#{id} / TOTAL#{shard}, HOUR#{yyyy-mm-ddThh
   SAVED#{chunk}#{shard} (people with a new save per track, an attribute `track:{id}` each:
   soundlink/attribution/saved_tracks.py);
   STATES (listeners by state) and POLL (last successful poll), unsharded: they change rarely.
+  DAY#{yyyy-mm-dd}#PEOPLE: the day's listeners as a HyperLogLog sketch (unsharded, versioned:
+  soundlink/platform/people.py); read with the day counters by the same Query.
   Every other counter is split over COUNTER_SHARDS items (soundlink/platform/counters.py) so a busy
   campaign never exceeds one item's write limit; readers sum the shards.
 IdempotencyTable: Powertools' own schema (id, expiration).
@@ -37,6 +39,7 @@ import sys
 
 import botocore.session
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     MapAttribute,
     NumberAttribute,
@@ -528,6 +531,16 @@ class CounterItem(Model):
     fans_not_measured = NumberAttribute(null=True)
     # POLL item: when a listener of the campaign was last polled successfully.
     last_polled_at = UTCDateTimeAttribute(null=True)
+    # DAY#{day}#PEOPLE item: the day's listeners, a serialized HyperLogLog sketch (platform/people.py).
+    people = BinaryAttribute(null=True, legacy_encoding=False)
+
+
+class PeopleSketchItem(CounterItem):
+    """A DAY#{day}#PEOPLE item as its writer sees it: PynamoDB's VersionAttribute makes each
+    save conditional on the version read (optimistic concurrency). CounterItem itself has no
+    version: its counters are added to, never read and written back."""
+
+    version = VersionAttribute()
 
 
 def bind_tables(settings: Settings) -> None:
