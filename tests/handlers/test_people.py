@@ -142,6 +142,30 @@ def test_a_redelivered_play_reads_the_sketch_and_writes_nothing(tables):
     assert sketch is not None and sketch.version == 1
 
 
+def test_a_container_reads_a_listener_s_day_once_and_another_reads_it_without_writing(tables, dynamodb_calls):
+    value = campaign("c1")
+    link("acct-1", value, first=T0)
+    attributor = Attributor(playlists=FakePlaylists(PLAYLISTS))
+    dynamodb_calls.clear()
+    assert attributor.attribute(message("acct-1", T0 + timedelta(hours=1))) == Outcome("attributed", 1)
+    assert dynamodb_calls.count("GetItem") >= 1 and dynamodb_calls.count("PutItem") == 1  # the sketch, once
+    dynamodb_calls.clear()
+    # Same container, same listener and day: the sketch is neither read nor written again.
+    assert attributor.attribute(message("acct-1", T0 + timedelta(hours=2))) == Outcome("attributed", 1)
+    assert dynamodb_calls.count("PutItem") == 0
+    sketch_reads = dynamodb_calls.count("GetItem")
+    # The next UTC day is a new sketch: read and written.
+    dynamodb_calls.clear()
+    assert attributor.attribute(message("acct-1", T0 + timedelta(days=1))) == Outcome("attributed", 1)
+    assert dynamodb_calls.count("GetItem") == sketch_reads + 1 and dynamodb_calls.count("PutItem") == 1
+    # Another container: reads the sketch, finds the listener, writes nothing.
+    dynamodb_calls.clear()
+    other = Attributor(playlists=FakePlaylists(PLAYLISTS))
+    assert other.attribute(message("acct-1", T0 + timedelta(hours=3))) == Outcome("attributed", 1)
+    assert dynamodb_calls.count("PutItem") == 0
+    assert _stored("c1", T0.strftime("%Y-%m-%d")).version == 1
+
+
 def test_a_crash_after_the_sketch_leaves_the_play_to_a_redelivery_that_counts_it_once(tables, monkeypatch):
     value = campaign("c1")
     link("acct-1", value, first=T0)

@@ -25,7 +25,7 @@ redelivery is harmless.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -81,15 +81,42 @@ class _Plan:
         return len(self.operations) - 1
 
 
-def add_people(entries: list[Entry]) -> int:
+class PeopleAdded:
+    """(campaign, UTC day, listener key) this container has put in a sketch: a sketch only grows,
+    so a later play of that listener that day needs no read. Bounded (oldest forgotten first):
+    forgetting costs one read, never a wrong count."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._limit = limit
+
+    def __contains__(self, key: tuple[str, str, str]) -> bool:
+        return key in self._seen
+
+    def add(self, key: tuple[str, str, str]) -> None:
+        self._seen[key] = None
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._limit:
+            self._seen.popitem(last=False)
+
+
+def add_people(entries: list[Entry], added: PeopleAdded | None = None) -> int:
     """Put each entry's listener in the sketch of each campaign credited and UTC day played
-    (one read per campaign and day, a write only where the listener is new there).
-    Returns the sketches written."""
+    (one read per campaign and day not in `added`, a write only where the listener is new
+    there). Returns the sketches written."""
+    known = added if added is not None else PeopleAdded()
     days: dict[tuple[str, str], set[str]] = defaultdict(set)
     for _index, play, matches in entries:
         for match in matches:
-            days[(match.campaign_id, day_of(play.played_at))].add(listener_key(match.campaign_id, play.account_id))
-    return sum(people.add_people(campaign_id, day, ids) for (campaign_id, day), ids in sorted(days.items()))
+            key = (match.campaign_id, day_of(play.played_at), listener_key(match.campaign_id, play.account_id))
+            if key not in known:
+                days[key[:2]].add(key[2])
+    written = 0
+    for (campaign_id, day), ids in sorted(days.items()):
+        written += people.add_people(campaign_id, day, ids)
+        for listener in ids:  # only once stored: a failed add is tried again by the redelivery
+            known.add((campaign_id, day, listener))
+    return written
 
 
 def write_coalesced(
