@@ -232,3 +232,28 @@ def test_a_writer_that_keeps_losing_raises_so_the_plays_come_again(tables, monke
     assert Attributor(playlists=FakePlaylists(PLAYLISTS)).attribute(message("acct-1", T0 + timedelta(hours=1))) == (
         Outcome("attributed", 1)
     )
+
+
+def test_the_backfill_rebuilds_the_days_of_plays_credited_before_the_sketches(tables):
+    import boto3
+
+    from scripts.backfill_people import backfill
+
+    value = campaign("c1")
+    for account in ("acct-1", "acct-2"):
+        link(account, value, first=T0)
+    attributor = Attributor(playlists=FakePlaylists(PLAYLISTS))
+    for day in range(3):
+        attributor.attribute(message("acct-1", T0 + timedelta(days=day, hours=1)))
+    attributor.attribute(message("acct-2", T0 + timedelta(days=2, hours=2)))
+    start = T0.replace(hour=0)
+    third = start + timedelta(days=2)
+    assert _listeners("c1", third, third + timedelta(days=1)) == (2, False)
+    for day in range(3):  # as before the upgrade: no sketch
+        CounterItem(campaign_key("c1"), people.sort_key((T0 + timedelta(days=day)).strftime("%Y-%m-%d"))).delete()
+    assert _listeners("c1", third, third + timedelta(days=1)) == (1, False)  # only acct-2's first play
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    assert backfill(client, tables["DataTable"]) == {"campaigns": 1, "days": 3, "written": 3}
+    assert _listeners("c1", third, third + timedelta(days=1)) == (2, False)
+    assert _listeners("c1", start, start + timedelta(days=7)) == (2, False)
+    assert backfill(client, tables["DataTable"]) == {"campaigns": 1, "days": 3, "written": 0}  # again: nothing
