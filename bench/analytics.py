@@ -265,6 +265,7 @@ class Accumulator:
             "listeners": int(first),
             "new_listeners": int(new_listener),
             **{f"streams_{model}": credit.get(model, 0.0) for model in MODELS},
+            **{f"weighted_{model}": credit.get(model, 0.0) * confidence for model in MODELS},
         }
         dims = {name: dimensions.get(name, "") for name in CLICK_DIMENSIONS}
         day_people = self.people[(campaign_key(campaign_id), people.sort_key(day_of(played_at)))]
