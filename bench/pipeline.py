@@ -15,7 +15,9 @@ nothing is asserted.
 3. SQS send requests to fan out 1,000 due listeners over the 16 shards
    (the scheduled invocation, then its continuations from the fan-out queue);
 4. DynamoDB write units per attributed play (1 campaign; 3 campaigns of one
-   owner) and per redelivered play.
+   owner) and per redelivered play; among the "other writes", the listener's
+   PutItem into each campaign's people sketch of the day (once per listener,
+   campaign and UTC day: soundlink/platform/people.py).
 
 The sections print in that order but run 4, 1, 2, 3: moto backs up a whole
 table for every transaction, so the attribution runs while tables are small
@@ -93,6 +95,7 @@ class Calls:
 
     ops: Counter[tuple[str, str]] = field(default_factory=Counter)
     transactions: list[dict[str, Any]] = field(default_factory=list)  # TransactWriteItems: items, largest Put
+    puts: list[int] = field(default_factory=list)  # PutItem (outside transactions): each item's size
     messages_sent: int = 0
     read_units: float = 0.0  # GetItem and BatchGetItem: 1 per item (<= 4 KB) strongly consistent, else 0.5
     clients_created: int = 0  # botocore clients created (each loads its service model)
@@ -111,6 +114,7 @@ class Calls:
     def reset(self) -> None:
         self.ops.clear()
         self.transactions.clear()
+        self.puts.clear()
         self.messages_sent = 0
         self.read_units = 0.0
         self.clients_created = 0
@@ -148,6 +152,8 @@ def install_counter(calls: Calls) -> Callable[[], None]:
                 len(table["Keys"]) * (1.0 if table.get("ConsistentRead") else 0.5)
                 for table in params.get("RequestItems", {}).values()
             )
+        elif operation == "PutItem":
+            calls.puts.append(item_bytes(params.get("Item", {})))
         elif operation == "SendMessageBatch":
             calls.messages_sent += len(params.get("Entries", []))
         elif operation == "SendMessage":
@@ -722,9 +728,11 @@ def attribution_writes(world: World) -> None:
             other_writes = world.calls.dynamodb_writes() - len(transactions)
             wcu.append(2 * items / n + other_writes / n)
             reads_per_play.append(world.calls.dynamodb_reads() / n)
+            sketches = world.calls.puts
             rows.append(
                 f"     {label:42s} ({n:2d} plays) TransactWriteItems {len(transactions) / n:.2f}  "
                 f"items {items / n:4.1f}  WCU {2 * items / n:5.1f}  other writes {other_writes / n:.2f}  "
+                f"(people sketch puts {len(sketches) / n:.2f}, largest ~{max(sketches, default=0)} B)  "
                 f"reads {world.calls.dynamodb_reads() / n:.2f}  largest Put ~{largest} B  "
                 f"botocore clients created {world.calls.clients_created / n:.2f}  {dict(outcomes)}"
                 + ("" if set(outcomes) == {expected} else f"  (expected {expected})")
@@ -742,6 +750,10 @@ def attribution_writes(world: World) -> None:
     print("   transaction was sent; per AWS docs a cancelled transaction still consumes write capacity for its")
     print("   items, so its WCU is what each redelivery costs (nothing is written twice).")
     print("   'largest Put' is the attribution item's size estimated from the request (names + values).")
+    print("   A people sketch put is 1 WCU here (a few listeners: each kept as a 4-byte hash); a campaign with")
+    print("   more than ~380 listeners on one UTC day holds a ~2.1 KB sketch for that day: 3 WCU per put, still")
+    print("   once per listener and day, and less often as the day fills (an add that changes no register is")
+    print("   not written).")
     print(
         f"   botocore clients created in this section: {clients} in {client_seconds * 1000:.0f} ms "
         f"({client_seconds * 1000 / max(clients, 1):.1f} ms each, this machine; transactions share one connection"

@@ -142,6 +142,8 @@ def analytics(
         measure_fans=campaign.measure_fans,
         window_days=campaign.attribution_window_days,
         zone=zone,
+        # From the campaign's start to now or later: every play it can have, so its exact listener count.
+        whole=first <= began.astimezone(UTC).replace(minute=0, second=0, microsecond=0) and last >= datetime.now(UTC),
     )
     # "Now" to the end of the hour, like the default range: the answer (and its ETag) holds within the hour.
     result.cost = cost_of_report(campaign, result, _end_of_hour())

@@ -332,3 +332,63 @@ def test_changing_the_range_changes_totals_tracks_breakdowns_and_the_deltas(dash
     expect(page.get_by_test_id("kpi-clicks")).to_have_text("8")
     expect(page.get_by_test_id("verdict-change-weighted_streams")).to_have_text("+8 vs previous 30 days")
     assert not page.context.recorder.page_errors, page.context.recorder.page_errors
+
+
+def _seed_people(dashboard, campaign_id: str, at: datetime, people: int) -> None:
+    """`people` listeners on `at`'s UTC day: the day's people sketch (as attribution writes it) and
+    the listener counters of their first plays (one already seeded by _seed_counters)."""
+    from soundlink.platform import people as sketches
+    from soundlink.platform.counters import counter_sort_keys, day_of
+
+    client = dashboard.cloud.client("dynamodb")
+    table = dashboard.cloud.physical_id("StatsTable")
+    pk = {"S": f"CAMPAIGN#{campaign_id}"}
+    sketch = sketches.with_people(None, [f"listener-{n}" for n in range(people)])
+    item = {"pk": pk, "sk": {"S": sketches.sort_key(day_of(at))}, "people": {"B": sketch}, "version": {"N": "1"}}
+    client.put_item(TableName=table, Item=item)
+    for sort_key in counter_sort_keys(at, {}, 0):  # TOTAL, HOUR, DAY
+        client.update_item(
+            TableName=table,
+            Key={"pk": pk, "sk": {"S": sort_key}},
+            UpdateExpression="ADD listeners :n",
+            ExpressionAttributeValues={":n": {"N": str(people - 1)}},
+        )
+
+
+def test_listeners_of_a_shorter_range_say_about_when_they_are_estimated(dashboard, new_context) -> None:
+    spotify = dashboard.spotify
+    tag = uuid.uuid4().hex[:6]
+    artist = spotify.create_user(f"people-artist-{tag}", f"People {tag}")
+    tracks = [track["id"] for track in spotify.tracks()[212:213]]
+    playlist = spotify.create_playlist(artist["id"], "People test", tracks)
+    owner = dashboard.new_owner()
+    now = datetime.now(UTC)
+    starts_at = (now - timedelta(days=20)).isoformat()
+    created = requests.post(
+        f"{dashboard.api_url}/campaigns",
+        json={"name": f"People {tag}", "playlist": playlist["uri"], "starts_at": starts_at},
+        headers=owner.headers,
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    campaign = created.json()
+    played = now - timedelta(hours=2)
+    _seed_counters(dashboard, campaign["id"], played, track=tracks[0], referrer="t.co", plays=3)
+    _seed_people(dashboard, campaign["id"], played, 1000)  # past ~380 people: the day's sketch estimates
+
+    page = new_context(viewport={"width": 1366, "height": 900}).new_page()
+    dashboard.sign_in(page, owner.email)
+    page.get_by_test_id("campaign-link").filter(has_text=tag).click()
+    # The whole campaign (the default): the exact count of first plays
+    expect(page.get_by_test_id("verdict-listeners")).to_have_text("1,000")
+    expect(page.get_by_test_id("verdict-sentence")).to_contain_text("1,000 people who clicked have played")
+
+    page.get_by_test_id("range").select_option("7")
+    # The last 7 days: people merged from the days' sketches, an estimate
+    expect(page.get_by_test_id("verdict-listeners")).to_have_text(re.compile(r"^about \d,\d{3}$"))
+    expect(page.get_by_test_id("verdict-sentence")).to_contain_text(re.compile(r"^About \d,\d{3} people who clicked"))
+    expect(page.get_by_test_id("funnel-listeners")).to_contain_text("about ")
+    expect(page.get_by_test_id("kpi-listeners")).to_have_text(re.compile(r"^about \d,\d{3}$"))
+    # New listeners are events, never estimated
+    expect(page.get_by_test_id("verdict-new_listeners")).to_have_text("1")
+    assert not page.context.recorder.page_errors, page.context.recorder.page_errors

@@ -20,6 +20,7 @@ from soundlink.campaigns.campaign import AttributionModel, Campaign, CampaignSta
 from soundlink.campaigns.items import campaign_to_item
 from soundlink.listeners import links as listeners
 from soundlink.platform.counters import COUNTER_NAMES, COUNTER_SHARDS
+from soundlink.platform.people import is_people_key
 from soundlink.platform.tables import CampaignItem, ListenerLinkItem
 from soundlink.platform.transactions import transaction
 from tests.support.counter_names import counter_name
@@ -147,10 +148,11 @@ def scan(tables, logical_id: str) -> list[dict]:
 
 
 def counters(tables, campaign_id: str) -> dict[str, dict[str, float]]:
-    """The campaign's counters summed over their shards: {"TOTAL": {...}, "MODEL#linear#C9": {...}, ...}."""
+    """The campaign's counters summed over their shards: {"TOTAL": {...}, "MODEL#linear#C9": {...}, ...}.
+    (The days' people sketches are not counters: tests/handlers/test_people.py reads them.)"""
     summed: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for item in scan(tables, "StatsTable"):
-        if item["pk"] != f"CAMPAIGN#{campaign_id}" or item["sk"].startswith("ROLLUP#"):
+        if item["pk"] != f"CAMPAIGN#{campaign_id}" or item["sk"].startswith("ROLLUP#") or is_people_key(item["sk"]):
             continue  # ROLLUP#: a settled day's roll-up and its late_writes mark (analytics/rollups.py)
         name, shard = counter_name(item["sk"]), item["sk"].rsplit("#", 1)[1]
         assert 0 <= int(shard) < COUNTER_SHARDS

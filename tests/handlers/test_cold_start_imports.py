@@ -33,6 +33,9 @@ each; plays are otherwise attributed from the cached snapshot), so the Spotify c
 its credentials and the token cipher (cryptography) load on the first refresh, not at init.
 Issue 15 (flat reads): analytics.ranges reads settled days from their roll-ups (analytics.rollups:
 the standard library's json and zlib), so the analytics and campaigns functions load it.
+Issue 15 (people in a range): attribute, analytics and campaigns (through the report) load
+platform.people, the days' listener sketches: pynamodb only at cold start; datasketches (and
+the numpy it loads, ~0.1 s) is imported inside the functions that add to or merge a sketch.
 """
 
 from __future__ import annotations
@@ -363,6 +366,7 @@ SOUNDLINK = {
         "platform.health",
         "platform.http",
         "platform.observability",
+        "platform.people",
         "platform.schema",
         "platform.settings",
         "platform.tables",
@@ -395,6 +399,7 @@ SOUNDLINK = {
         "platform.errors",
         "platform.http",
         "platform.observability",
+        "platform.people",
         "platform.schema",
         "platform.settings",
         "platform.tables",
@@ -420,6 +425,7 @@ SOUNDLINK = {
         "platform.counters",
         "platform.errors",
         "platform.observability",
+        "platform.people",
         "platform.settings",
         "platform.tables",
         "platform.transactions",

@@ -40,6 +40,15 @@ export function formatNumber(value) {
   return Number.isInteger(value) ? integer.format(value) : decimal.format(value);
 }
 
+/**
+ * A count of people: "about 1,234" when it is an estimate (analytics' `listeners_about`: a
+ * range's people merged from daily sketches), else the number as formatNumber shows it.
+ */
+export function formatPeople(value, about = false) {
+  const shown = formatNumber(value);
+  return about && shown !== MISSING ? `about ${shown}` : shown;
+}
+
 /** 0.1234 -> "12.3%". */
 export function formatPercent(value) {
   return isNumber(value) ? percent.format(value) : MISSING;

@@ -93,3 +93,12 @@ test("the settings' zone list holds UTC first, and a stored zone this browser do
   assert.deepEqual(zoneChoices(["Europe/Berlin", "America/New_York"], null), ["UTC", "America/New_York", "Europe/Berlin"]);
   assert.deepEqual(zoneChoices(["UTC", "Europe/Berlin"], "Asia/Calcutta"), ["UTC", "Asia/Calcutta", "Europe/Berlin"]);
 });
+
+test("people are 'about' a number only when the count is an estimate", async () => {
+  const { formatPeople } = await import("../js/format.js");
+  assert.equal(formatPeople(1950, true), "about 1,950");
+  assert.equal(formatPeople(37, false), "37");
+  assert.equal(formatPeople(37), "37");
+  assert.equal(formatPeople(0, true), "about 0");
+  assert.equal(formatPeople(null, true), "—"); // missing stays missing, never "about —"
+});

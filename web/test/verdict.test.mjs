@@ -61,6 +61,25 @@ test("each headline says its change against the previous period of the same leng
   assert.equal(changeText("listeners", 37, day), "+1 vs previous 24 hours");
 });
 
+test("listeners merged from daily sketches say 'about' in the figure, its change and the sentence", () => {
+  const estimated = { ...totals, listeners: 1950, listeners_about: true };
+  const previous = { from: "2026-11-12T00:00:00Z", to: "2026-11-19T00:00:00Z", totals: { listeners: 1900, listeners_about: true } };
+  const verdict = verdictOf({ totals: estimated, previous }, NOW, { startedAt: "2026-11-01T09:00:00Z" });
+  const listeners = verdict.figures.find((figure) => figure.name === "listeners");
+  assert.equal(listeners.text, "about 1,950");
+  assert.equal(listeners.value, 1950);
+  assert.equal(listeners.change, "about +50 vs previous 7 days");
+  assert.match(verdict.sentence, /^About 1,950 people who clicked have played your playlist 112 times; 21 of them/);
+  // only the listeners are estimates: new listeners stay exact
+  assert.equal(verdict.figures.find((figure) => figure.name === "new_listeners").text, "21");
+  // exact now, an estimate before: the change is still "about"; equal estimates are "about the same"
+  assert.equal(changeText("listeners", 37, { ...previous, totals: { listeners: 37, listeners_about: true } }), "about the same as previous 7 days");
+  assert.equal(changeText("listeners", 37, { ...previous, totals: { listeners: 36, listeners_about: false } }), "+1 vs previous 7 days");
+  const exact = verdictOf({ totals: { ...totals, listeners_about: false } }, NOW);
+  assert.equal(exact.figures.find((figure) => figure.name === "listeners").text, "37");
+  assert.match(exact.sentence, /^37 people/);
+});
+
 test("no change is shown when the previous period ends before the campaign started", () => {
   const previous = { from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z", totals: { listeners: 0 } };
   const verdict = verdictOf({ totals, previous }, NOW, { startedAt: "2026-11-01T00:00:00Z" });

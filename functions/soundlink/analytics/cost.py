@@ -179,7 +179,7 @@ def whole_campaign_cost(campaign: Campaign, now: datetime) -> tuple[str, str | N
     start = campaign.starts_at or campaign.created_at
     end = campaign.ends_at or max(now, start)
     found = read_range(campaign.id, start, max(end, now))
-    totals, _ = totals_of(found, model=campaign.attribution_model.value, min_confidence=0.0)
+    totals, _ = totals_of(found, model=campaign.attribution_model.value, min_confidence=0.0, whole=True)
     cost = cost_of(
         campaign.spend,
         Period(campaign_start=start, campaign_end=campaign.ends_at, start=start, end=end, now=now),

@@ -18,10 +18,12 @@ The number of items read grows with the days of the range, and with the distinct
 values (tracks, referrers...) of its unsettled days (today, and yesterday until
 02:00 UTC), never with the number of clicks or plays.
 
-People: a listener (and a new listener) counts on the day of their first
-credited play of the campaign, a visitor (unique click) on each UTC day they
-came. So the days add up to the whole campaign's exact figures, and a range's
-listeners are the people its plays reached for the first time.
+People: the counters count a listener (and a new listener) on the day of
+their first credited play of the campaign, a visitor (unique click) on each
+UTC day they came, so the days add up to the whole campaign's exact figures.
+The people a range reached (listeners with a credited play on the UTC days it
+touches) are the union of those days' people sketches (DAY#{day}#PEOPLE,
+platform/people.py), read by the same Query: `people`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from decimal import Decimal
 
 from soundlink.analytics import rollups
 from soundlink.platform.counters import campaign_key
+from soundlink.platform.people import is_people_key
 from soundlink.platform.tables import CounterItem
 
 HOUR = timedelta(hours=1)
@@ -75,6 +78,8 @@ class RangeCounters:
     periods: list[tuple[datetime, CounterItem]] = field(default_factory=list)
     # day-scoped counters by name without day and shard ("TRACK#{id}", "DIM#referrer#t.co", ...)
     named: dict[str, list[CounterItem]] = field(default_factory=lambda: defaultdict(list))
+    # the serialized people sketches of the UTC days the range touches (days with a credited play)
+    people: list[bytes] = field(default_factory=list)
 
     def with_prefix(self, prefix: str) -> dict[str, list[CounterItem]]:
         return {name: items for name, items in self.named.items() if name.startswith(prefix)}
@@ -121,13 +126,18 @@ def read_range(
     for day, items in raw.items():
         for item in items:
             parts = item.sk.split("#")
-            if len(parts) == 3:  # DAY#{day}#{shard}: the day's totals
+            if is_people_key(item.sk):  # DAY#{day}#PEOPLE: the day's listeners, a sketch
+                if item.people:
+                    found.people.append(item.people)
+            elif len(parts) == 3:  # DAY#{day}#{shard}: the day's totals
                 add_totals(day, item)
             else:  # DAY#{day}#{name...}#{shard}
                 found.named["#".join(parts[2:-1])].append(item)
     for day, sums in rolled.items():
         totals, named = rollups.as_items(campaign_id, day, sums)
         add_totals(day, totals)
+        if sums.people:
+            found.people.append(sums.people)
         for name, item in named.items():
             found.named[name].append(item)
     if roll_up:

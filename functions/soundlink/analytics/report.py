@@ -53,6 +53,7 @@ from soundlink.analytics.zoned import local_days, local_midnight, uses_zone, zon
 from soundlink.attribution import cohorts, saved_tracks
 from soundlink.attribution.rules import CONFIDENCE_BUCKETS, MODELS
 from soundlink.platform.counters import CLICK_DIMENSIONS, COUNTER_SHARDS, campaign_key
+from soundlink.platform.people import merged
 from soundlink.platform.tables import CounterItem, PlaylistStateItem
 
 TOP_TRACKS = 20
@@ -103,8 +104,16 @@ def _models(found: RangeCounters, min_confidence: float) -> dict[str, ModelFigur
     return figures
 
 
-def totals_of(found: RangeCounters, *, model: str, min_confidence: float) -> tuple[Totals, dict[str, ModelFigures]]:
-    """The range's totals (counts exact for the range; streams from its whole UTC days) and each model's credit."""
+def totals_of(
+    found: RangeCounters, *, model: str, min_confidence: float, whole: bool = False
+) -> tuple[Totals, dict[str, ModelFigures]]:
+    """The range's totals (counts exact for the range; streams from its whole UTC days) and each model's credit.
+
+    Listeners: for the whole campaign (`whole`), the exact count (each person counted on the day
+    of their first credited play, so the days add up); for a shorter range, the people with a
+    credited play on its UTC days, from the union of those days' sketches (an estimate past a
+    few hundred people: `listeners_about`). It is never fewer than those whose first play fell
+    in the range, who are among them."""
     totals = found.counts
     models = _models(found, min_confidence)
 
@@ -112,6 +121,10 @@ def totals_of(found: RangeCounters, *, model: str, min_confidence: float) -> tup
         return int(totals[name])
 
     clicks, authorizations, listeners = count("clicks"), count("authorizations"), count("listeners")
+    about = False
+    if not whole:
+        reached = merged(found.people)
+        listeners, about = max(listeners, reached.count), reached.about
     chosen = models[model]
     return (
         Totals(
@@ -127,6 +140,7 @@ def totals_of(found: RangeCounters, *, model: str, min_confidence: float) -> tup
             streams=chosen.streams,
             weighted_streams=chosen.weighted_streams,
             listeners=listeners,
+            listeners_about=about,
             new_listeners=count("new_listeners"),
             streams_per_listener=round(chosen.streams / listeners, 3) if listeners else 0.0,
             attributed_plays=count("attributed_plays"),
@@ -312,9 +326,12 @@ def campaign_analytics(
     measure_fans: bool = False,
     zone: tzinfo = UTC,
     window_days: int = 14,
+    whole: bool = False,
 ) -> Analytics:
+    """`whole`: the range holds every play the campaign can have (its listeners are then the exact
+    whole-campaign count, not a sketch's)."""
     found = read_range(campaign_id, start, end)
-    totals, models = totals_of(found, model=model, min_confidence=min_confidence)
+    totals, models = totals_of(found, model=model, min_confidence=min_confidence, whole=whole)
     before_start, before_end = previous_period(start, end)
     previous, _ = totals_of(
         read_range(campaign_id, before_start, before_end), model=model, min_confidence=min_confidence

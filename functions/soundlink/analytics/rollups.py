@@ -20,6 +20,11 @@ that day cost one small item whatever the plays, tracks or referrers were.
   clicks, consents and credit, a track's plays and listeners...); the day's totals
   keep every counter. A reader of another counter adds it to KEPT and bumps FORMAT
   (older roll-ups are then ignored and redone).
+- The day's people sketch (DAY#{day}#PEOPLE, platform/people.py) is kept as it is,
+  so a range's listeners merge the same sketches from roll-ups as from raw days. A
+  listener is added to it before their play's counters are written, and a play
+  written into a settled day marks `late_writes`: a roll-up never keeps a sketch
+  older than the counters it sums.
 - At most MAX_SUMS_BYTES compressed (DynamoDB's item limit is 400 KB); a day with
   more distinct tracks and values than that holds is not rolled up and stays read
   from its raw items (correct, only not flat).
@@ -28,6 +33,7 @@ that day cost one small item whatever the plays, tracks or referrers were.
 
 from __future__ import annotations
 
+import base64
 import json
 import zlib
 from collections import defaultdict
@@ -41,6 +47,7 @@ from pynamodb.exceptions import PutError
 from soundlink.attribution.rules import MODELS
 from soundlink.platform.counters import ROLLUP_AFTER, campaign_key, rollup_key
 from soundlink.platform.observability import logger
+from soundlink.platform.people import is_people_key
 from soundlink.platform.tables import CounterItem, RollupItem
 
 DAY_PATTERN = "%Y-%m-%d"
@@ -64,6 +71,7 @@ class DaySums:
     totals: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     named: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    people: bytes | None = None  # the day's people sketch, serialized (None: nobody credited)
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,9 @@ def sums_of(items: Iterable[CounterItem]) -> DaySums:
     """The sums of one day's DAY#{day}#... items (every shard of every counter)."""
     sums = DaySums()
     for item in items:
+        if is_people_key(item.sk):
+            sums.people = bytes(item.people) if item.people else None
+            continue
         parts = item.sk.split("#")
         kept = None
         if len(parts) == 3:  # DAY#{day}#{shard}
@@ -111,6 +122,7 @@ def encode(sums: DaySums) -> bytes:
         "totals": plain(sums.totals),
         "named": {name: plain(counts) for name, counts in sorted(sums.named.items())},
         "labels": {name: sums.labels[name] for name in sorted(sums.labels)},
+        "people": base64.b64encode(sums.people).decode() if sums.people else None,
     }
     return zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 6)
 
@@ -127,6 +139,7 @@ def decode(raw: bytes) -> DaySums | None:
         totals=numbers(body["totals"]),
         named={name: numbers(counts) for name, counts in body["named"].items()},
         labels=body["labels"],
+        people=base64.b64decode(body["people"]) if body.get("people") else None,
     )
 
 

@@ -26,10 +26,19 @@ class Totals(Schema):
     streams: float = Field(description="Attributed plays credited to this campaign under the model")
     weighted_streams: float = Field(description="streams weighted by their confidence")
     listeners: int = Field(
-        description="Listeners with at least one attributed play (any confidence); in a range, those whose first "
-        "attributed play fell in it (a person counts once over the campaign, so ranges add up)"
+        description="People with at least one attributed play (any confidence) in the range, each counted once: "
+        "exact for the whole campaign; for a shorter range, the people with an attributed play on the UTC days "
+        "it touches, from a HyperLogLog sketch per day (exact below ~380 people, else see listeners_about)"
     )
-    new_listeners: int = Field(description="... of whom had played none of the campaign's tracks before the click")
+    listeners_about: bool = Field(
+        False,
+        description="True when listeners is an estimate (relative standard error 1.6%; 95% of estimates within "
+        "3.3%); false when it is exact",
+    )
+    new_listeners: int = Field(
+        description="Listeners whose first attributed play of the campaign fell in the range and who had played "
+        "none of its tracks before the click (an event per person: ranges add up, exactly)"
+    )
     streams_per_listener: float = Field(description="streams / listeners")
     attributed_plays: int = Field(description="Plays attributed to this campaign, whatever the model's credit")
     possible_gaps: int = Field(description="Polls that found 50 new plays: some plays may have been missed")

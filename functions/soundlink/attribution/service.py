@@ -2,9 +2,10 @@
 
 Which campaigns a play is credited to is decided by the rules (rules.py) over
 the listener's links and the campaigns' playlists; the write (writer.py) puts
-one listener's plays for one campaign owner in one transaction, counters
-summed. A transaction conflict raises, so SQS delivers the plays again;
-nothing is dropped. Plays that match nothing are not stored.
+the listener in the campaigns' people sketches of the days played, then one
+listener's plays for one campaign owner in one transaction, counters summed.
+A transaction conflict (or a sketch raced past its retries) raises, so SQS
+delivers the plays again; nothing is dropped. Plays that match nothing are not stored.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from dataclasses import dataclass, field
 from soundlink.attribution import rules
 from soundlink.attribution.playlists import PlaylistTracks
 from soundlink.attribution.plays import PlayMessage, listener_key
-from soundlink.attribution.writer import GUARD_LIFETIME, LinkRaced, window, write_coalesced
+from soundlink.attribution.writer import (
+    GUARD_LIFETIME,
+    LinkRaced,
+    PeopleAdded,
+    add_people,
+    window,
+    write_coalesced,
+)
 from soundlink.campaigns.campaign import Campaign
 from soundlink.campaigns.items import campaign_from_item
 from soundlink.listeners.links import links_of
@@ -51,6 +59,7 @@ class Attributor:
         self._playlists = playlists
         self._clock = clock
         self._campaigns: dict[str, tuple[Campaign | None, float]] = {}
+        self._people = PeopleAdded()  # listeners this container put in a day's sketch: no read again
 
     def attribute(self, play: PlayMessage) -> Outcome:
         outcome = self.attribute_all([play])[0]
@@ -130,6 +139,8 @@ class Attributor:
         matched = set(credited)
         for owner_id, entries in sorted(by_owner.items()):
             fresh = self._not_yet_written(owner_id, entries)
+            # Before the transaction: a credited play is never missing from its day's people.
+            add_people(fresh, self._people)
             windows = {cid: campaign.attribution_window_days for cid, campaign in campaigns.items()}
             for index, count in write_coalesced(fresh, owner_id, links, playlists, windows).items():
                 written[index] += count

@@ -14,11 +14,18 @@ the last part (each attribution is a guard of its own campaign). A refused
 guard means that play was written before: it is dropped from the group and
 the rest written again; a refused attribution drops that campaign's part of
 the play.
+
+Before the transaction, `add_people` puts the listener in each campaign's
+sketch of the UTC days its plays fall on (platform/people.py): outside the
+transaction (a sketch is read, merged and written back, which no update
+expression can do) and before it, so a credited play is never missing from
+the day's people; adding a person twice changes nothing, so a retry or a
+redelivery is harmless.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +35,8 @@ from pynamodb.exceptions import TransactWriteError
 from soundlink.attribution import cohorts, rules
 from soundlink.attribution.plays import PlayMessage, listener_key
 from soundlink.campaigns.campaign import Campaign
-from soundlink.platform.counters import CLICK_DIMENSIONS, Tally, day_scoped, shard_of
+from soundlink.platform import people
+from soundlink.platform.counters import CLICK_DIMENSIONS, Tally, day_of, day_scoped, shard_of
 from soundlink.platform.tables import AttributionItem, ListenerItem, ListenerLinkItem, PlayGuardItem
 from soundlink.platform.transactions import failed_conditions, transaction
 
@@ -71,6 +79,44 @@ class _Plan:
     def add(self, kind: str, item: Any, **kwargs: Any) -> int:
         self.operations.append((kind, item, kwargs))
         return len(self.operations) - 1
+
+
+class PeopleAdded:
+    """(campaign, UTC day, listener key) this container has put in a sketch: a sketch only grows,
+    so a later play of that listener that day needs no read. Bounded (oldest forgotten first):
+    forgetting costs one read, never a wrong count."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._limit = limit
+
+    def __contains__(self, key: tuple[str, str, str]) -> bool:
+        return key in self._seen
+
+    def add(self, key: tuple[str, str, str]) -> None:
+        self._seen[key] = None
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._limit:
+            self._seen.popitem(last=False)
+
+
+def add_people(entries: list[Entry], added: PeopleAdded | None = None) -> int:
+    """Put each entry's listener in the sketch of each campaign credited and UTC day played
+    (one read per campaign and day not in `added`, a write only where the listener is new
+    there). Returns the sketches written."""
+    known = added if added is not None else PeopleAdded()
+    days: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for _index, play, matches in entries:
+        for match in matches:
+            key = (match.campaign_id, day_of(play.played_at), listener_key(match.campaign_id, play.account_id))
+            if key not in known:
+                days[key[:2]].add(key[2])
+    written = 0
+    for (campaign_id, day), ids in sorted(days.items()):
+        written += people.add_people(campaign_id, day, ids)
+        for listener in ids:  # only once stored: a failed add is tried again by the redelivery
+            known.add((campaign_id, day, listener))
+    return written
 
 
 def write_coalesced(

@@ -24,7 +24,10 @@ StatsTable (pk, sk): counters CAMPAIGN#{id} / TOTAL#{shard}, HOUR#{yyyy-mm-ddThh
   SAVED#{chunk}#{shard} (people with a new save per track, an attribute `track:{id}` each:
   soundlink/attribution/saved_tracks.py);
   STATES (listeners by state) and POLL (last successful poll), unsharded: they change rarely;
-  ROLLUP#{yyyy-mm-dd}: a settled day's DAY# counters summed over shards (soundlink/analytics/rollups.py).
+  DAY#{yyyy-mm-dd}#PEOPLE: the day's listeners as a HyperLogLog sketch (unsharded, versioned:
+  soundlink/platform/people.py); read with the day counters by the same Query;
+  ROLLUP#{yyyy-mm-dd}: a settled day's DAY# counters summed over shards, and its people sketch
+  (soundlink/analytics/rollups.py).
   Every other counter is split over COUNTER_SHARDS items (soundlink/platform/counters.py) so a busy
   campaign never exceeds one item's write limit; readers sum the shards.
 IdempotencyTable: Powertools' own schema (id, expiration).
@@ -552,6 +555,8 @@ class CounterItem(Model):
     last_polled_at = UTCDateTimeAttribute(null=True)
     # ROLLUP# items: writes into the day after it settled (platform/counters.py late_marker).
     late_writes = NumberAttribute(null=True)
+    # DAY#{day}#PEOPLE item: the day's listeners, a serialized HyperLogLog sketch (platform/people.py).
+    people = BinaryAttribute(null=True, legacy_encoding=False)
 
 
 class RollupItem(CounterItem):
@@ -559,6 +564,14 @@ class RollupItem(CounterItem):
 
     summed_late = NumberAttribute(null=True)  # the late_writes the sums include
     sums = BinaryAttribute(null=True, legacy_encoding=False)  # zlib-compressed JSON
+
+
+class PeopleSketchItem(CounterItem):
+    """A DAY#{day}#PEOPLE item as its writer sees it: PynamoDB's VersionAttribute makes each
+    save conditional on the version read (optimistic concurrency). CounterItem itself has no
+    version: its counters are added to, never read and written back."""
+
+    version = VersionAttribute()
 
 
 def bind_tables(settings: Settings) -> None:

@@ -2,7 +2,7 @@
 
 import { listCampaigns } from "../api.js";
 import { el, table } from "../dom.js";
-import { formatNumber, formatPercent } from "../format.js";
+import { formatNumber, formatPeople, formatPercent } from "../format.js";
 
 export const MAX_COMPARED = 5;
 
@@ -98,7 +98,10 @@ export function renderCompare(container, analytics, campaign, chosen) {
         ...columns.map((column) => ({
           label: column.name,
           num: true,
-          value: ([name, , kind]) => (kind === "percent" ? formatPercent : formatNumber)(column.totals[name]),
+          value: ([name, , kind]) => {
+            if (name === "listeners") return formatPeople(column.totals.listeners, column.totals.listeners_about === true);
+            return (kind === "percent" ? formatPercent : formatNumber)(column.totals[name]);
+          },
         })),
       ],
       ROWS,

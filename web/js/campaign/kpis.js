@@ -1,13 +1,14 @@
 // KPI cards (data-testid="kpi-<name>") and the funnel of people (streams apart).
 
 import { el } from "../dom.js";
-import { formatNumber, formatPercent, formatShare, MISSING } from "../format.js";
+import { formatNumber, formatPeople, formatPercent, formatShare, MISSING } from "../format.js";
 import { KPI_CARDS, KPIS } from "./labels.js";
 
 export function renderKpis(container, totals = {}) {
   const cards = KPIS.map(([name, label, about, kind]) => {
     const raw = totals[name];
-    const shown = kind === "percent" ? formatPercent(raw) : formatNumber(raw);
+    let shown = kind === "percent" ? formatPercent(raw) : formatNumber(raw);
+    if (name === "listeners") shown = formatPeople(raw, totals.listeners_about === true);
     return el(
       "dl",
       { class: "kpi", "data-kpi": name },
@@ -18,7 +19,7 @@ export function renderKpis(container, totals = {}) {
         title: shown === MISSING ? "Not available yet" : null,
         text: shown,
       }),
-      el("dd", { class: "hint", text: about }),
+      el("dd", { class: "hint", text: name === "listeners" && totals.listeners_about === true ? `${about} (an estimate, within about 3%)` : about }),
     );
   });
   const open = container.querySelector("details")?.open ?? false;
@@ -53,7 +54,7 @@ export function renderFunnel(list, totals = {}, apart = null) {
       return el(
         "li",
         { class: "funnel-step", "data-testid": `funnel-${name}` },
-        el("span", {}, el("strong", { text: formatNumber(current) }), " ", label),
+        el("span", {}, el("strong", { text: name === "listeners" ? formatPeople(current, totals.listeners_about === true) : formatNumber(current) }), " ", label),
         el("div", { class: "funnel-bar", "aria-hidden": "true" }, fill),
         index === 0 ? null : el("span", { class: "funnel-note", text: `${formatShare(current, values[index - 1])} of the step before` }),
       );

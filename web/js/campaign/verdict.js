@@ -2,7 +2,7 @@
 // when Spotify was last checked, and one plain sentence. verdictOf is pure (node --test).
 
 import { el } from "../dom.js";
-import { formatAgo, formatNumber, formatPercent, MISSING, parseDate } from "../format.js";
+import { formatAgo, formatNumber, formatPeople, formatPercent, MISSING, parseDate } from "../format.js";
 import { formatMoney } from "../money.js";
 
 /** [name, label] of the verdict's figures, in the order they are read. */
@@ -23,8 +23,11 @@ export function verdictOf(data, now = new Date(), { startedAt } = {}) {
   const previous = comparable(data?.previous, startedAt);
   const figures = VERDICT.map(([name, label]) => {
     const value = typeof totals[name] === "number" ? totals[name] : null;
-    const text = name === "conversion_rate" ? formatPercent(value) : formatNumber(round1(value));
-    return { name, label, value, text, change: changeText(name, value, previous) };
+    const about = name === "listeners" && totals.listeners_about === true;
+    let text = formatNumber(round1(value));
+    if (name === "conversion_rate") text = formatPercent(value);
+    else if (name === "listeners") text = formatPeople(value, about);
+    return { name, label, value, text, change: changeText(name, value, previous, about) };
   });
   const cost = data?.cost;
   if (cost) {
@@ -72,16 +75,21 @@ export function periodText(previous) {
   return `previous ${days} ${plural(days, "day", "days")}`;
 }
 
-/** "+12 vs previous 7 days", "−2.5 pts vs previous 30 days", "no change vs previous 7 days". */
-export function changeText(name, value, previous) {
+/**
+ * "+12 vs previous 7 days", "−2.5 pts vs previous 30 days", "no change vs previous 7 days";
+ * "about +12 vs ..." / "about the same as ..." when either figure is an estimate (`about`, or
+ * the previous period's `listeners_about` for listeners).
+ */
+export function changeText(name, value, previous, about = false) {
   const before = previous?.totals?.[name];
   if (!previous || typeof value !== "number" || typeof before !== "number") return "";
+  const estimated = about || (name === "listeners" && previous.totals.listeners_about === true);
   const points = name === "conversion_rate";
   const delta = points ? Math.round((value - before) * 1000) / 10 : round1(value - before);
   const period = periodText(previous);
-  if (delta === 0) return `no change vs ${period}`;
+  if (delta === 0) return estimated ? `about the same as ${period}` : `no change vs ${period}`;
   const sign = delta > 0 ? "+" : "−";
-  return `${sign}${formatNumber(Math.abs(delta))}${points ? " pts" : ""} vs ${period}`;
+  return `${estimated ? "about " : ""}${sign}${formatNumber(Math.abs(delta))}${points ? " pts" : ""} vs ${period}`;
 }
 
 function round1(value) {
@@ -98,7 +106,10 @@ function plural(count, one, many) {
   return count === 1 ? one : many;
 }
 
-/** "37 people who clicked have played your playlist 112 times; 21 of them had never played it before." */
+/**
+ * "37 people who clicked have played your playlist 112 times; 21 of them had never played it before."
+ * ("About 1,950 people ..." when the listeners are an estimate.)
+ */
 export function sentenceOf(totals) {
   const clicks = totals.clicks ?? 0;
   const connected = totals.authorizations ?? 0;
@@ -112,7 +123,8 @@ export function sentenceOf(totals) {
   if (listeners === 0) {
     return `${formatNumber(connected)} ${plural(connected, "person", "people")} who clicked connected Spotify; none has played your playlist yet.`;
   }
-  const who = `${formatNumber(listeners)} ${plural(listeners, "person", "people")} who clicked ${plural(listeners, "has", "have")}`;
+  const about = totals.listeners_about === true ? "About " : "";
+  const who = `${about}${formatNumber(listeners)} ${plural(listeners, "person", "people")} who clicked ${plural(listeners, "has", "have")}`;
   const times = `${formatNumber(streams)} ${plural(streams, "time", "times")}`;
   let newcomers = `${formatNumber(fresh)} of them had never played it before`;
   if (listeners === 1) newcomers = fresh ? "they had never played it before" : "they had played it before";
