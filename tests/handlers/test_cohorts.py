@@ -120,7 +120,9 @@ def five_campaigns(name: str) -> str:
     return account
 
 
-def test_a_play_credited_to_five_campaigns_at_once_fits_under_100_items_and_counts_once(tables, transactions):
+def test_a_play_credited_to_five_campaigns_at_once_fits_under_100_items_and_counts_once(
+    tables, transactions, writes_on_time
+):
     attributor = Attributor(playlists=FakePlaylists({PLAYLIST_2: frozenset({TRACK_IN})}))
     account = five_campaigns("five")
     play = message(account, T0 + timedelta(minutes=5))

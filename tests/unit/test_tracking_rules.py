@@ -521,7 +521,9 @@ class RecordingTransaction:
 def test_add_counts_updates_each_counter_key_of_the_event_shard():
     writes = RecordingTransaction()
     at = datetime(2026, 3, 1, 9, tzinfo=UTC)
-    n = add_counts(writes, "camp", at, {"clicks": 1, "unique_clicks": 1}, event_id="e1", dimensions={"country": "FR"})
+    n = add_counts(
+        writes, "camp", at, {"clicks": 1, "unique_clicks": 1}, event_id="e1", dimensions={"country": "FR"}, now=at
+    )
     shard = shard_of("e1")
     assert n == 4
     assert [(pk, sk) for pk, sk, _ in writes.updates] == [
