@@ -603,3 +603,123 @@ def test_playlists_are_asked_once_per_campaign_with_its_owner(db):
     attributor = Attributor(playlists=fake)
     attributor.attribute_all([message(account, T0 + n * H) for n in range(3)])
     assert fake.calls == [(PLAYLIST_1, c.owner_id)]
+
+
+# ------------------------------------------------------------------ attribution items, cohort weeks, the link
+
+
+def test_an_attribution_holds_the_play_the_match_and_its_cohort_week(db):
+    c = one_campaign(window_days=14)
+    account = uid("acct")
+    link(account, c, first=T0)  # T0 is Sunday 2026-03-01: its week starts Monday 2026-02-23
+    links = {c.id: stored_link(account, c.id)}
+    play = message(account, T0 + 8 * timedelta(days=1), TRACK_IN, f"spotify:playlist:{PLAYLIST_1}")
+    credit = {"last_touch": 1 / 3, "first_touch": 1.0, "linear": 0.5, "time_decay": 0.25}
+    match = Match(c.id, c.owner_id, 0.5, ("click_earlier", "playlist_context"), credit)
+    assert write_coalesced([(0, play, [match])], c.owner_id, links, {}, {c.id: 14}) == {0: 1}
+    (item,) = attributions(db, c.id)
+    assert item["sk"] == f"ATTR#{play.played_iso}#{account}"
+    assert item["gsi2pk"] == f"LISTENER#{account}"
+    assert item["gsi2sk"] == f"ATTR#{c.id}#{play.played_iso}"
+    assert item["campaign_id"] == c.id
+    assert item["owner_id"] == c.owner_id
+    assert item["listener_key"] != account
+    assert item["track_id"] == TRACK_IN
+    assert item["context_uri"] == f"spotify:playlist:{PLAYLIST_1}"
+    assert float(item["confidence"]) == 0.5
+    assert item["reasons"] == "click_earlier playlist_context"
+    assert float(item["credit"]["last_touch"]) == 0.333333
+    assert item["cohort_week"] == "2026-02-23"
+    assert item["week_after_click"] == 2
+    summed = counters(db, c.id)
+    assert summed["COHORT#2026-02-23#ALL"] == {"listeners": 1}
+    assert summed["COHORT#2026-02-23#W2"] == {"listeners": 1}
+    assert stored_link(account, c.id).cohort_weeks == {2}
+
+
+def test_cohort_weeks_count_each_week_once_and_the_cohort_once(db):
+    c = one_campaign(window_days=14)
+    account = uid("acct")
+    link(account, c, first=T0)
+    attributor = Attributor(playlists=FakePlaylists(PLAYLISTS))
+    day = timedelta(days=1)
+    batch = [message(account, T0 + H), message(account, T0 + 2 * day), message(account, T0 + 8 * day)]
+    assert [o.result for o in attributor.attribute_all(batch)] == ["attributed"] * 3
+    assert attributor.attribute(message(account, T0 + 9 * day)).result == "attributed"
+    assert attributor.attribute(message(account, T0 + 3 * day)).result == "attributed"  # week 1 again, later
+    summed = counters(db, c.id)
+    assert summed["COHORT#2026-02-23#ALL"] == {"listeners": 1}
+    assert summed["COHORT#2026-02-23#W1"] == {"listeners": 1}
+    assert summed["COHORT#2026-02-23#W2"] == {"listeners": 1}
+    assert "COHORT#2026-02-23#W3" not in summed
+    assert stored_link(account, c.id).cohort_weeks == {1, 2}
+
+
+def test_a_campaign_without_its_window_counts_no_cohort_week(db):
+    c = one_campaign(window_days=14)
+    account = uid("acct")
+    link(account, c, first=T0)
+    links = {c.id: stored_link(account, c.id)}
+    assert write_coalesced([(0, message(account, T0 + H), [_match(c)])], c.owner_id, links, {}) == {0: 1}
+    assert not [name for name in counters(db, c.id) if name.startswith("COHORT#")]
+    assert attributions(db, c.id)[0].get("week_after_click") is None
+    assert stored_link(account, c.id).cohort_weeks is None
+
+
+def test_a_link_that_gained_a_track_or_week_since_the_read_is_refused(db):
+    c = one_campaign(playlist=PLAYLIST_2, window_days=14)
+    account = uid("acct")
+    link(account, c, first=T0)
+    attributor = Attributor(playlists=FakePlaylists(PLAYLISTS))
+    attributor.attribute(message(account, T0 + H, TRACK_IN))
+    stale = {c.id: stored_link(account, c.id)}  # first attribution set, tracks {IN}, weeks {1}
+    attributor.attribute(message(account, T0 + 2 * H, TRACK_IN_2))  # IN_2 credited meanwhile
+    with pytest.raises(LinkRaced):
+        write_coalesced([(0, message(account, T0 + 3 * H, TRACK_IN_2), [_match(c)])], c.owner_id, stale, {}, {})
+    stale = {c.id: stored_link(account, c.id)}
+    attributor.attribute(message(account, T0 + 8 * timedelta(days=1), TRACK_IN))  # week 2 counted meanwhile
+    later = message(account, T0 + 9 * timedelta(days=1), TRACK_IN)
+    with pytest.raises(LinkRaced):
+        write_coalesced([(0, later, [_match(c)])], c.owner_id, stale, {}, {c.id: 14})
+    assert track(db, c.id, TRACK_IN_2) == {"attributed_plays": 1, "listeners": 1}
+    assert counters(db, c.id)["COHORT#2026-02-23#W2"] == {"listeners": 1}
+    assert total(db, c.id)["attributed_plays"] == 3
+    # The same play with a fresh read goes through, counting nothing twice.
+    fresh = {c.id: stored_link(account, c.id)}
+    assert write_coalesced([(0, later, [_match(c)])], c.owner_id, fresh, {}, {c.id: 14}) == {0: 1}
+    assert counters(db, c.id)["COHORT#2026-02-23#W2"] == {"listeners": 1}
+    assert track(db, c.id, TRACK_IN) == {"attributed_plays": 3, "listeners": 1}
+
+
+def test_a_first_attribution_set_since_the_read_is_refused(db):
+    c = one_campaign()
+    account = uid("acct")
+    link(account, c, first=T0)
+    stale = {c.id: stored_link(account, c.id)}
+    write_coalesced([(0, message(account, T0 + H), [_match(c)])], c.owner_id, dict(stale), {})
+    stale = {c.id: ListenerLinkItem.get(*ListenerLinkItem.key(account, c.id))}
+    stale[c.id].first_attributed_at = None
+    stale[c.id].attributed_tracks = None
+    with pytest.raises(LinkRaced):
+        write_coalesced([(0, message(account, T0 + 2 * H, TRACK_IN_2), [_match(c)])], c.owner_id, stale, {})
+    assert total(db, c.id)["listeners"] == 1
+
+
+def test_long_track_names_and_artists_are_cut(db):
+    c = one_campaign()
+    account = uid("acct")
+    link(account, c, first=T0)
+    links = {c.id: stored_link(account, c.id)}
+    play = message(account, T0 + H)
+    play = type(play)(**{**play.__dict__, "track_name": "n" * 400, "artists": ("a" * 600,)})
+    write_coalesced([(0, play, [_match(c)])], c.owner_id, links, {})
+    item = attributions(db, c.id)[0]
+    assert item["track_name"] == "n" * 300
+    assert item["artists"] == "a" * 500
+    (counter,) = [i for i in query(db, "StatsTable", f"CAMPAIGN#{c.id}") if "#TRACK#" in i["sk"]]
+    assert counter["track_name"] == "n" * 300
+    assert counter["track_artists"] == "a" * 500
+    bare = type(play)(**{**play.__dict__, "track_name": None, "artists": (), "played_at": T0 + 2 * H})
+    write_coalesced([(0, bare, [_match(c)])], c.owner_id, {c.id: stored_link(account, c.id)}, {})
+    names = {i.get("track_name") for i in attributions(db, c.id)}
+    assert names == {"n" * 300, None}
