@@ -481,6 +481,15 @@ def test_outcomes_gone_no_open_window_not_attributed_in_batch_order(db):
     assert total(db, c.id)["attributed_plays"] == 1
 
 
+def test_a_play_before_the_campaign_starts_has_no_open_window(db):
+    c = one_campaign(starts_at=T0)
+    account = uid("acct")
+    link(account, c, first=T0 - 2 * H)
+    attributor = Attributor(playlists=FakePlaylists(PLAYLISTS))
+    plays = [message(account, T0 - H), message(account, T0)]
+    assert [o.result for o in attributor.attribute_all(plays)] == ["no_open_window", "attributed"]
+
+
 def test_a_play_of_a_deleted_campaign_has_no_open_window(db):
     c = one_campaign()
     account = uid("acct")
@@ -529,6 +538,31 @@ def test_a_lost_race_is_retried_with_fresh_reads(db, monkeypatch):
     assert total(db, c.id)["attributed_plays"] == 1
 
 
+def test_a_play_decided_before_a_lost_race_keeps_its_outcome(db, monkeypatch):
+    """The retry re-reads for the plays still open only: one found on no playlist before the race
+    stays not attributed though the playlist changed meanwhile."""
+    c = one_campaign()
+    account = uid("acct")
+    link(account, c, first=T0 - H)
+    fake = FakePlaylists(dict(PLAYLISTS))
+    real = service_module.write_coalesced
+    calls = []
+
+    def losing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            fake.tracks[PLAYLIST_1] = frozenset({TRACK_IN, TRACK_OUT})
+            raise LinkRaced
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service_module, "write_coalesced", losing_once)
+    attributor = Attributor(playlists=fake)
+    results = attributor.attribute_all([message(account, T0, TRACK_OUT), message(account, T0 + H, TRACK_IN)])
+    assert [o.result for o in results] == ["not_attributed", "attributed"]
+    assert len(calls) == 2
+    assert total(db, c.id)["attributed_plays"] == 1
+
+
 def test_a_race_lost_three_times_leaves_the_play_to_sqs_and_others_are_kept(db, monkeypatch):
     c = one_campaign()
     racing, calm = uid("acct"), uid("acct")
@@ -547,6 +581,7 @@ def test_a_race_lost_three_times_leaves_the_play_to_sqs_and_others_are_kept(db, 
     attributor = Attributor(playlists=FakePlaylists(PLAYLISTS))
     results = attributor.attribute_all([message(racing, T0), message(calm, T0), message(racing, T0 + H)])
     assert isinstance(results[0], RuntimeError)
+    assert str(results[0]) == "the listener's first attribution kept changing under us; SQS will retry the play"
     assert results[2] is results[0]
     assert results[1] == Outcome("attributed", 1)
     assert len(calls) == 3
