@@ -408,6 +408,8 @@ def test_a_batch_past_100_items_is_split_oldest_first_and_counted_once(db, trans
     assert track(db, c.id, TRACK_IN) == {"attributed_plays": 60, "listeners": 1}
     assert len(attributions(db, c.id)) == 60
     assert stored_link(account, c.id).first_attributed_at == T0
+    assert {g["sk"].rsplit("#", 1)[1] for g in guards(db, account)} == {c.owner_id}
+    assert len(guards(db, account)) == 60
     # A redelivery of the whole batch: all duplicates, nothing written.
     assert [o.result for o in attributor.attribute_all(plays)] == ["duplicate"] * 60
     assert total(db, c.id)["attributed_plays"] == 60
@@ -430,6 +432,22 @@ def test_a_group_of_exactly_100_items_is_one_transaction(db, transactions, monke
     assert write_coalesced(more, c.owner_id, links, {}) == {0: 1, 1: 1}
     assert len(transactions) == 3  # one play per transaction
     assert total(db, c.id)["attributed_plays"] == 4
+
+
+def test_one_play_credited_to_several_campaigns_that_fit_is_one_transaction(db, transactions, monkeypatch):
+    owner = uid("owner")
+    account = uid("acct")
+    cs = [one_campaign(owner) for _ in range(3)]
+    for c in cs:
+        link(account, c, first=T0 - H)
+    links = {c.id: stored_link(account, c.id) for c in cs}
+    play = message(account, T0, TRACK_IN)
+    matches = [_match(c) for c in cs]
+    size = len(writer._plan([(0, play, matches, True)], owner, dict(links), {}, {}).operations)
+    monkeypatch.setattr(writer, "MAX_ITEMS", size)  # exactly at the limit: still one transaction
+    assert write_coalesced([(0, play, matches)], owner, links, {}) == {0: 3}
+    assert transactions == [size]
+    assert len(guards(db, account)) == 1
 
 
 def test_one_play_credited_to_too_many_campaigns_is_split_by_campaign_guard_last(db, transactions, monkeypatch):
