@@ -474,6 +474,27 @@ def test_one_play_credited_to_too_many_campaigns_is_split_by_campaign_guard_last
         assert total(db, c.id)["attributed_plays"] == 1
 
 
+def test_a_play_split_by_campaign_whose_first_campaign_was_written_before_writes_the_others(
+    db, transactions, monkeypatch
+):
+    owner = uid("owner")
+    account = uid("acct")
+    cs = [one_campaign(owner) for _ in range(4)]
+    for c in cs:
+        link(account, c, first=T0 - H)
+    play = message(account, T0, TRACK_IN)
+    # The first campaign's attribution exists (an earlier, interrupted delivery); no guard yet.
+    write_coalesced([(0, play, [_match(cs[0])])], owner, {cs[0].id: stored_link(account, cs[0].id)}, {})
+    PlayGuardItem.get(*PlayGuardItem.key(account, play.played_iso, owner)).delete()
+    links = {c.id: stored_link(account, c.id) for c in cs}
+    monkeypatch.setattr(writer, "MAX_ITEMS", 40)  # two campaigns' items fit, four do not
+    assert write_coalesced([(0, play, [_match(c) for c in cs])], owner, links, {}) == {0: 3}
+    for c in cs:
+        assert total(db, c.id)["attributed_plays"] == 1
+        assert len(attributions(db, c.id)) == 1
+    assert len(guards(db, account)) == 1
+
+
 # ------------------------------------------------------------------ outcomes, races, cache
 
 
