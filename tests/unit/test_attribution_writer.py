@@ -22,7 +22,7 @@ from soundlink.attribution import writer
 from soundlink.attribution.rules import MODELS, Match, Reason
 from soundlink.attribution.service import CAMPAIGN_CACHE_SECONDS, Attributor, Outcome
 from soundlink.attribution.writer import MAX_ITEMS, LinkRaced, write_coalesced
-from soundlink.platform.counters import COUNTER_NAMES
+from soundlink.platform.counters import COUNTER_NAMES, COUNTER_SHARDS
 from soundlink.platform.tables import CampaignItem, ListenerLinkItem, PlayGuardItem
 from tests.handlers.test_attribution_service import (
     PLAYLIST_1,
@@ -121,6 +121,7 @@ def counters(db, campaign_id: str) -> dict[str, dict[str, float]]:
     """The campaign's counters summed over their shards: {"TOTAL": {...}, "MODEL#linear#C9": {...}, ...}."""
     summed: dict[str, dict[str, float]] = {}
     for item in query(db, "StatsTable", f"CAMPAIGN#{campaign_id}"):
+        assert 0 <= int(item["sk"].rsplit("#", 1)[1]) < COUNTER_SHARDS  # every counter item on a shard
         values = summed.setdefault(counter_name(item["sk"]), {})
         for counter, value in item.items():
             if counter in COUNTER_NAMES:
