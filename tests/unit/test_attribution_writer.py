@@ -320,6 +320,17 @@ def test_new_listener_counts_once_and_not_for_a_listener_of_the_playlist_before(
     assert summed["attributed_plays"] == 6
 
 
+def test_a_listener_of_another_track_of_the_playlist_is_not_new(db):
+    c = one_campaign(playlist=PLAYLIST_2)
+    account = uid("acct")
+    link(account, c, first=T0 - H, baseline={TRACK_IN})  # played the playlist's other track before
+    assert Attributor(playlists=FakePlaylists(PLAYLISTS)).attribute(message(account, T0, TRACK_IN_2)).result == (
+        "attributed"
+    )
+    assert total(db, c.id)["listeners"] == 1
+    assert total(db, c.id).get("new_listeners", 0) == 0
+
+
 def test_new_listener_without_the_playlist_is_judged_by_the_played_track(db):
     """Playlist unknown (None): the played track stands for the campaign's tracks."""
     c = one_campaign()
