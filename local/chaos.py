@@ -115,9 +115,12 @@ def dead_letter_queues(sqs: Any) -> dict[str, str]:
 
 
 def dead_letters(sqs: Any) -> dict[str, int]:
-    """{dead-letter queue name: messages waiting in it}."""
+    """{dead-letter queue name: messages waiting in it}: the queues' redrive targets, and the queues
+    named ...DeadLetters that are no queue's redrive target (a stream source's on-failure
+    destination, ClickCountDeadLetters: its batches are counted again by scripts.recount_clicks)."""
     counts = {}
-    for url in dead_letter_queues(sqs):
+    named = [url for url in sqs.list_queues().get("QueueUrls", []) if url.endswith("DeadLetters")]
+    for url in dict.fromkeys([*dead_letter_queues(sqs), *named]):
         attributes = sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         )["Attributes"]

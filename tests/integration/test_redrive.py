@@ -26,3 +26,18 @@ def test_a_dead_letter_is_redriven_and_processed(local_cloud, capsys):
     drained = local_cloud.drain_queues()
     assert drained["processed"] >= 1 and drained["remaining"] == 0
     assert not any(dead_letters(sqs).values())
+
+
+def test_every_dead_letter_queue_is_counted_also_a_stream_source_s(local_cloud):
+    """The ground-truth run and the load run require every dead-letter queue empty: the click
+    stream's on-failure destination is one, though no queue redrives to it."""
+    sqs = local_cloud.client("sqs")
+    names = set(dead_letters(sqs))
+    assert {name.rsplit("-", 1)[-1] for name in names} >= {
+        "ClickDeadLetters",
+        "ClickCountDeadLetters",
+        "PollFanoutDeadLetters",
+        "PollDeadLetters",
+        "PlayDeadLetters",
+    }
+    assert not any(url.endswith("ClickCountDeadLetters") for url in dead_letter_queues(sqs))  # nothing to redrive
