@@ -12,6 +12,7 @@ import requests
 
 from local.spotify_emulator import start_emulator
 from local.spotify_emulator.testing import EmulatorControl
+from tests.support.moto_tables import bind, moto_tables
 
 os.environ.update(
     {
@@ -31,31 +32,14 @@ os.environ.pop("AWS_PROFILE", None)
 @pytest.fixture
 def aws():
     """moto in-process, with every table of template.yaml created from it."""
-    from moto import mock_aws
-
-    from local.cfn import cached_template, create_tables
-
-    with mock_aws():
-        import boto3
-
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        names = create_tables(client, lambda logical_id: f"soundlink-test-{logical_id}", cached_template())
+    with moto_tables("soundlink-test", bound=False) as names:
         yield names
 
 
 @pytest.fixture
 def tables(aws):
     """`aws`, with Soundlink's PynamoDB models bound to its tables (as a function's init does)."""
-    from soundlink.platform.settings import Settings
-    from soundlink.platform.tables import bind_tables
-
-    env = {
-        "DATA_TABLE": aws["DataTable"],
-        "EVENTS_TABLE": aws["EventsTable"],
-        "STATS_TABLE": aws["StatsTable"],
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    bind_tables(Settings.from_env(env))
+    bind(aws)
     return aws
 
 

@@ -7,6 +7,7 @@ import botocore.client
 import pytest
 
 from soundlink.platform import counters
+from tests.handlers.test_click_recording import recorder  # noqa: F401 - fixture (record_clicks, for click counting)
 from tests.handlers.test_poller import world  # noqa: F401 - fixture (the poller's world, for fans checks)
 from tests.handlers.test_tracker_handler import dynamo_calls, make_app  # noqa: F401 - fixtures
 

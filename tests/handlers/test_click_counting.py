@@ -23,7 +23,16 @@ from soundlink.tracking import counting
 from soundlink.tracking.classify import ClickKind
 from soundlink.tracking.counting import MAX_ITEMS, count_clicks
 from soundlink.tracking.recording import Recorded, record_click
-from tests.handlers.test_click_recording import AT, CAMPAIGN, RETENTION, counters, human, machine, scan, sqs_record
+from tests.handlers.test_click_recording import (
+    AT,
+    CAMPAIGN,
+    RETENTION,
+    counters,
+    human,
+    machine,
+    scan,
+    sqs_record,
+)
 from tests.support.click_stream import count_stream, stream_records
 from tests.support.events import FakeContext
 
@@ -46,19 +55,6 @@ def uncounted_totals(aws) -> dict[str, int]:
                 if name not in ("pk", "sk"):
                     summed[name] = summed.get(name, 0) + int(value)
     return summed
-
-
-@pytest.fixture
-def recorder(aws, monkeypatch):
-    monkeypatch.setenv("DATA_TABLE", aws["DataTable"])
-    monkeypatch.setenv("EVENTS_TABLE", aws["EventsTable"])
-    monkeypatch.setenv("STATS_TABLE", aws["StatsTable"])
-    monkeypatch.setenv("CLICK_RETENTION_DAYS", "30")
-    get_settings.cache_clear()
-    name = "record_clicks.app"
-    module = importlib.reload(sys.modules[name]) if name in sys.modules else importlib.import_module(name)
-    yield module
-    get_settings.cache_clear()
 
 
 @pytest.fixture

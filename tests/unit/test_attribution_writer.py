@@ -39,28 +39,14 @@ from tests.handlers.test_attribution_service import (
     message,
 )
 from tests.support.counter_names import counter_name
+from tests.support.moto_tables import moto_tables
 
 H = timedelta(hours=1)
 
 
 @pytest.fixture(scope="module")
 def db():
-    from moto import mock_aws
-
-    from local.cfn import cached_template, create_tables
-    from soundlink.platform.settings import Settings
-    from soundlink.platform.tables import bind_tables
-
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        names = create_tables(client, lambda logical_id: f"attr-{logical_id}", cached_template())
-        env = {
-            "DATA_TABLE": names["DataTable"],
-            "EVENTS_TABLE": names["EventsTable"],
-            "STATS_TABLE": names["StatsTable"],
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }
-        bind_tables(Settings.from_env(env))
+    with moto_tables("attr") as names:
         yield names
 
 

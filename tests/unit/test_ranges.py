@@ -23,6 +23,7 @@ from soundlink.analytics.ranges import (
 from soundlink.platform.counters import add_counts, add_to, campaign_key, day_scoped
 from soundlink.platform.tables import CounterItem, RollupItem
 from soundlink.platform.transactions import transaction
+from tests.support.moto_tables import moto_tables
 
 DAY = datetime(2026, 3, 10, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -31,24 +32,7 @@ D = timedelta(days=1)
 
 @pytest.fixture(scope="module")
 def stats_table():
-    from moto import mock_aws
-
-    from local.cfn import cached_template, create_tables
-    from soundlink.platform.settings import Settings
-    from soundlink.platform.tables import bind_tables
-
-    with mock_aws():
-        import boto3
-
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        names = create_tables(client, lambda logical_id: f"ranges-{logical_id}", cached_template())
-        env = {
-            "DATA_TABLE": names["DataTable"],
-            "EVENTS_TABLE": names["EventsTable"],
-            "STATS_TABLE": names["StatsTable"],
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }
-        bind_tables(Settings.from_env(env))
+    with moto_tables("ranges") as names:
         yield names
 
 
